@@ -1,0 +1,170 @@
+"""Errors and diagnostics: stable codes, every one naming where it came from.
+
+Three channels (docs/architecture.md):
+
+1. :class:`InputError` — raised at the boundary with *all* problems of an input, each an
+   :class:`Problem` naming file, row and field. Nothing is dropped silently.
+2. Diagnostics (see :mod:`hkvatax.trace`) — assumptions and warnings carried in the outcome.
+3. Exceptions for states the engine cannot resolve (:class:`DataTableGapError`, :class:`LedgerError`,
+   :class:`InvariantError`).
+
+Codes are stable strings; tests assert codes, not wording. ``docs/errors.md`` lists them and is
+checked against :data:`ERROR_CODES` by the test suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ERROR_CODES",
+    "SourceRef",
+    "Problem",
+    "HkvataxError",
+    "InputError",
+    "LedgerError",
+    "OversellError",
+    "DataTableGapError",
+    "InvariantError",
+    "MethodError",
+]
+
+#: Every error code hkvatax can produce, with a one-line meaning (rendered in docs/errors.md).
+ERROR_CODES: dict[str, str] = {
+    "float_money": "A float was given for money or a quantity; give a string or an integer.",
+    "not_a_number": "A numeric field is empty or not a number (including NaN and Infinity).",
+    "non_positive": "A quantity or amount that must be greater than zero is zero or negative.",
+    "negative": "An amount that must not be negative is negative.",
+    "absurd_magnitude": "A number is beyond any plausible size (more than 10^18 units or HK$10^15).",
+    "too_many_decimals": "A number has more than 18 decimal places.",
+    "naive_timestamp": "A timestamp has no time zone and no default zone was set.",
+    "bad_timestamp": "A timestamp cannot be read.",
+    "duplicate_id": "Two events share one id.",
+    "unknown_asset": "An event names an asset that is not declared.",
+    "unknown_currency": "An amount is in a currency with no exchange rate to HKD at that time.",
+    "missing_price": "A token needs a market value (swap, fee, receipt, payment) and none was given or found.",
+    "oversell": "A disposal takes more of an asset than is held at that time.",
+    "unknown_lot": "A specific-identification disposal names a lot that does not exist or is used up.",
+    "lifo_refused": "LIFO was asked for; it is not an accepted cost formula (DIPN 1 para 48).",
+    "invalid_field": "A field has a value of the wrong type or outside its allowed range.",
+    "missing_field": "A required field is missing.",
+    "unknown_field": "A field is not part of the format.",
+    "unknown_kind": "An event or taxpayer kind is not recognised.",
+    "bad_row": "A CSV row has the wrong number of cells or cannot be read.",
+    "bad_file": "A file cannot be read as the format it claims to be.",
+    "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",
+    "percent_range": "A percentage is outside 0–100.",
+    "unsupported_row": "An exchange-export row is of a type hkvatax does not import; it is reported, not dropped.",
+    "year_gap": "A dated parameter has no value for the requested year of assessment.",
+    "same_asset_swap": "A swap gives up and receives the same asset.",
+    "self_transfer": "A transfer moves an asset from a wallet to the same wallet.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a fact came from: a file and a 1-based row (a JSON path for JSON input)."""
+
+    file: str | None = None
+    row: int | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.path:
+            parts.append(self.path)
+        return ", ".join(parts) if parts else "(input)"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in an input: a stable code, a message, and where it is."""
+
+    code: str
+    message: str
+    source: SourceRef = field(default_factory=SourceRef)
+    column: str | None = None
+    suggestion: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in ERROR_CODES:
+            raise ValueError(f"unregistered error code {self.code!r}")
+
+    def __str__(self) -> str:
+        where = str(self.source)
+        if self.column:
+            where += f", field {self.column!r}"
+        text = f"[{self.code}] {where}: {self.message}"
+        if self.suggestion:
+            text += f" (suggestion: {self.suggestion})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": self.source.file,
+            "row": self.source.row,
+            "path": self.source.path,
+            "column": self.column,
+            "suggestion": self.suggestion,
+        }
+
+
+class HkvataxError(Exception):
+    """Base class of every error hkvatax raises on purpose."""
+
+    code = "invalid_field"
+
+
+class InputError(HkvataxError):
+    """An input with one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the input"
+        lines = [head + ":"] + [f"  - {p}" for p in self.problems[:200]]
+        if count > 200:
+            lines.append(f"  … and {count - 200} more (see .problems)")
+        super().__init__("\n".join(lines))
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+
+class LedgerError(HkvataxError):
+    """A ledger that cannot be matched as given."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.code = problem.code
+        super().__init__(str(problem))
+
+
+class OversellError(LedgerError):
+    """A disposal of more than is held."""
+
+
+class MethodError(HkvataxError):
+    """A lot-matching method that is not allowed (e.g. LIFO)."""
+
+    code = "lifo_refused"
+
+
+class DataTableGapError(HkvataxError):
+    """A dated parameter has no value for the year asked; never falls back to another year."""
+
+    code = "year_gap"
+
+
+class InvariantError(HkvataxError):
+    """An internal consistency check failed: a bug in hkvatax, please report it."""
+
+    code = "invariant"

@@ -1,0 +1,394 @@
+"""Reading scenarios: a JSON scenario file, or a CSV ledger with a JSON/TOML profile.
+
+Nothing here evaluates, unpickles or fetches anything: JSON through :mod:`json`, TOML through
+:mod:`tomllib`, CSV through :mod:`csv`. Every problem of a file is collected and raised together as
+one :class:`~hkvatax.errors.InputError`, each naming file, row and column.
+
+Generic CSV ledger format (docs/formats.md), one event per row::
+
+    id,timestamp,kind,asset,quantity,amount,currency,counter_asset,counter_quantity,
+    fee_amount,fee_currency,fee_value,wallet,to_wallet,subtype,lots,offshore,note
+
+Only ``timestamp`` and ``kind`` are always required; which other columns a kind uses is in
+:data:`COLUMNS_BY_KIND`. An empty ``id`` becomes ``<file>:<row>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from dateutil import tz as dateutil_tz
+from pydantic import TypeAdapter, ValidationError
+
+from ..errors import InputError, Problem, SourceRef
+from ..models.events import EVENT_KINDS, Event
+from ..models.prices import Rate
+from ..models.scenario import Scenario
+from .validation import problems_from_validation
+
+__all__ = [
+    "CSV_COLUMNS",
+    "COLUMNS_BY_KIND",
+    "load_scenario",
+    "scenario_from_dict",
+    "load_profile",
+    "read_csv_events",
+    "read_rates_csv",
+    "load_csv_ledger",
+    "load_any",
+    "resolve_timezone",
+]
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "id", "timestamp", "kind", "asset", "quantity", "amount", "currency", "counter_asset", "counter_quantity",
+    "fee_amount", "fee_currency", "fee_value", "wallet", "to_wallet", "subtype", "lots", "offshore", "note",
+)
+
+#: For each kind: CSV column -> model field. Columns not listed for a kind must be empty.
+COLUMNS_BY_KIND: dict[str, dict[str, str]] = {
+    "acquisition": {"asset": "asset", "quantity": "quantity", "amount": "cost", "currency": "currency",
+                    "wallet": "wallet", "note": "note"},
+    "disposal": {"asset": "asset", "quantity": "quantity", "amount": "proceeds", "currency": "currency",
+                 "wallet": "wallet", "note": "note", "lots": "lots"},
+    "swap": {"asset": "give_asset", "quantity": "give_quantity", "counter_asset": "receive_asset",
+             "counter_quantity": "receive_quantity", "amount": "value", "currency": "value_currency",
+             "wallet": "wallet", "note": "note", "lots": "lots"},
+    "fee": {"wallet": "wallet", "note": "purpose"},
+    "transfer": {"asset": "asset", "quantity": "quantity", "wallet": "from_wallet", "to_wallet": "to_wallet",
+                 "note": "note"},
+    "receipt": {"asset": "asset", "quantity": "quantity", "amount": "value", "currency": "value_currency",
+                "subtype": "receipt_type", "wallet": "wallet", "note": "note"},
+    "payment": {"asset": "asset", "quantity": "quantity", "amount": "value", "currency": "value_currency",
+                "wallet": "wallet", "note": "description", "lots": "lots"},
+    "loss": {"asset": "asset", "quantity": "quantity", "subtype": "loss_type", "wallet": "wallet", "note": "note",
+             "lots": "lots"},
+    "income": {"amount": "amount", "currency": "currency", "subtype": "income_type", "asset": "related_asset",
+               "wallet": "wallet", "note": "note"},
+    "expense": {"amount": "amount", "currency": "currency", "note": "description", "subtype": "deductible",
+                "wallet": "wallet"},
+}
+_COMMON = {"id", "timestamp", "kind", "fee_amount", "fee_currency", "fee_value", "offshore"}
+
+_EVENT = TypeAdapter(Event)
+_RATE = TypeAdapter(Rate)
+
+
+def resolve_timezone(name: str | None) -> tzinfo | None:
+    """A zone from a name such as ``Asia/Hong_Kong`` or ``+08:00``; None for None."""
+    if name is None or name == "":
+        return None
+    zone = dateutil_tz.gettz(name)
+    if zone is None:
+        raise InputError([Problem("invalid_field", f"unknown time zone {name!r}", SourceRef(), "default_timezone")])
+    return zone
+
+
+# ------------------------------------------------------------------------------------------- JSON
+def _json_path(loc: Iterable[Any]) -> str:
+    parts: list[str] = []
+    previous: Any = None
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif isinstance(previous, int) and p in EVENT_KINDS:
+            pass  # the union tag pydantic inserts after the index
+        elif previous == "taxpayer" and p in {"individual", "corporation", "partnership", "private_fund",
+                                               "family_office"}:
+            pass
+        else:
+            parts.append(("." if parts else "") + str(p))
+        previous = p
+    return "".join(parts)
+
+
+def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
+                       default_tz: tzinfo | None = None) -> Scenario:
+    """Validate a scenario given as a dict (parsed JSON), collecting every problem."""
+    if not isinstance(data, Mapping):
+        raise InputError([Problem("bad_file", "a scenario must be a JSON object", SourceRef(file=file))])
+    payload = dict(data)
+    events = payload.get("events")
+    if isinstance(events, list):
+        tagged = []
+        for i, e in enumerate(events):
+            if isinstance(e, dict) and "source" not in e:
+                e = {**e, "source": {"file": file, "row": None, "path": f"events[{i}]"}}
+            tagged.append(e)
+        payload["events"] = tagged
+    try:
+        return Scenario.model_validate(payload, context={"default_tz": default_tz})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            path = _json_path(err.get("loc", ()))
+            inner = ValidationError.from_exception_data("Scenario", [err])  # type: ignore[list-item]
+            for p in problems_from_validation(inner, SourceRef(file=file, path=path)):
+                problems.append(Problem(p.code, p.message, p.source, None, p.suggestion))
+        raise InputError(problems) from None
+
+
+def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None) -> Scenario:
+    """Load a JSON scenario file (money as strings; see docs/formats.md)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+        data = json.loads(text, parse_float=_refuse_float_literal, parse_constant=_refuse_constant)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
+            from None
+    zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
+    if zone is None and isinstance(data, dict) and isinstance(data.get("default_timezone"), str):
+        zone = resolve_timezone(data["default_timezone"])
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "default_timezone"}
+    return scenario_from_dict(data, file=str(p), default_tz=zone)
+
+
+class _FloatLiteral(float):
+    """Marks a JSON number with a fraction so that it fails as a float (money must be a string)."""
+
+
+def _refuse_float_literal(text: str) -> float:
+    # JSON numbers with a fraction arrive as floats; pydantic then refuses them with 'float_money'.
+    return _FloatLiteral(text)
+
+
+def _refuse_constant(text: str) -> Any:
+    raise json.JSONDecodeError(f"{text} is not allowed in hkvatax JSON", text, 0)
+
+
+# ------------------------------------------------------------------------------------------- CSV
+def _truthy(value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in {"", "none"}:
+        return None
+    if v in {"1", "true", "yes", "y"}:
+        return True
+    if v in {"0", "false", "no", "n"}:
+        return False
+    raise ValueError(value)
+
+
+def _row_to_event(row: dict[str, str], file: str, line: int) -> tuple[dict[str, Any] | None, list[Problem]]:
+    src = SourceRef(file=file, row=line)
+    problems: list[Problem] = []
+    kind = (row.get("kind") or "").strip().lower()
+    if kind not in COLUMNS_BY_KIND:
+        problems.append(Problem("unknown_kind", f"kind {kind!r} is not recognised" if kind else "kind is empty",
+                                src, "kind", "use one of: " + ", ".join(COLUMNS_BY_KIND)))
+        return None, problems
+    mapping = COLUMNS_BY_KIND[kind]
+    data: dict[str, Any] = {"kind": kind, "source": {"file": file, "row": line, "path": None}}
+    data["id"] = (row.get("id") or "").strip() or f"{Path(file).name}:{line}"
+    data["timestamp"] = (row.get("timestamp") or "").strip()
+    for column, value in row.items():
+        if column is None or value is None:
+            continue
+        text = value.strip()
+        if text == "" or column in _COMMON:
+            continue
+        if column not in mapping:
+            problems.append(Problem("unknown_field", f"column {column!r} does not apply to a {kind} row "
+                                    f"(value {text!r} would be lost)", src, column,
+                                    "leave it empty or change the kind"))
+            continue
+        field = mapping[column]
+        if field == "lots":
+            picks = []
+            for part in text.split(";"):
+                if not part.strip():
+                    continue
+                lot_id, sep, qty = part.rpartition(":")
+                if not sep or not lot_id.strip():
+                    problems.append(Problem("invalid_field", f"lot designation {part!r} is not lot_id:quantity",
+                                            src, column))
+                    continue
+                picks.append({"lot_id": lot_id.strip(), "quantity": qty.strip()})
+            data["lots"] = picks
+        elif field == "deductible":
+            data["deductible"] = text.lower() not in {"nondeductible", "non_deductible", "no", "false", "0"}
+        else:
+            data[field] = text
+    offshore = row.get("offshore") or ""
+    try:
+        flag = _truthy(offshore)
+    except ValueError:
+        problems.append(Problem("invalid_field", f"offshore must be true/false, got {offshore!r}", src, "offshore"))
+        flag = None
+    if flag is not None:
+        data["offshore"] = flag
+    fee_amount = (row.get("fee_amount") or "").strip()
+    fee_currency = (row.get("fee_currency") or "").strip()
+    fee_value = (row.get("fee_value") or "").strip()
+    if fee_amount or fee_currency or fee_value:
+        fee: dict[str, Any] = {"amount": fee_amount, "currency": fee_currency or "HKD"}
+        if fee_value:
+            fee["value"] = fee_value
+            currency = (row.get("currency") or "").strip()
+            if currency:
+                fee["value_currency"] = currency
+        if kind == "fee":
+            data["fee"] = fee
+        else:
+            data["fees"] = [fee]
+    elif kind == "fee":
+        problems.append(Problem("missing_field", "a fee row needs fee_amount and fee_currency", src, "fee_amount"))
+    return data, problems
+
+
+def _reverse_columns(kind: str) -> dict[str, str]:
+    mapping = {v: k for k, v in COLUMNS_BY_KIND.get(kind, {}).items()}
+    mapping.update({"fees": "fee_amount", "fee": "fee_amount", "id": "id", "timestamp": "timestamp",
+                    "kind": "kind", "offshore": "offshore"})
+    return mapping
+
+
+def read_csv_events(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+                    default_tz: tzinfo | None = None) -> tuple[list[Any], list[Problem]]:
+    """Read a generic CSV ledger into validated events. Returns (events, problems); nothing is dropped."""
+    name = file or (str(path) if path is not None else "<csv>")
+    if text is None:
+        assert path is not None
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[Problem] = []
+    events: list[Any] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [Problem("bad_file", "the file is empty (no header row)", SourceRef(file=name))]
+    except csv.Error as exc:
+        return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    for h in unknown:
+        problems.append(Problem("unknown_field", f"column {h!r} is not part of the generic format",
+                                SourceRef(file=name, row=1), h, "see docs/formats.md for the columns"))
+    for required in ("timestamp", "kind"):
+        if required not in header:
+            problems.append(Problem("missing_field", f"the header has no {required!r} column",
+                                    SourceRef(file=name, row=1), required))
+    if len(set(header)) != len(header):
+        problems.append(Problem("bad_row", "the header repeats a column", SourceRef(file=name, row=1)))
+    if problems:
+        return [], problems
+    context = {"default_tz": default_tz}
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line += 1
+            problems.append(Problem("bad_row", f"not readable as CSV: {exc}", SourceRef(file=name, row=line)))
+            break
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(Problem("bad_row", f"{len(cells)} cells where the header has {len(header)}",
+                                    SourceRef(file=name, row=line)))
+            continue
+        row = dict(zip(header, cells, strict=True))
+        data, row_problems = _row_to_event(row, name, line)
+        problems.extend(row_problems)
+        if data is None:
+            continue
+        try:
+            events.append(_EVENT.validate_python(data, context=context))
+        except ValidationError as exc:
+            problems.extend(problems_from_validation(exc, SourceRef(file=name, row=line), skip_loc=1,
+                                                     column_names=_reverse_columns(data["kind"])))
+    return events, problems
+
+
+def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tuple[list[Rate], list[Problem]]:
+    """Read rates: columns base, quote, rate, at, source."""
+    name = str(path)
+    problems: list[Problem] = []
+    rates: list[Rate] = []
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        line = reader.line_num
+        data = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+        data = {k: v for k, v in data.items() if v != ""}
+        data["provenance"] = {"file": name, "row": line, "path": None}
+        try:
+            rates.append(_RATE.validate_python(data, context={"default_tz": default_tz}))
+        except ValidationError as exc:
+            problems.extend(problems_from_validation(exc, SourceRef(file=name, row=line)))
+    return rates, problems
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """A profile (JSON or TOML): taxpayer, assets, rates or rates_file, settings, default_timezone."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+        if p.suffix.lower() == ".toml":
+            data = tomllib.loads(raw.decode("utf-8-sig"))
+        else:
+            data = json.loads(raw.decode("utf-8-sig"), parse_float=_refuse_float_literal,
+                              parse_constant=_refuse_constant)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem("bad_file", f"cannot read profile: {exc}", SourceRef(file=str(p)))]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem("bad_file", "a profile must be an object/table", SourceRef(file=str(p)))])
+    return data
+
+
+def load_csv_ledger(path: str | Path, profile: str | Path | Mapping[str, Any], *,
+                    default_tz: tzinfo | str | None = None) -> Scenario:
+    """A scenario from a generic CSV ledger plus a profile naming the taxpayer, assets and rates."""
+    prof = dict(profile) if isinstance(profile, Mapping) else load_profile(profile)
+    base_dir = Path(profile).parent if not isinstance(profile, Mapping) else Path(".")
+    zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
+    if zone is None:
+        zone = resolve_timezone(prof.pop("default_timezone", None))
+    else:
+        prof.pop("default_timezone", None)
+    events, problems = read_csv_events(path, default_tz=zone)
+    rates: list[Any] = list(prof.pop("rates", []) or [])
+    rates_file = prof.pop("rates_file", None)
+    if rates_file:
+        more, rate_problems = read_rates_csv(base_dir / rates_file, default_tz=zone)
+        rates.extend(more)
+        problems.extend(rate_problems)
+    if problems:
+        raise InputError(problems)
+    payload = {**prof, "events": [], "rates": rates}
+    scenario = scenario_from_dict(payload, file=str(profile) if not isinstance(profile, Mapping) else None,
+                                  default_tz=zone)
+    return scenario.model_copy(update={"events": tuple(events)})
+
+
+def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None) -> Scenario:
+    """A JSON scenario, or a CSV ledger with its profile."""
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        if profile is None:
+            candidates = [p.with_suffix(".toml"), p.with_suffix(".json"), p.with_name(p.stem + ".profile.toml")]
+            found = next((c for c in candidates if c.exists()), None)
+            if found is None:
+                raise InputError([Problem("missing_field", "a CSV ledger needs a profile (--profile FILE)",
+                                          SourceRef(file=str(p)))])
+            profile = found
+        return load_csv_ledger(p, profile, default_tz=default_tz)
+    return load_scenario(p, default_tz=default_tz)

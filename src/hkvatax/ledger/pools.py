@@ -1,0 +1,207 @@
+"""Lot pools: the only mutable state in hkvatax, private to one ledger run.
+
+* :class:`LotPool` — a FIFO queue of lots (also used for specific identification). Taking from the
+  front is O(1) amortised per fragment; a specific lot is found through an index by lot id.
+* :class:`AveragePool` — a moving weighted-average pool: running totals of quantity, cost and
+  quantity × acquisition time (for an average holding period). O(1) per disposal.
+
+Exactness: a partial take's cost share is ``cost × taken / held`` (a division, kept to 80 digits);
+what stays in the pool is computed by *subtraction*, so opening cost + acquisitions = matched cost +
+closing cost holds exactly. A take of everything held takes the whole remaining cost.
+
+Pools leave the ledger only as frozen :class:`~hkvatax.ledger.results.PoolSnapshot` tuples.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from .results import PoolSnapshot
+
+__all__ = ["Lot", "LotPool", "AveragePool", "Take", "US_PER_DAY"]
+
+ZERO = Decimal(0)
+US_PER_DAY = Decimal(86_400_000_000)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class Lot:
+    """A mutable lot inside a pool."""
+
+    __slots__ = ("lot_id", "acquired_at", "acquired_us", "quantity", "cost")
+
+    def __init__(self, lot_id: str, acquired_at: datetime, acquired_us: int, quantity: Decimal, cost: Decimal):
+        self.lot_id = lot_id
+        self.acquired_at = acquired_at
+        self.acquired_us = acquired_us
+        self.quantity = quantity
+        self.cost = cost
+
+
+# (lot_id, acquired_at, acquired_us or None, quantity, cost, basis); acquired_us is a Decimal for pools
+Take = tuple[str, datetime | None, Decimal | int | None, Decimal, Decimal, str]
+
+
+class LotPool:
+    """Lots in acquisition order (FIFO), with look-up by id for specific identification."""
+
+    __slots__ = ("asset", "wallet", "lots", "by_id", "quantity", "cost")
+
+    def __init__(self, asset: str, wallet: str | None):
+        self.asset = asset
+        self.wallet = wallet
+        self.lots: deque[Lot] = deque()
+        self.by_id: dict[str, Lot] = {}
+        self.quantity = ZERO
+        self.cost = ZERO
+
+    def add(self, lot: Lot) -> None:
+        existing = self.by_id.get(lot.lot_id)
+        if existing is not None and existing.acquired_us == lot.acquired_us and existing.quantity > 0:
+            # The same lot coming back (moved between wallets and back): merge into the entry we hold.
+            existing.quantity += lot.quantity
+            existing.cost += lot.cost
+            self.quantity += lot.quantity
+            self.cost += lot.cost
+            return
+        if self.lots and lot.acquired_us < self.lots[-1].acquired_us:
+            # Only moved lots (per-wallet transfers) and opening lots can arrive out of order.
+            items = sorted([*self.lots, lot], key=lambda x: x.acquired_us)
+            self.lots = deque(items)
+        else:
+            self.lots.append(lot)
+        self.by_id[lot.lot_id] = lot
+        self.quantity += lot.quantity
+        self.cost += lot.cost
+
+    def _drop_front_empties(self) -> None:
+        lots = self.lots
+        while lots and lots[0].quantity == 0:
+            gone = lots.popleft()
+            if self.by_id.get(gone.lot_id) is gone:
+                del self.by_id[gone.lot_id]
+
+    def take_fifo(self, quantity: Decimal, basis: str = "lot") -> tuple[list[Take], Decimal]:
+        """Take ``quantity`` from the oldest lots. Returns the takes and any quantity not available."""
+        takes: list[Take] = []
+        remaining = quantity
+        lots = self.lots
+        while remaining > 0:
+            self._drop_front_empties()
+            if not lots:
+                break
+            lot = lots[0]
+            if lot.quantity <= remaining:
+                takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, lot.quantity, lot.cost, basis))
+                remaining -= lot.quantity
+                self.quantity -= lot.quantity
+                self.cost -= lot.cost
+                lot.quantity = ZERO
+                lot.cost = ZERO
+            else:
+                share = lot.cost * remaining / lot.quantity
+                takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, remaining, share, basis))
+                lot.quantity -= remaining
+                lot.cost -= share
+                self.quantity -= remaining
+                self.cost -= share
+                remaining = ZERO
+        self._drop_front_empties()
+        return takes, remaining
+
+    def take_lot(self, lot_id: str, quantity: Decimal) -> Take | None:
+        """Take ``quantity`` from the named lot; None if the lot is unknown or holds too little."""
+        lot = self.by_id.get(lot_id)
+        if lot is None or lot.quantity < quantity:
+            return None
+        if lot.quantity == quantity:
+            share = lot.cost
+        else:
+            share = lot.cost * quantity / lot.quantity
+        lot.quantity -= quantity
+        lot.cost -= share
+        self.quantity -= quantity
+        self.cost -= share
+        self._drop_front_empties()
+        return (lot.lot_id, lot.acquired_at, lot.acquired_us, quantity, share, "lot")
+
+    def available(self, lot_id: str) -> Decimal:
+        lot = self.by_id.get(lot_id)
+        return lot.quantity if lot is not None else ZERO
+
+    def snapshot(self) -> list[PoolSnapshot]:
+        return [
+            PoolSnapshot(self.asset, self.wallet, lot.lot_id, lot.acquired_at, lot.quantity, lot.cost)
+            for lot in self.lots
+            if lot.quantity != 0
+        ]
+
+    def iter_lots(self) -> Iterable[Lot]:
+        return (lot for lot in self.lots if lot.quantity != 0)
+
+
+class AveragePool:
+    """A moving weighted-average cost pool for one asset (and wallet, if pools are per wallet)."""
+
+    __slots__ = ("asset", "wallet", "quantity", "cost", "time_weight", "pool_id")
+
+    def __init__(self, asset: str, wallet: str | None):
+        self.asset = asset
+        self.wallet = wallet
+        self.quantity = ZERO
+        self.cost = ZERO
+        self.time_weight = ZERO
+        self.pool_id = f"pool:{asset}" + (f"@{wallet}" if wallet else "")
+
+    def add(self, quantity: Decimal, cost: Decimal, acquired_us: int | Decimal) -> None:
+        self.quantity += quantity
+        self.cost += cost
+        self.time_weight += quantity * acquired_us
+
+    def add_weighted(self, quantity: Decimal, cost: Decimal, time_weight: Decimal) -> None:
+        self.quantity += quantity
+        self.cost += cost
+        self.time_weight += time_weight
+
+    def mean_acquired_us(self) -> Decimal:
+        return self.time_weight / self.quantity if self.quantity else ZERO
+
+    def take(self, quantity: Decimal) -> tuple[list[Take], Decimal, Decimal]:
+        """Take up to ``quantity`` at average cost; returns takes, shortfall and the time weight taken."""
+        if self.quantity <= 0:
+            return [], quantity, ZERO
+        take_q = quantity if quantity <= self.quantity else self.quantity
+        if take_q == self.quantity:
+            cost, weight = self.cost, self.time_weight
+        else:
+            cost = self.cost * take_q / self.quantity
+            weight = self.time_weight * take_q / self.quantity
+        mean_us = weight / take_q
+        self.quantity -= take_q
+        self.cost -= cost
+        self.time_weight -= weight
+        if self.quantity == 0:
+            self.cost = ZERO  # exact already; guards against a -0
+            self.time_weight = ZERO
+        acquired_at = _from_us(mean_us)
+        return [(self.pool_id, acquired_at, mean_us, take_q, cost, "pool")], quantity - take_q, weight
+
+    def snapshot(self) -> list[PoolSnapshot]:
+        if self.quantity == 0:
+            return []
+        return [
+            PoolSnapshot(
+                self.asset, self.wallet, self.pool_id, _from_us(self.mean_acquired_us()), self.quantity, self.cost,
+                self.time_weight,
+            )
+        ]
+
+
+def _from_us(us: Decimal | int) -> datetime:
+    from datetime import timedelta
+
+    whole = int(us)  # truncation toward zero: presentation of a mean instant only
+    return _EPOCH + timedelta(microseconds=whole)

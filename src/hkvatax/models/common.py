@@ -1,0 +1,158 @@
+"""Shared pydantic building blocks: the frozen base model, money and quantity types, timestamps.
+
+* :class:`Frozen` — every input and output model is immutable and refuses unknown fields.
+* :data:`Quantity`, :data:`Amount`, :data:`NonNegativeAmount` — Decimals that refuse floats (error
+  type ``float_money``), NaN and Infinity, absurd magnitudes and more than 18 decimal places.
+* :data:`Timestamp` — a timezone-aware datetime. A naive value is refused (``naive_timestamp``)
+  unless the validation context carries ``default_tz`` (see :func:`hkvatax.io.load_scenario`).
+* :data:`Percent` — a Decimal in [0, 100].
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "Frozen",
+    "Quantity",
+    "Amount",
+    "NonNegativeAmount",
+    "SignedAmount",
+    "Percent",
+    "Timestamp",
+    "Code",
+    "MAX_QUANTITY",
+    "MAX_AMOUNT",
+]
+
+MAX_QUANTITY = Decimal(10) ** 18
+MAX_AMOUNT = Decimal(10) ** 15  # HK$1,000 trillion: beyond any real ledger
+MAX_DECIMALS = 18
+
+
+class Frozen(BaseModel):
+    """Base of every hkvatax model: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False, ser_json_inf_nan="strings")
+
+
+def _no_float(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("invalid_field", "a boolean is not a number")
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "float_money",
+            "float {value} refused: give money and quantities as strings or integers (e.g. \"0.1\")",
+            {"value": repr(value)},
+        )
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        if text == "":
+            raise PydanticCustomError("not_a_number", "empty value where a number is expected")
+        if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
+            raise PydanticCustomError("not_a_number", "{value} is not a finite number", {"value": value})
+        return text
+    return value
+
+
+def _bounded(limit: Decimal) -> Any:
+    def check(value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise PydanticCustomError("not_a_number", "not a finite number")
+        if abs(value) > limit:
+            raise PydanticCustomError(
+                "absurd_magnitude", "{value} is beyond any plausible size (limit {limit})",
+                {"value": str(value), "limit": f"{limit:E}"},
+            )
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+            normalised = value.normalize().as_tuple().exponent
+            if isinstance(normalised, int) and normalised < -MAX_DECIMALS:
+                raise PydanticCustomError(
+                    "too_many_decimals", "{value} has more than 18 decimal places", {"value": str(value)}
+                )
+        return value
+
+    return check
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise PydanticCustomError("non_positive", "must be greater than zero, got {value}", {"value": str(value)})
+    return value
+
+
+def _non_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise PydanticCustomError("negative", "must not be negative, got {value}", {"value": str(value)})
+    return value
+
+
+Quantity = Annotated[
+    Decimal, BeforeValidator(_no_float), AfterValidator(_bounded(MAX_QUANTITY)), AfterValidator(_positive)
+]
+"""A token quantity: a Decimal greater than zero."""
+
+Amount = Annotated[
+    Decimal, BeforeValidator(_no_float), AfterValidator(_bounded(MAX_AMOUNT)), AfterValidator(_positive)
+]
+"""An amount of money greater than zero, in the currency named beside it."""
+
+NonNegativeAmount = Annotated[
+    Decimal, BeforeValidator(_no_float), AfterValidator(_bounded(MAX_AMOUNT)), AfterValidator(_non_negative)
+]
+"""An amount of money of zero or more."""
+
+SignedAmount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_bounded(MAX_AMOUNT))]
+"""An amount of money that may be negative (e.g. a loss brought forward stated as a signed figure)."""
+
+
+def _percent(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0 or value > 100:
+        raise PydanticCustomError("percent_range", "{value} is not a percentage between 0 and 100", {"value": str(value)})
+    return value
+
+
+Percent = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_percent)]
+"""A percentage from 0 to 100 inclusive (``"95"`` means 95%)."""
+
+
+def _aware(value: datetime, info: ValidationInfo) -> datetime:
+    if value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None:
+        return value
+    default: tzinfo | None = None
+    if info.context:
+        default = info.context.get("default_tz")
+    if default is None:
+        raise PydanticCustomError(
+            "naive_timestamp",
+            "{value} has no time zone: add an offset such as +08:00, or set a default zone for this input",
+            {"value": value.isoformat()},
+        )
+    return value.replace(tzinfo=default)
+
+
+def _timestamp_text(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "":
+        raise PydanticCustomError("bad_timestamp", "empty timestamp")
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text), AfterValidator(_aware)]
+"""A timezone-aware instant."""
+
+
+def _code(value: str) -> str:
+    text = value.strip()
+    if not text or len(text) > 40 or any(ch.isspace() for ch in text):
+        raise PydanticCustomError("invalid_field", "{value} is not a valid asset or currency code", {"value": value})
+    return text.upper()
+
+
+Code = Annotated[str, AfterValidator(_code)]
+"""An asset symbol or ISO currency code, upper-cased (``btc`` → ``BTC``)."""

@@ -1,0 +1,24 @@
+"""Exchange rates and token prices the user supplies (no network look-ups, ever).
+
+A :class:`Rate` says: at ``at``, one unit of ``base`` was worth ``rate`` units of ``quote``, according
+to ``source``. ``base`` is a fiat currency or a token symbol; ``quote`` is a fiat currency. Every
+conversion the ledger makes keeps the rate, its source and its time (:class:`Conversion`).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..errors import SourceRef
+from .common import Amount, Code, Frozen, Timestamp
+
+__all__ = ["Rate"]
+
+
+class Rate(Frozen):
+    base: Code = Field(description="What is priced: a currency or a token symbol.")
+    quote: Code = Field(default="HKD", description="Currency the price is in.")
+    rate: Amount = Field(description="Units of quote for one unit of base.")
+    at: Timestamp
+    source: str = Field(min_length=1, description="Where the figure comes from (e.g. 'HKMA', 'exchange close').")
+    provenance: SourceRef | None = None

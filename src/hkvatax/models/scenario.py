@@ -1,0 +1,80 @@
+"""A scenario: one taxpayer, its assets, events, rates and settings — everything one run needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .assets import Asset
+from .common import Code, Frozen, NonNegativeAmount, Quantity, Timestamp
+from .events import Event
+from .prices import Rate
+from .taxpayers import Taxpayer
+
+__all__ = ["LedgerSettings", "OpeningLot", "Scenario"]
+
+
+class OpeningLot(Frozen):
+    """A lot (or an average-cost pool) held at the start: the closing pool of an earlier run."""
+
+    asset: Code
+    lot_id: str
+    quantity: Quantity
+    cost_hkd: NonNegativeAmount
+    acquired_at: Timestamp
+    wallet: str | None = None
+    time_weight: Decimal | None = Field(
+        default=None,
+        description="Average-cost pools only: sum of quantity x acquisition time (POSIX seconds), for holding periods.",
+    )
+
+
+class LedgerSettings(Frozen):
+    """How the ledger reads events. None of these is law; the rules layer records them as assumptions."""
+
+    swap_valuation: Literal["received", "given"] = Field(
+        default="received", description="Value a swap at the market value of what is received (default) or given up."
+    )
+    allow_unknown_cost: bool = Field(
+        default=False, description="Allow disposing of more than is held, at nil cost for the excess (an assumption)."
+    )
+    price_max_age_days: int = Field(
+        default=1, ge=0, le=3660, description="Oldest rate (in days before the event) the price table may use."
+    )
+    receipt_cost_basis: Literal["market_value", "nil"] | None = Field(
+        default=None,
+        description="Cost of tokens received (staking, airdrops …). None: market value for a business, nil otherwise.",
+    )
+
+
+class Scenario(Frozen):
+    """Everything hkvatax needs for one taxpayer."""
+
+    taxpayer: Taxpayer
+    assets: tuple[Asset, ...] = ()
+    events: tuple[Event, ...] = ()
+    rates: tuple[Rate, ...] = ()
+    opening_lots: tuple[OpeningLot, ...] = ()
+    settings: LedgerSettings = Field(default_factory=LedgerSettings)
+    description: str | None = None
+    sources: tuple[str, ...] = Field(default=(), description="Published sources this scenario reproduces.")
+
+    @model_validator(mode="after")
+    def _unique_assets(self) -> Scenario:
+        seen: set[str] = set()
+        for asset in self.assets:
+            if asset.symbol in seen:
+                raise ValueError(f"asset {asset.symbol} is declared twice")
+            seen.add(asset.symbol)
+        return self
+
+    def asset(self, symbol: str) -> Asset | None:
+        for a in self.assets:
+            if a.symbol == symbol:
+                return a
+        return None
+
+

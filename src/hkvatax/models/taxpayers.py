@@ -1,0 +1,354 @@
+"""Taxpayers: one model per kind, as a discriminated union on ``kind``.
+
+The facts here are what the rules need. A fact left as ``None`` is *unknown*: a rule that needs it
+answers "unknown" or "indeterminate" and says which fact to supply; it never assumes a pass.
+
+Kinds:
+
+* ``individual`` — a natural person; invests, or trades as an unincorporated business.
+* ``corporation`` — a company; presumed to carry on business (DIPN 39 para 11).
+* ``partnership`` — a partnership or other unincorporated business (two-tier rates for persons other
+  than corporations).
+* ``private_fund`` — a fund for the unified fund exemption (IRO ss.20AM–20AY; DIPN 61).
+* ``family_office`` — a family-owned investment holding vehicle (FIHV), with its eligible single
+  family office (ESFO) and any family-owned special purpose entities (FSPEs) (IRO Part 6E, Sch. 16E).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .common import Frozen, NonNegativeAmount, Percent
+from .events import Character
+
+__all__ = [
+    "LotMethod",
+    "MethodElection",
+    "TradingFacts",
+    "CharacterOverride",
+    "TwoTierFacts",
+    "InterestPeriod",
+    "ResidentInvestor",
+    "FundType",
+    "FundFacts",
+    "FspeFacts",
+    "EsfoFacts",
+    "FihvFacts",
+    "Individual",
+    "Corporation",
+    "Partnership",
+    "PrivateFund",
+    "FamilyOffice",
+    "Taxpayer",
+]
+
+
+class LotMethod(StrEnum):
+    """Cost formulas. LIFO is not a member: DIPN 1 para 48 does not accept it."""
+
+    WEIGHTED_AVERAGE = "weighted_average"
+    FIFO = "fifo"
+    SPECIFIC_ID = "specific_id"
+
+
+class MethodElection(Frozen):
+    """The cost formula used from a year of assessment onward (kept until the next election)."""
+
+    method: LotMethod
+    from_year: str = Field(description="First year of assessment, e.g. '2024/25'.")
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_lifo(cls, data: object) -> object:
+        if isinstance(data, dict) and str(data.get("method", "")).strip().lower() in {"lifo", "hifo", "lofo"}:
+            raise PydanticCustomError(
+                "lifo_refused",
+                "{method} is not an accepted cost formula: DIPN 1 para 48 says the Commissioner does not accept "
+                "LIFO; use weighted_average, fifo or specific_id",
+                {"method": str(data["method"])},
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _year(self) -> MethodElection:
+        from ..periods import YearOfAssessment
+
+        YearOfAssessment.parse(self.from_year)
+        return self
+
+
+class TradingFacts(Frozen):
+    """Facts for the badges of trade (DIPN 39 paras 46, 48). ``None`` means not stated."""
+
+    intention_at_acquisition: Literal["long_term_investment", "resale_at_profit", "mixed"] | None = Field(
+        default=None, description="Stated intention when the assets were acquired (DIPN 39 para 46)."
+    )
+    intention_evidence: str | None = Field(default=None, description="What supports the stated intention.")
+    transactions_per_year: int | None = Field(
+        default=None, ge=0, description="Override of the frequency computed from the ledger."
+    )
+    organised_like_a_business: bool | None = Field(
+        default=None, description="Systematic, organised activity: bots, staff, office, business plan (para 48)."
+    )
+    financed_by_borrowing: bool | None = Field(default=None, description="Purchases financed by loans or margin.")
+    supplementary_work: bool | None = Field(
+        default=None, description="Work done to make the assets more marketable (badge of trade)."
+    )
+    realisation_circumstances: Literal["planned_sale", "forced_or_unexpected", "ordinary"] | None = Field(
+        default=None, description="Why assets were sold (an emergency sale points away from trade)."
+    )
+    profit_motive: bool | None = Field(default=None, description="Activity carried on to make a profit (para 48).")
+    mining_or_validating_as_business: bool | None = Field(
+        default=None, description="Mining or validating run as a business (para 47)."
+    )
+    accepts_crypto_in_business: bool | None = Field(
+        default=None, description="Receives crypto in the course of a business (para 51)."
+    )
+
+
+class CharacterOverride(Frozen):
+    """A user's decision of character, with the reason that will appear in the trace."""
+
+    character: Character
+    reason: str = Field(min_length=1)
+
+
+class TwoTierFacts(Frozen):
+    """Two-tiered rates: the connected-entities rule (IRO s.14AAC)."""
+
+    has_connected_entities: bool | None = Field(default=None, description="Any connected entity (>50% control)?")
+    is_nominated_entity: bool | None = Field(
+        default=None, description="This entity is the group's nominated entity for the two-tier rates."
+    )
+    elected_other_concessionary_regime: bool = Field(
+        default=False, description="Taxed under another half-rate concession (e.g. corporate treasury centre)."
+    )
+
+
+class _TaxpayerBase(Frozen):
+    name: str = Field(min_length=1)
+    accounting_year_end_month: int = Field(default=3, ge=1, le=12)
+    accounting_year_end_day: int = Field(default=31, ge=1, le=31)
+    methods: tuple[MethodElection, ...] = Field(
+        default=(MethodElection(method=LotMethod.WEIGHTED_AVERAGE, from_year="2018/19"),),
+        description="Cost-formula elections; the latest whose from_year is not after the year applies.",
+    )
+    per_wallet_pools: bool = Field(default=False, description="One pool per (asset, wallet) instead of per asset.")
+    trading: TradingFacts = Field(default_factory=TradingFacts)
+    character: CharacterOverride | None = Field(default=None, description="Override for the whole taxpayer.")
+    asset_character: dict[str, CharacterOverride] = Field(
+        default_factory=dict, description="Overrides per asset symbol."
+    )
+    offshore: bool | None = Field(
+        default=None,
+        description="True when the profit-producing operations were all outside Hong Kong (DIPN 39 para 47).",
+    )
+    two_tier: TwoTierFacts = Field(default_factory=TwoTierFacts)
+    losses_brought_forward_hkd: NonNegativeAmount = Field(
+        default=0, description="Adjusted losses brought forward from before the first year assessed (s.19C)."
+    )
+
+    @model_validator(mode="after")
+    def _year_end(self) -> _TaxpayerBase:
+        from ..periods import YearEnd
+
+        YearEnd(self.accounting_year_end_month, self.accounting_year_end_day)
+        years = [m.from_year for m in self.methods]
+        if len(set(years)) != len(years):
+            raise ValueError("two cost-formula elections name the same first year")
+        return self
+
+
+class Individual(_TaxpayerBase):
+    kind: Literal["individual"] = "individual"
+    hk_resident: bool | None = None
+    carries_on_business: bool | None = Field(
+        default=None, description="User's statement that the individual trades as a business (None = decide from facts)."
+    )
+
+
+class Corporation(_TaxpayerBase):
+    kind: Literal["corporation"] = "corporation"
+    incorporated_in: str | None = None
+    central_management_in_hk: bool | None = None
+    carries_on_business: bool | None = Field(
+        default=None, description="None: the DIPN 39 para 11 presumption applies."
+    )
+    mne_group_member: bool | None = Field(default=None, description="Constituent entity of an MNE group (FSIE).")
+
+
+class Partnership(_TaxpayerBase):
+    kind: Literal["partnership"] = "partnership"
+    partners: int | None = Field(default=None, ge=1)
+    carries_on_business: bool | None = None
+
+
+class InterestPeriod(Frozen):
+    """A beneficial interest held over a date range (both days inclusive)."""
+
+    start: date
+    end: date
+    percent: Percent
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InterestPeriod:
+        if self.end < self.start:
+            raise PydanticCustomError(
+                "order_of_dates", "interest period ends ({end}) before it starts ({start})",
+                {"end": str(self.end), "start": str(self.start)},
+            )
+        return self
+
+
+class ResidentInvestor(Frozen):
+    """A Hong Kong resident person holding an interest in a fund (anti-round-tripping, ss.20AW–20AY)."""
+
+    name: str
+    person_type: Literal["individual", "corporation", "partnership", "trustee"] = "individual"
+    is_hk_resident: bool = True
+    interests: tuple[InterestPeriod, ...] = Field(description="Own beneficial interest, direct or indirect.")
+    associates_interests: tuple[InterestPeriod, ...] = Field(
+        default=(), description="Combined interest of its associates (resident or not) over time."
+    )
+    fund_is_associate: bool = Field(default=False, description="The fund is an associate of this person.")
+    interposed_resident_already_deemed: bool = Field(
+        default=False,
+        description="Held through a resident person already deemed on the same profits (no double deeming).",
+    )
+
+    @model_validator(mode="after")
+    def _non_overlapping(self) -> ResidentInvestor:
+        for label, periods in (("interests", self.interests), ("associates_interests", self.associates_interests)):
+            ordered = sorted(periods, key=lambda p: p.start)
+            for a, b in zip(ordered, ordered[1:], strict=False):
+                if b.start <= a.end:
+                    raise PydanticCustomError(
+                        "order_of_dates", "{label}: periods {a} and {b} overlap",
+                        {"label": label, "a": f"{a.start}–{a.end}", "b": f"{b.start}–{b.end}"},
+                    )
+        return self
+
+
+class FundType(StrEnum):
+    ORDINARY = "ordinary"
+    SOVEREIGN_WEALTH = "sovereign_wealth"
+    PENSION = "pension"
+    ENDOWMENT = "endowment"
+    GOVERNMENT_INVESTOR = "government_investor"
+    SINGLE_INVESTOR = "single_investor"
+
+
+class FundFacts(Frozen):
+    """Facts for the fund definition, the gateway and the exemption (IRO ss.20AM–20AN; DIPN 61)."""
+
+    fund_type: FundType = FundType.ORDINARY
+    # s.20AM(2): three limbs, at all times in the basis period (DIPN 61 para 35, 53)
+    managed_as_whole_or_pooled: bool | None = None
+    participants_no_day_to_day_control: bool | None = None
+    shares_profits_from_property: bool | None = None
+    # s.20AM(5)/(6)
+    excluded_arrangement: str | None = Field(
+        default=None, description="Name of an s.20AM(5) exclusion that applies (e.g. 'group scheme'), if any."
+    )
+    business_undertaking_general_commercial: bool | None = Field(
+        default=None, description="A business undertaking for general commercial or industrial purposes (s.20AM(6))."
+    )
+    # gateway (s.20AN(6); DIPN 61 paras 80–93)
+    uses_specified_person: bool | None = Field(
+        default=None, description="Qualifying transactions carried out or arranged in HK by an SFC-licensed/registered person."
+    )
+    specified_person_name: str | None = None
+    final_closing_date: date | None = None
+    investor_count: int | None = Field(default=None, ge=0, description="Investors other than originator and associates.")
+    investor_commitments_percent: Percent | None = Field(
+        default=None, description="Investors' share of aggregate capital commitments (must exceed 90%)."
+    )
+    originator_net_proceeds_percent: Percent | None = Field(
+        default=None, description="Originator and associates' agreed share of net proceeds, excluding pro-rata return."
+    )
+    managed_assets_hkd: NonNegativeAmount | None = Field(
+        default=None, description="Value of assets managed (for the proposed single-investor HK$240m floor)."
+    )
+    # anti-round-tripping (ss.20AW–20AY)
+    resident_investors: tuple[ResidentInvestor, ...] = ()
+    holders_count: int | None = Field(default=None, ge=0, description="Number of holders (widely held test).")
+    largest_21_hold_75_percent_or_less: bool | None = Field(
+        default=None, description="True if no 20 holders together hold more than 75% (i.e. at least 21 hold 75%+)."
+    )
+    bona_fide_widely_held_accepted: bool | None = Field(
+        default=None, description="Commissioner satisfied the fund is bona fide widely held (DIPN 61 para 171)."
+    )
+
+
+class FspeFacts(Frozen):
+    name: str
+    fihv_interest_percent: Percent
+    holds_only_investee_private_companies: bool | None = None
+
+
+class EsfoFacts(Frozen):
+    """The eligible single family office (Sch. 16E)."""
+
+    name: str | None = None
+    is_private_company: bool | None = None
+    normally_managed_or_controlled_in_hk: bool | None = None
+    family_ownership_percent: Percent | None = None
+    charity_ownership_percent: Percent | None = None
+    services_to_family_percent: Percent | None = Field(
+        default=None, description="Share of assessable profits from services to the family's FIHVs/FSPEs (safe harbour 75%)."
+    )
+
+
+class FihvFacts(Frozen):
+    """Facts for the FIHV concession (IRO Part 6E, Sch. 16E)."""
+
+    family_ownership_percent: Percent | None = None
+    charity_ownership_percent: Percent | None = Field(default=None, description="s.88 charity's beneficial interest.")
+    unrelated_ownership_percent: Percent | None = None
+    normally_managed_or_controlled_in_hk: bool | None = None
+    business_undertaking_general_commercial: bool | None = None
+    specified_assets_value_hkd: NonNegativeAmount | None = Field(
+        default=None, description="Sch. 16C assets of the FIHVs/FSPEs managed by the ESFO (HK$240m test)."
+    )
+    virtual_assets_value_hkd: NonNegativeAmount | None = Field(
+        default=None, description="Virtual assets held, which count towards HK$240m only under the extension."
+    )
+    qualified_full_time_employees_in_hk: int | None = Field(default=None, ge=0)
+    operating_expenditure_in_hk_hkd: NonNegativeAmount | None = None
+    transactions_arranged_by_esfo_in_hk: bool | None = None
+    election_made: bool | None = None
+    election_date: date | None = None
+    esfo: EsfoFacts = Field(default_factory=EsfoFacts)
+    fspes: tuple[FspeFacts, ...] = ()
+
+    @model_validator(mode="after")
+    def _shares(self) -> FihvFacts:
+        parts = [p for p in (self.family_ownership_percent, self.charity_ownership_percent,
+                             self.unrelated_ownership_percent) if p is not None]
+        if sum(parts, start=0) > 100:
+            raise ValueError("family, charity and unrelated ownership add up to more than 100%")
+        return self
+
+
+class PrivateFund(_TaxpayerBase):
+    kind: Literal["private_fund"] = "private_fund"
+    fund: FundFacts = Field(default_factory=FundFacts)
+    is_ofc: bool = Field(default=False, description="An open-ended fund company (s.20AN(1)(c) OFC variant).")
+
+
+class FamilyOffice(_TaxpayerBase):
+    kind: Literal["family_office"] = "family_office"
+    entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
+    fihv: FihvFacts = Field(default_factory=FihvFacts)
+
+
+Taxpayer = Annotated[
+    Individual | Corporation | Partnership | PrivateFund | FamilyOffice, Field(discriminator="kind")
+]
+"""Any taxpayer (a discriminated union on ``kind``)."""

@@ -1,0 +1,200 @@
+"""Years of assessment and basis periods, in Hong Kong time.
+
+* A year of assessment (YA) runs from 1 April to the following 31 March (IRO s.2, "year of
+  assessment"); YA 2025/26 is 1 April 2025 – 31 March 2026.
+* Every instant is placed in Hong Kong time (Asia/Hong_Kong, UTC+8, no daylight saving since 1979)
+  before its date is read. A naive timestamp is an error unless the caller names a default zone.
+* Basis period (IRO s.18B(2); DIPN 1 para 3): the profits assessed for a YA are those of the
+  accounting period that *ends within* that YA. A business whose accounts close on 31 December has
+  the calendar year 2025 as its basis period for YA 2025/26. The commencement and cessation rules of
+  ss.18C–18E are not modelled: a first or last period is taken as the accounting period the user
+  states (see docs/decisions/0005-basis-period.md).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from functools import total_ordering
+
+from dateutil import tz as _dateutil_tz
+
+__all__ = [
+    "HKT",
+    "YearOfAssessment",
+    "YearEnd",
+    "MARCH_31",
+    "to_hk",
+    "ensure_aware",
+    "NaiveTimestampError",
+]
+
+
+def _hong_kong_zone() -> tzinfo:
+    zone = _dateutil_tz.gettz("Asia/Hong_Kong")
+    # dateutil ships its own zone database, so this only falls back on a broken install.
+    return zone if zone is not None else timezone(timedelta(hours=8), "HKT")
+
+
+HKT: tzinfo = _hong_kong_zone()
+_UTC8 = timezone(timedelta(hours=8))
+# From 1979 Hong Kong has kept UTC+8 all year, so a fixed offset gives the same local date, faster.
+_FIXED_FROM = datetime(1980, 1, 1, tzinfo=timezone.utc)
+
+
+class NaiveTimestampError(ValueError):
+    """A timestamp without a time zone, and no default zone was named."""
+
+
+def ensure_aware(value: datetime, default_tz: tzinfo | None = None, *, field: str = "timestamp") -> datetime:
+    """Return ``value`` if it carries a zone; attach ``default_tz`` if given; else raise."""
+    if value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None:
+        return value
+    if default_tz is None:
+        raise NaiveTimestampError(
+            f"{field}: {value.isoformat()} has no time zone; give an offset (e.g. +08:00) "
+            "or set a default zone for the input"
+        )
+    return value.replace(tzinfo=default_tz)
+
+
+def to_hk(value: datetime) -> datetime:
+    """The same instant in Hong Kong time."""
+    if value.tzinfo is None:
+        raise NaiveTimestampError(f"{value.isoformat()} has no time zone")
+    if value >= _FIXED_FROM:
+        return value.astimezone(_UTC8)
+    return value.astimezone(HKT)
+
+
+_LABEL = re.compile(r"^\s*(\d{4})\s*(?:[/\-–]\s*(\d{2}|\d{4}))?\s*$")
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class YearOfAssessment:
+    """A Hong Kong year of assessment, named by the calendar year in which it starts."""
+
+    start_year: int
+
+    def __post_init__(self) -> None:
+        if not 1900 <= self.start_year <= 2200:
+            raise ValueError(f"year of assessment {self.start_year} is out of range")
+
+    @classmethod
+    def parse(cls, text: str | int | YearOfAssessment) -> YearOfAssessment:
+        """Parse ``"2025/26"``, ``"2025-26"``, ``"2025/2026"`` or ``2025`` (the starting year)."""
+        if isinstance(text, YearOfAssessment):
+            return text
+        if isinstance(text, int):
+            return cls(text)
+        match = _LABEL.match(text)
+        if not match:
+            raise ValueError(f"{text!r} is not a year of assessment; write it like 2025/26")
+        start = int(match.group(1))
+        tail = match.group(2)
+        if tail is not None:
+            expected = start + 1
+            ok = int(tail) == expected if len(tail) == 4 else int(tail) == expected % 100
+            if not ok:
+                raise ValueError(f"{text!r} is not a year of assessment: {start}/ must be followed by {expected}")
+        return cls(start)
+
+    @classmethod
+    def containing(cls, instant: datetime) -> YearOfAssessment:
+        """The YA in which ``instant`` falls, reading its date in Hong Kong time."""
+        local = to_hk(instant)
+        return cls(local.year if (local.month, local.day) >= (4, 1) else local.year - 1)
+
+    @classmethod
+    def of_date(cls, day: date) -> YearOfAssessment:
+        return cls(day.year if (day.month, day.day) >= (4, 1) else day.year - 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.start_year, 4, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.start_year + 1, 3, 31)
+
+    @property
+    def start(self) -> datetime:
+        """First instant (1 April 00:00 Hong Kong time)."""
+        return datetime(self.start_year, 4, 1, tzinfo=HKT)
+
+    @property
+    def end(self) -> datetime:
+        """First instant *after* the YA (exclusive bound)."""
+        return datetime(self.start_year + 1, 4, 1, tzinfo=HKT)
+
+    def next(self) -> YearOfAssessment:
+        return YearOfAssessment(self.start_year + 1)
+
+    def previous(self) -> YearOfAssessment:
+        return YearOfAssessment(self.start_year - 1)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, YearOfAssessment):
+            return NotImplemented
+        return self.start_year < other.start_year
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"YearOfAssessment({self.label!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class YearEnd:
+    """The day on which a taxpayer's accounts close each year (month, day)."""
+
+    month: int = 3
+    day: int = 31
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"accounting year end month {self.month} is not 1–12")
+        last = calendar.monthrange(2024, self.month)[1]  # 2024 is a leap year: allows 29 Feb
+        if not 1 <= self.day <= last:
+            raise ValueError(f"accounting year end day {self.day} does not exist in month {self.month}")
+
+    def _on(self, year: int) -> date:
+        last = calendar.monthrange(year, self.month)[1]
+        return date(year, self.month, min(self.day, last))
+
+    def period_end_for(self, ya: YearOfAssessment) -> date:
+        """The closing date of the accounting period that ends within ``ya`` (IRO s.18B(2))."""
+        in_first_calendar_year = (self.month, self.day) >= (4, 1)
+        return self._on(ya.start_year if in_first_calendar_year else ya.start_year + 1)
+
+    def basis_period(self, ya: YearOfAssessment) -> tuple[date, date]:
+        """First and last day (inclusive) of the basis period for ``ya``."""
+        end = self.period_end_for(ya)
+        previous_end = self.period_end_for(ya.previous())
+        return previous_end + timedelta(days=1), end
+
+    def year_of_assessment(self, instant: datetime) -> YearOfAssessment:
+        """The YA whose basis period contains ``instant`` (its Hong Kong date)."""
+        day = to_hk(instant).date()
+        return self.year_of_assessment_for_date(day)
+
+    def year_of_assessment_for_date(self, day: date) -> YearOfAssessment:
+        end = self._on(day.year)
+        if day > end:
+            end = self._on(day.year + 1)
+        return YearOfAssessment.of_date(end)
+
+    @property
+    def label(self) -> str:
+        return f"{self.day:02d} {calendar.month_abbr[self.month]}"
+
+
+MARCH_31 = YearEnd(3, 31)

@@ -1,0 +1,1 @@
+"""Renderers: text, Markdown, HTML and JSON views of ledger results and assessments."""
