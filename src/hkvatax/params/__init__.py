@@ -1,0 +1,1 @@
+"""Dated parameter tables (TOML), one value per year range with its citation."""

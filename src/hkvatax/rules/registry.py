@@ -1,0 +1,259 @@
+"""The rule registry: every legal idea is a small pure function with an id, citations, validity and status.
+
+A rule is written as::
+
+    @rule("pt.losses.set_off", "Losses brought forward set off against assessable profits",
+          cite=[IRO("s.19C")], valid_from="1947/48")
+    def losses_set_off(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
+        amount = min(max(profit.value, ZERO), brought_forward.value)
+        return Out(amount, "losses set off", label="losses_set_off")
+
+Calling ``losses_set_off(ctx, profit, bf)`` checks that the rule applies to ``ctx.year``, runs the body,
+and records a trace :class:`~hkvatax.trace.Node` with the rule's metadata, the :class:`Figure`
+arguments as inputs, every parameter read through ``ctx.param`` and every fact noted through
+``ctx.fact``. It returns a :class:`Figure` (node id + value). Rules never do I/O.
+
+Status: ``enacted`` (law in force), ``proposed`` (a Bill, not yet law), ``assumption`` (a position
+hkvatax takes on an unsettled point). A node's status is the weakest of its rule's and its
+parameters' statuses, and outcomes list every proposed or assumed rule they depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Concatenate, ParamSpec
+
+from ..errors import HkvataxError, SourceRef
+from ..money import RoundingStep
+from ..periods import YearOfAssessment
+from ..trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer
+from .params import ParamStore
+
+__all__ = [
+    "Rule", "RULES", "rule", "Out", "Figure", "RuleContext", "NoApplicableRuleError", "IRO", "DIPN", "CASE",
+    "HKVATAX", "BILL", "weakest",
+]
+
+P = ParamSpec("P")
+
+_STATUS_ORDER = {"enacted": 0, "assumption": 1, "proposed": 2}
+
+
+def weakest(statuses: Iterable[str]) -> str:
+    worst = "enacted"
+    for s in statuses:
+        if _STATUS_ORDER[s] > _STATUS_ORDER[worst]:
+            worst = s
+    return worst
+
+
+def IRO(provision: str) -> Citation:  # noqa: N802 - reads like the citation it builds
+    return Citation("IRO (Cap. 112)", provision, "https://www.elegislation.gov.hk/hk/cap112")
+
+
+def DIPN(number: int, provision: str) -> Citation:  # noqa: N802
+    return Citation(f"DIPN {number}", provision, "https://www.ird.gov.hk/eng/ppr/dip.htm")
+
+
+def CASE(name: str) -> Citation:  # noqa: N802
+    return Citation("Case", name)
+
+
+def BILL(provision: str) -> Citation:  # noqa: N802
+    return Citation(
+        "Inland Revenue (Amendment) (Preferential Tax Regimes for Funds, Family-owned Investment Holding "
+        "Vehicles and Carried Interest) Bill 2026 (gazetted 12 June 2026)", provision)
+
+
+def HKVATAX(decision: str) -> Citation:  # noqa: N802
+    return Citation("hkvatax decision", decision)
+
+
+class NoApplicableRuleError(HkvataxError):
+    code = "no_applicable_rule"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A computed value and the id of the trace node that explains it."""
+
+    id: str
+    value: Any
+
+    def __repr__(self) -> str:
+        return f"Figure({self.id!r}, {self.value!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """What a rule body returns; the decorator turns it into a trace node."""
+
+    value: Any
+    explanation: str
+    label: str | None = None
+    unit: str = "HKD"
+    inputs: tuple[Figure, ...] = ()
+    facts: tuple[FactUse, ...] = ()
+    rounding: RoundingStep | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    citations: tuple[Citation, ...]
+    valid_from: YearOfAssessment | None
+    valid_to: YearOfAssessment | None
+    status: str
+    law: str
+    module: str
+
+    def applies_to(self, year: YearOfAssessment) -> bool:
+        if self.valid_from is not None and year < self.valid_from:
+            return False
+        return not (self.valid_to is not None and year > self.valid_to)
+
+    @property
+    def validity(self) -> str:
+        start = self.valid_from.label if self.valid_from else "—"
+        end = self.valid_to.label if self.valid_to else "onward"
+        return f"{start} {'to ' + end if self.valid_to else end}"
+
+
+RULES: dict[str, Rule] = {}
+
+
+@dataclass
+class _Frame:
+    params: list[ParamUse] = field(default_factory=list)
+    facts: list[FactUse] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    inputs: list[Figure] = field(default_factory=list)
+
+
+class RuleContext:
+    """What a rule may see: the year, the scenario label, dated parameters and the tracer."""
+
+    def __init__(self, year: YearOfAssessment, params: ParamStore, tracer: Tracer, *, scenario: str = "baseline",
+                 settings: dict[str, Any] | None = None):
+        self.year = year
+        self.params = params
+        self.tracer = tracer
+        self.scenario = scenario
+        self.settings = dict(settings or {})
+        self._frames: list[_Frame] = []
+
+    def for_year(self, year: YearOfAssessment) -> RuleContext:
+        ctx = RuleContext(year, self.params, self.tracer, scenario=self.scenario, settings=self.settings)
+        return ctx
+
+    # -- used inside rule bodies -------------------------------------------------------------
+    def param(self, path: str) -> Decimal:
+        value = self.params.at(path, self.year)
+        if self._frames:
+            self._frames[-1].params.append(ParamUse(path, value.value, self.year.label, value.citation,
+                                                    value.status, value.source))
+        return value.value
+
+    def fact(self, name: str, value: Any, source: SourceRef | None = None) -> Any:
+        if self._frames:
+            self._frames[-1].facts.append(FactUse(name, value, source))
+        return value
+
+    def assume(self, assumption: Assumption) -> None:
+        self.tracer.assume(assumption)
+        if self._frames:
+            self._frames[-1].assumptions.append(assumption.id)
+
+    def uses(self, *figures: Figure) -> None:
+        if self._frames:
+            self._frames[-1].inputs.extend(figures)
+
+    def node_id(self, label: str, key: str | None = None) -> str:
+        base = f"{self.scenario}/{self.year.label}/{label}"
+        return f"{base}[{key}]" if key else base
+
+    # -- used by the decorator ---------------------------------------------------------------
+    def _push(self) -> None:
+        self._frames.append(_Frame())
+
+    def _pop(self) -> _Frame:
+        return self._frames.pop()
+
+
+def _figures(values: Iterable[Any]) -> list[Figure]:
+    out: list[Figure] = []
+    for v in values:
+        if isinstance(v, Figure):
+            out.append(v)
+        elif isinstance(v, (list, tuple)):
+            out.extend(_figures(v))
+        elif isinstance(v, dict):
+            out.extend(_figures(v.values()))
+    return out
+
+
+def rule(
+    rule_id: str,
+    title: str,
+    *,
+    cite: Sequence[Citation],
+    valid_from: str | None = None,
+    valid_to: str | None = None,
+    status: str = "enacted",
+) -> Callable[[Callable[Concatenate[RuleContext, P], Out]], Callable[Concatenate[RuleContext, P], Figure]]:
+    """Register a rule; the wrapped function records a trace node and returns a :class:`Figure`."""
+    if status not in _STATUS_ORDER:
+        raise ValueError(f"rule {rule_id}: unknown status {status!r}")
+    if not cite:
+        raise ValueError(f"rule {rule_id}: a rule needs at least one citation")
+
+    def decorate(fn: Callable[Concatenate[RuleContext, P], Out]) -> Callable[Concatenate[RuleContext, P], Figure]:
+        if rule_id in RULES:
+            raise ValueError(f"rule id {rule_id!r} registered twice")
+        meta = Rule(
+            id=rule_id, title=title, citations=tuple(cite),
+            valid_from=YearOfAssessment.parse(valid_from) if valid_from else None,
+            valid_to=YearOfAssessment.parse(valid_to) if valid_to else None,
+            status=status, law=(fn.__doc__ or "").strip(), module=fn.__module__,
+        )
+        RULES[rule_id] = meta
+
+        def wrapper(ctx: RuleContext, /, *args: P.args, **kwargs: P.kwargs) -> Figure:
+            key = kwargs.pop("key", None)
+            if not meta.applies_to(ctx.year):
+                raise NoApplicableRuleError(
+                    f"rule {rule_id} ({title}) does not apply to {ctx.year.label} (valid {meta.validity})")
+            ctx._push()
+            try:
+                out = fn(ctx, *args, **kwargs)
+            finally:
+                frame = ctx._pop()
+            inputs = _figures(args) + _figures(kwargs.values()) + list(out.inputs) + frame.inputs
+            seen: dict[str, None] = {}
+            for f in inputs:
+                seen.setdefault(f.id, None)
+            statuses = [meta.status] + [p.status for p in frame.params]
+            for dep in seen:
+                dep_node = ctx.tracer.nodes.get(dep)
+                if dep_node is not None:
+                    statuses.append(dep_node.status)
+            node = Node(
+                id=ctx.node_id(out.label or rule_id, str(key) if key is not None else None),
+                rule_id=rule_id, title=title, citations=meta.citations, status=weakest(statuses),
+                value=out.value, unit=out.unit, label=out.label or rule_id, explanation=out.explanation,
+                inputs=tuple(seen), params=tuple(frame.params), facts=tuple(frame.facts) + tuple(out.facts),
+                assumptions=tuple(dict.fromkeys(frame.assumptions)), rounding=out.rounding, year=ctx.year.label,
+            )
+            ctx.tracer.add(node)
+            return Figure(node.id, out.value)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__qualname__ = fn.__qualname__
+        wrapper.__doc__ = fn.__doc__
+        wrapper.rule = meta  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,198 @@
+"""The explanation: every figure is a node that names its rule, citations, inputs, parameters and assumptions.
+
+* :class:`Citation` — an instrument and a provision ("IRO Cap. 112", "s.19C"; "DIPN 39", "para 46").
+* :class:`ParamUse` — a dated parameter value read by a rule, with its own citation and status.
+* :class:`FactUse` — a fact from the input (a taxpayer fact, an event with its file and row).
+* :class:`Node` — one figure or decision: rule id, title, citations, value, inputs (other node ids),
+  parameters, facts, assumptions, and any rounding step.
+* :class:`Trace` — the frozen collection of nodes for one outcome, with the assumptions they rest on.
+
+A :class:`Tracer` builds a trace while rules run; it is private to one run and frozen into a
+:class:`Trace` before anyone sees it. Nodes for individual disposals and matched lots are *not*
+built unless the caller asks for ``detail="per_asset"`` or ``"full"`` (see :mod:`hkvatax.explain`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import InvariantError, SourceRef
+from .money import RoundingStep
+
+__all__ = ["Citation", "ParamUse", "FactUse", "Assumption", "Node", "Trace", "Tracer", "value_to_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    instrument: str  # "IRO (Cap. 112)", "DIPN 39", "Case", "Bill 2026", "hkvatax"
+    provision: str  # "s.19C", "para 46", "American Leaf Blending [1979] AC 676"
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.provision}".strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"instrument": self.instrument, "provision": self.provision, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class ParamUse:
+    path: str
+    value: Decimal | str
+    year: str
+    citation: str
+    status: str
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "value": value_to_json(self.value), "year": self.year, "citation": self.citation,
+                "status": self.status, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class FactUse:
+    """A fact from the input: a taxpayer fact, an event, an override with its reason."""
+
+    name: str
+    value: Any
+    source: SourceRef | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        src = None if self.source is None else {"file": self.source.file, "row": self.source.row,
+                                                 "path": self.source.path}
+        return {"name": self.name, "value": value_to_json(self.value), "source": src}
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A position hkvatax takes on an unsettled point, which the user can change."""
+
+    id: str
+    text: str
+    how_to_change: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "how_to_change": self.how_to_change}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    rule_id: str
+    title: str
+    citations: tuple[Citation, ...]
+    status: str  # enacted | proposed | assumption
+    value: Any
+    unit: str  # HKD | ratio | percent | bool | text | count | days
+    label: str
+    explanation: str
+    inputs: tuple[str, ...] = ()
+    params: tuple[ParamUse, ...] = ()
+    facts: tuple[FactUse, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    rounding: RoundingStep | None = None
+    year: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        rounding = None
+        if self.rounding is not None:
+            r = self.rounding
+            rounding = {"policy": r.policy, "before": str(r.before), "after": str(r.after), "mode": r.mode,
+                        "exponent": r.exponent, "authority": r.authority, "status": r.status}
+        return {
+            "id": self.id,
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "citations": [c.to_dict() for c in self.citations],
+            "status": self.status,
+            "value": value_to_json(self.value),
+            "unit": self.unit,
+            "label": self.label,
+            "explanation": self.explanation,
+            "inputs": list(self.inputs),
+            "params": [p.to_dict() for p in self.params],
+            "facts": [f.to_dict() for f in self.facts],
+            "assumptions": list(self.assumptions),
+            "rounding": rounding,
+            "year": self.year,
+        }
+
+
+def value_to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [value_to_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): value_to_json(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A frozen set of nodes, in the order they were computed, with the assumptions they rest on."""
+
+    nodes: Mapping[str, Node]
+    roots: tuple[str, ...]
+    assumptions: Mapping[str, Assumption]
+    proposed_rules: tuple[str, ...] = ()
+    assumed_rules: tuple[str, ...] = ()
+
+    def __getitem__(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def descendants(self, node_id: str) -> list[Node]:
+        """``node_id`` and every node it depends on, depth first, each once."""
+        out: list[Node] = []
+        seen: set[str] = set()
+        stack = [node_id]
+        while stack:
+            nid = stack.pop()
+            if nid in seen or nid not in self.nodes:
+                continue
+            seen.add(nid)
+            node = self.nodes[nid]
+            out.append(node)
+            stack.extend(reversed(node.inputs))
+        return out
+
+
+@dataclass
+class Tracer:
+    """Collects nodes while rules run (private to one computation)."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    assumptions: dict[str, Assumption] = field(default_factory=dict)
+
+    def add(self, node: Node) -> str:
+        if node.id in self.nodes:
+            raise InvariantError(f"trace node {node.id!r} recorded twice")
+        for dep in node.inputs:
+            if dep not in self.nodes:
+                raise InvariantError(f"trace node {node.id!r} depends on unknown node {dep!r}")
+        for a in node.assumptions:
+            if a not in self.assumptions:
+                raise InvariantError(f"trace node {node.id!r} names unknown assumption {a!r}")
+        self.nodes[node.id] = node
+        return node.id
+
+    def assume(self, assumption: Assumption) -> str:
+        self.assumptions.setdefault(assumption.id, assumption)
+        return assumption.id
+
+    def freeze(self, roots: Iterable[str]) -> Trace:
+        proposed = tuple(sorted({n.rule_id for n in self.nodes.values() if n.status == "proposed"}))
+        assumed = tuple(sorted({n.rule_id for n in self.nodes.values() if n.status == "assumption"}))
+        return Trace(nodes=dict(self.nodes), roots=tuple(roots), assumptions=dict(self.assumptions),
+                     proposed_rules=proposed, assumed_rules=assumed)
