@@ -4,4 +4,6 @@ from hkvatax.cli import main
 def test_demo_runs(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "sell-1" in out
+    for name in ("individual_investor", "individual_trader", "corporation"):
+        assert name in out
+    assert "Tax payable" in out

@@ -6,10 +6,11 @@ assessment → explanation and rendering (docs/architecture.md).
 
 from __future__ import annotations
 
+from .engine import Assessment, assess
 from .errors import InputError
 from .ledger import LedgerResult, match_scenario, run_ledger
 from .periods import YearOfAssessment
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]
+__all__ = ["assess", "Assessment", "InputError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]

@@ -1,6 +1,8 @@
 """The ``hkvatax`` command line.
 
     hkvatax disposals FILE [--profile P] [--format table|json|csv]
+    hkvatax assess FILE [--year 2025/26] [--regime baseline|va_extension] [--format text|markdown|html|json]
+    hkvatax demo
 """
 
 from __future__ import annotations
@@ -26,15 +28,41 @@ def _disposals(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(explanation: object, fmt: str) -> str:
+    return {
+        "text": explanation.to_text,  # type: ignore[attr-defined]
+        "markdown": explanation.to_markdown,  # type: ignore[attr-defined]
+        "html": explanation.to_html,  # type: ignore[attr-defined]
+        "json": explanation.to_json,  # type: ignore[attr-defined]
+    }[fmt]()
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from .engine import assess
+    from .io import load_any
+
+    scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
+    outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year)
+    sys.stdout.write(_render(outcome.explain(detail=args.detail), args.format))
+    return 0
+
+
+DEMO_EXAMPLES = ("individual_investor", "individual_trader", "corporation")
+
+
 def _demo(args: argparse.Namespace) -> int:
+    from .engine import assess
     from .examples import example_path
     from .io import load_scenario
-    from .ledger import match_scenario
-    from .render.disposals import disposals_table
 
-    scenario = load_scenario(example_path("ledger_demo"))
-    sys.stdout.write(f"== {scenario.description}\n\n")
-    sys.stdout.write(disposals_table(match_scenario(scenario)))
+    for name in DEMO_EXAMPLES:
+        scenario = load_scenario(example_path(name))
+        sys.stdout.write("=" * 100 + "\n")
+        sys.stdout.write(f"Example: {name} — {scenario.description}\n")
+        sys.stdout.write("=" * 100 + "\n")
+        outcome = assess(scenario)
+        sys.stdout.write(_render(outcome.explain(detail="summary"), args.format))
+        sys.stdout.write("\n")
     return 0
 
 
@@ -49,7 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--default-tz", dest="default_tz", help="zone for timestamps without one, e.g. Asia/Hong_Kong")
     p.set_defaults(func=_disposals)
 
+    p = sub.add_parser("assess", help="assess a taxpayer for one or more years of assessment, explained")
+    p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
+    p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
+    p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
+    p.add_argument("--regime", choices=["baseline", "va_extension"], default="baseline")
+    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
+    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
+    p.add_argument("--detail", choices=["summary", "per_asset", "full"], default="summary")
+    p.add_argument("--default-tz", dest="default_tz")
+    p.set_defaults(func=_assess)
+
     p = sub.add_parser("demo", help="run the built-in examples and print their explained outcomes")
+    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
     p.set_defaults(func=_demo)
     return parser
 

@@ -338,6 +338,7 @@ class FihvFacts(Frozen):
 
 class PrivateFund(_TaxpayerBase):
     kind: Literal["private_fund"] = "private_fund"
+    entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fund: FundFacts = Field(default_factory=FundFacts)
     is_ofc: bool = Field(default=False, description="An open-ended fund company (s.20AN(1)(c) OFC variant).")
 

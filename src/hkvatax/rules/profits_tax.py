@@ -1,0 +1,239 @@
+"""Profits tax (the baseline every concession is measured against).
+
+Per year of assessment: which lines are chargeable (s.14: a business in Hong Kong, its profits, Hong
+Kong source, not capital), assessable profits or an adjusted loss (s.18B, s.19D), losses set off and
+carried forward in HKD (s.19C), the two-tiered rates (s.14, Sch. 1 and Sch. 8; s.14AAC connected
+entities), the year's one-off reduction, and tax payable — each step a traced rule, rounding only at
+the two named steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from ..models.taxpayers import Corporation, FamilyOffice, PrivateFund
+from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX
+from ..trace import Assumption
+from .classification import Taxpayerish
+from .lines import ProfitLine, RegimeResult, Treatment
+from .registry import CASE, DIPN, HKVATAX, IRO, Citation, Figure, Out, RuleContext, rule
+
+__all__ = [
+    "baseline_treatment", "net_profit", "losses", "round_assessable", "two_tier_eligible", "tax_at_rates",
+    "round_tax", "one_off_reduction", "tax_payable", "rate_class", "individual_investor_note",
+    "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment",
+]
+
+ZERO = Decimal(0)
+TAXREP = Citation("IRD", "Completion of Profits Tax Returns: amounts in HK dollars excluding cents",
+                  "https://www.ird.gov.hk/eng/tax/taxrep_ptr.htm")
+
+NON_BUSINESS_RECEIPT = Assumption(
+    "A-RECEIPTS-NONBUSINESS",
+    "Staking, mining, airdrop, fork and lending receipts of a person not carrying on a business are outside "
+    "profits tax (no general income tax; DIPN 39 para 46 by analogy), and the new tokens' cost is nil.",
+    "set settings.receipt_cost_basis or state carries_on_business",
+)
+A_RECEIPTS_BUSINESS = Assumption(
+    "A-RECEIPTS-BUSINESS",
+    "Staking, mining and lending rewards received in a crypto business are business receipts at market value "
+    "when received (DIPN 39 para 49 names airdrops and forks; mining and staking by analogy).",
+    None,
+)
+A_TWO_TIER = Assumption(
+    "A-TWO-TIER-ELIGIBLE",
+    "Connected entities not stated: the entity is taken to be entitled to the two-tiered rates (no connected "
+    "entity, or this is the nominated one) under s.14AAC.",
+    "state two_tier.has_connected_entities and two_tier.is_nominated_entity",
+)
+
+
+@rule("pt.chargeable.line", "Which profits are chargeable to profits tax",
+      cite=[IRO("s.14(1)"), DIPN(39, "paras 9, 46, 47"), DIPN(21, "paras 7-8"), IRO("s.26 (dividends)")])
+def line_treatment(ctx: RuleContext, line: ProfitLine, business: bool, decision: Figure | None = None) -> Out:
+    """Chargeable: profits of a business carried on in Hong Kong, arising in Hong Kong, not from capital assets."""
+    treatment: Treatment
+    if line.kind == "outgoing":
+        if business and line.deductible:
+            treatment, why = "assessable", "deductible outgoing of the business (s.16)"
+        elif business:
+            treatment, why = "excluded", "not deductible (s.17): stated as capital or private"
+        else:
+            treatment, why = "excluded", "no business: outgoings are irrelevant"
+    elif line.offshore:
+        treatment, why = "excluded", "offshore: the user states the profit-producing operations were outside Hong Kong"
+    elif line.kind == "receipt" and line.receipt_type == "salary":
+        treatment, why = "excluded", "salary in tokens is a salaries-tax item (DIPN 39 para 52), not a business receipt"
+    elif line.kind == "receipt":
+        if business:
+            if line.receipt_type in {"staking", "mining", "lending_interest"}:
+                ctx.assume(A_RECEIPTS_BUSINESS)
+            treatment, why = "assessable", "business receipt at market value (DIPN 39 paras 49, 51)"
+        else:
+            ctx.assume(NON_BUSINESS_RECEIPT)
+            treatment, why = "excluded", "received outside any business: outside profits tax (assumption)"
+    elif line.kind == "income" and line.income_type == "dividend":
+        treatment, why = "excluded", "dividends are not chargeable (s.26)"
+    elif line.character == "capital" or not business and line.kind == "income":
+        treatment, why = "excluded", "capital: profits on the sale of capital assets are outside s.14 (DIPN 39 para 46)"
+    else:
+        treatment, why = "assessable", "revenue profit of a business carried on in Hong Kong, Hong Kong source"
+    return Out(treatment, f"{line.key}: {why}.", label="treatment", unit="text", inputs=(line.figure,))
+
+
+def baseline_treatment(ctx: RuleContext, lines: Sequence[ProfitLine], business: bool,
+                       decision: Figure | None = None) -> RegimeResult:
+    treatments: dict[str, Treatment] = {}
+    reasons: dict[str, Figure] = {}
+    for line in lines:
+        fig = line_treatment(ctx, line, business, decision, key=line.key)
+        treatments[line.key] = fig.value
+        reasons[line.key] = fig
+    return RegimeResult("profits_tax", "yes", (), treatments, reasons)
+
+
+@rule("pt.net_profit", "Assessable profits before losses (or adjusted loss)",
+      cite=[IRO("s.14"), IRO("s.18B(1)"), IRO("s.19D"), IRO("s.16")])
+def net_profit(ctx: RuleContext, assessable: Sequence[Figure]) -> Out:
+    """The full amount of chargeable profits for the basis period less deductible outgoings; negative is a loss."""
+    total = sum((f.value for f in assessable), ZERO)
+    return Out(total, f"Sum of {len(assessable)} chargeable line(s): HKD {total}.", label="net_profit")
+
+
+@rule("pt.losses.brought_forward", "Losses brought forward", cite=[IRO("s.19C(1)"), DIPN(8, "(losses)")])
+def losses_bf(ctx: RuleContext, amount: Decimal, origin: str) -> Out:
+    """Adjusted losses of earlier years are carried forward without time limit, in HKD."""
+    ctx.fact("losses_brought_forward.origin", origin)
+    return Out(amount, f"Losses brought forward HKD {amount} ({origin}).", label="losses_brought_forward")
+
+
+@rule("pt.losses.set_off", "Losses brought forward set off against this year's profits",
+      cite=[IRO("s.19C(4)"), CASE("Board of Review D54/91 (losses carried forward in HKD)")])
+def losses(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
+    """A loss is set off against later assessable profits of the same person, as far as they go."""
+    p: Decimal = profit.value
+    bf: Decimal = brought_forward.value
+    set_off = min(max(p, ZERO), bf)
+    return Out(set_off, f"Set off HKD {set_off} of the HKD {bf} brought forward against profits of HKD "
+               f"{max(p, ZERO)}.", label="losses_set_off")
+
+
+@rule("pt.losses.carried_forward", "Losses carried forward", cite=[IRO("s.19C(1)"), IRO("s.19D")])
+def losses_cf(ctx: RuleContext, profit: Figure, brought_forward: Figure, set_off: Figure) -> Out:
+    """Unused losses plus this year's adjusted loss go forward to later years."""
+    p: Decimal = profit.value
+    cf = brought_forward.value - set_off.value + (-p if p < 0 else ZERO)
+    return Out(cf, f"Carried forward HKD {cf} = brought forward {brought_forward.value} − set off {set_off.value}"
+               f"{' + adjusted loss ' + str(-p) if p < 0 else ''}.", label="losses_carried_forward")
+
+
+@rule("pt.round.assessable_profits", "Assessable profits stated in whole dollars",
+      cite=[TAXREP, HKVATAX("0003-rounding")], status="assumption")
+def round_assessable(ctx: RuleContext, profit: Figure, set_off: Figure) -> Out:
+    """Assessable profits after set-off, cents dropped."""
+    exact = max(profit.value - set_off.value, ZERO)
+    step = ROUND_ASSESSABLE_PROFITS.apply(exact)
+    return Out(step.after, f"Assessable profits HKD {exact} → HKD {step.after} (cents dropped).",
+               label="assessable_profits", rounding=step)
+
+
+def rate_class(tp: Taxpayerish) -> str:
+    """'corporation' or 'unincorporated' rates (Sch. 8 vs Sch. 1)."""
+    if isinstance(tp, Corporation):
+        return "corporation"
+    if isinstance(tp, FamilyOffice):
+        return "corporation" if tp.entity_form == "corporation" else "unincorporated"
+    if isinstance(tp, PrivateFund):
+        return "corporation" if tp.entity_form == "corporation" else "unincorporated"
+    return "unincorporated"
+
+
+@rule("pt.rates.two_tier.eligible", "Entitlement to the two-tiered rates (connected entities)",
+      cite=[IRO("s.14AAC"), Citation("Inland Revenue (Amendment) (No. 3) Ordinance 2018", "")], valid_from="2018/19")
+def two_tier_eligible(ctx: RuleContext, tp: Taxpayerish) -> Out:
+    """Of connected entities only the nominated one may use the two-tiered rates; half-rate regimes are excluded."""
+    t = tp.two_tier
+    ctx.fact("two_tier.has_connected_entities", t.has_connected_entities)
+    ctx.fact("two_tier.is_nominated_entity", t.is_nominated_entity)
+    ctx.fact("two_tier.elected_other_concessionary_regime", t.elected_other_concessionary_regime)
+    if t.elected_other_concessionary_regime:
+        return Out(False, "Taxed under another concessionary regime: no two-tiered rates.", label="two_tier_eligible",
+                   unit="bool")
+    if t.has_connected_entities and t.is_nominated_entity is not True:
+        return Out(False, "Has connected entities and is not the nominated entity: standard rate on all profits.",
+                   label="two_tier_eligible", unit="bool")
+    if t.has_connected_entities is None and t.is_nominated_entity is None:
+        ctx.assume(A_TWO_TIER)
+        return Out(True, "Connected entities not stated: taken as entitled to the two-tiered rates (assumption).",
+                   label="two_tier_eligible", unit="bool")
+    return Out(True, "Entitled to the two-tiered rates.", label="two_tier_eligible", unit="bool")
+
+
+@rule("pt.rates.tax", "Tax at the profits tax rates", cite=[IRO("s.14"), IRO("Sch. 1"), IRO("Sch. 8")],
+      valid_from="2018/19")
+def tax_at_rates(ctx: RuleContext, assessable: Figure, eligible: Figure, klass: str) -> Out:
+    """Lower rate on the first HK$2,000,000 when entitled to two tiers, standard rate on the rest."""
+    profit: Decimal = assessable.value
+    standard = ctx.param(f"profits_tax.{klass}.standard_rate")
+    if eligible.value:
+        threshold = ctx.param(f"profits_tax.{klass}.threshold")
+        lower = ctx.param(f"profits_tax.{klass}.lower_rate")
+        first = min(profit, threshold)
+        rest = max(profit - threshold, ZERO)
+        tax = first * lower + rest * standard
+        why = (f"{klass} rates: HKD {first} × {lower * 100}% + HKD {rest} × {standard * 100}% = HKD {tax}")
+    else:
+        tax = profit * standard
+        why = f"{klass} standard rate: HKD {profit} × {standard * 100}% = HKD {tax}"
+    return Out(tax, why + ".", label="tax_at_rates")
+
+
+@rule("pt.round.tax", "Tax charged in whole dollars", cite=[TAXREP, HKVATAX("0003-rounding")], status="assumption")
+def round_tax(ctx: RuleContext, tax: Figure, label: str) -> Out:
+    """Tax is charged in whole HK dollars, cents dropped."""
+    step = ROUND_TAX.apply(tax.value)
+    return Out(step.after, f"HKD {tax.value} → HKD {step.after} (cents dropped).", label=label, rounding=step)
+
+
+@rule("pt.reduction.one_off", "One-off reduction of final profits tax",
+      cite=[Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinances", "by year of assessment")],
+      valid_from="2018/19")
+def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
+    """Final profits tax is reduced by the year's percentage, up to the year's cap."""
+    pct = ctx.param("profits_tax.one_off_reduction.percent")
+    cap = ctx.param("profits_tax.one_off_reduction.cap")
+    amount = min(tax.value * pct, cap)
+    return Out(amount, f"min(HKD {tax.value} × {pct * 100}%, cap HKD {cap}) = HKD {amount}.",
+               label="one_off_reduction")
+
+
+@rule("pt.tax_payable", "Tax payable", cite=[IRO("s.14"), Citation("Tax Concessions Ordinances", "")])
+def tax_payable(ctx: RuleContext, charged: Figure, reduction: Figure) -> Out:
+    """Tax charged less the one-off reduction."""
+    value = charged.value - reduction.value
+    return Out(value, f"HKD {charged.value} − HKD {reduction.value} = HKD {value}.", label="tax_before_rounding")
+
+
+@rule("pt.individual.no_capital_gains_tax", "An individual investor pays no tax on crypto gains",
+      cite=[DIPN(39, "para 46"), IRO("s.14(1) (capital assets excluded)")])
+def individual_investor_note(ctx: RuleContext, capital: Figure) -> Out:
+    """Hong Kong has no capital gains tax; an individual who does not trade pays no profits tax on disposals."""
+    return Out(ZERO, f"Capital gains of HKD {capital.value} are not taxed: Hong Kong has no capital gains tax and "
+               "an individual investor carries on no business (DIPN 39 para 46).", label="tax_payable")
+
+
+@rule("st.crypto_salary", "Tokens received as salary (salaries tax item)", cite=[DIPN(39, "para 52"), IRO("s.8")])
+def salaries_tax_items(ctx: RuleContext, lines: Sequence[Figure]) -> Out:
+    """Crypto paid as salary is chargeable to salaries tax at its market value when it accrues."""
+    total = sum((f.value for f in lines), ZERO)
+    return Out(total, f"HKD {total} of tokens received as salary: report for salaries tax at market value on "
+               "accrual (not part of profits tax).", label="salaries_tax_items")
+
+
+@rule("pt.sum", "Sum of lines", cite=[IRO("s.18B(1)")])
+def sum_lines(ctx: RuleContext, figures: Sequence[Figure], label: str, what: str,
+              reasons: Sequence[Figure] = ()) -> Out:
+    """A subtotal of the lines named, for the statement of profits."""
+    total = sum((f.value for f in figures), ZERO)
+    return Out(total, f"{what}: HKD {total} from {len(figures)} line(s).", label=label)
