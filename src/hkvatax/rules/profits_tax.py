@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from ..models.taxpayers import Corporation, FamilyOffice, PrivateFund
 from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX
-from ..trace import Assumption
+from ..trace import Assumption, FactUse
 from .classification import Taxpayerish
 from .lines import ProfitLine, RegimeResult, Treatment
 from .registry import CASE, DIPN, HKVATAX, IRO, Citation, Figure, Out, RuleContext, rule
@@ -22,7 +22,7 @@ from .registry import CASE, DIPN, HKVATAX, IRO, Citation, Figure, Out, RuleConte
 __all__ = [
     "baseline_treatment", "net_profit", "losses", "round_assessable", "two_tier_eligible", "tax_at_rates",
     "round_tax", "one_off_reduction", "tax_payable", "rate_class", "individual_investor_note",
-    "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment",
+    "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment", "stated",
 ]
 
 ZERO = Decimal(0)
@@ -237,3 +237,10 @@ def sum_lines(ctx: RuleContext, figures: Sequence[Figure], label: str, what: str
     """A subtotal of the lines named, for the statement of profits."""
     total = sum((f.value for f in figures), ZERO)
     return Out(total, f"{what}: HKD {total} from {len(figures)} line(s).", label=label)
+
+
+@rule("input.stated", "A figure stated by the caller", cite=[HKVATAX("a stated input, not computed")])
+def stated(ctx: RuleContext, name: str, value: Decimal | bool | str, unit: str = "HKD") -> Out:
+    """A value the caller supplies directly (used for what-if computations and tests)."""
+    return Out(value, f"{name} stated by the caller: {value}.", label=f"stated_{name}", unit=unit,
+               facts=(FactUse(name, value),))
