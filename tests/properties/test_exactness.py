@@ -23,7 +23,18 @@ from hypothesis import strategies as st
 import hkvatax.ledger.matching as matching
 from hkvatax import money
 from hkvatax.ledger import run_ledger
-from hkvatax.models import Acquisition, Asset, Disposal, Fee, LotMethod, LotPick, Rate, Receipt, ReceiptType, Swap
+from hkvatax.models import (
+    Acquisition,
+    Asset,
+    Disposal,
+    Fee,
+    LotMethod,
+    LotPick,
+    Rate,
+    Receipt,
+    ReceiptType,
+    Swap,
+)
 from tests.strategies import START
 
 PLACES = 18
