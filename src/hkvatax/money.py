@@ -9,8 +9,11 @@ Design note
   10^12 units times a price with 20 significant digits without losing a digit; the test suite traps
   ``Inexact`` around the ledger's additions and multiplications to prove it.
 * Division (a partial lot's share of cost, a weighted average) is the only operation that can be
-  inexact. Its result is kept at 80 digits, and conservation is kept exact by computing the remainder
-  by subtraction, never by a second division.
+  inexact. A *share* (:func:`allocate`) is cut to a fixed scale of 10^-40 (rounded down), and its
+  complement is computed by subtraction, never by a second division. Because every share sits on one
+  fixed grid, the subtraction is exact too, so opening cost + acquisitions = matched cost + closing
+  cost holds to the last digit (a share kept at 80 *significant* digits would not: 0.02 − 0.00666…67
+  needs 81 digits and is rounded).
 * Rounding happens only through the named :class:`RoundingPolicy` objects below. Each application
   returns a :class:`RoundingStep` that the rule engine puts in the trace, so a reader sees the value
   before and after, the mode and the authority (or the assumption) for it.
@@ -29,7 +32,9 @@ __all__ = [
     "PRECISION",
     "ZERO",
     "ONE",
+    "ALLOCATION_EXPONENT",
     "exact_context",
+    "allocate",
     "to_decimal",
     "reject_float",
     "RoundingPolicy",
@@ -67,6 +72,27 @@ def exact_context(*, trap_inexact: bool = False) -> Iterator[decimal.Context]:
     """Run the enclosed block in hkvatax's local decimal context (the global one is untouched)."""
     with decimal.localcontext(make_context(trap_inexact=trap_inexact)) as ctx:
         yield ctx
+
+
+#: Scale of a share produced by :func:`allocate` (10^-40 of an HK dollar, or of a token unit).
+ALLOCATION_EXPONENT = -40
+
+
+def allocate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """``total × part / whole`` cut (rounded toward zero) to 10^-40: a share whose remainder is exact.
+
+    Used for a partial lot's cost, a partial average-cost pool's cost and time weight, and a fragment's
+    share of proceeds. The caller computes the complement as ``total − share``, which is then exact (both
+    lie on the 10^-40 grid, or on the coarser grid of the input), so nothing is created or lost. Rounding
+    toward zero keeps ``0 ≤ share ≤ total`` when ``0 ≤ part ≤ whole``. Must run inside
+    :func:`exact_context`. For a value too large for the grid within 80 digits (beyond 10^40), the
+    exponent is raised just enough to fit.
+    """
+    raw = total * part / whole
+    if raw == 0:
+        return raw
+    exponent = max(ALLOCATION_EXPONENT, raw.adjusted() - PRECISION + 1)
+    return raw.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_DOWN)
 
 
 class FloatMoneyError(ValueError):
@@ -113,7 +139,8 @@ class RoundingStep:
 
 @dataclass(frozen=True, slots=True)
 class RoundingPolicy:
-    """A named rounding step. The only code in hkvatax that calls ``quantize`` lives here."""
+    """A named rounding step. The only code in hkvatax that calls ``quantize`` lives here (and in
+    :func:`allocate`, which cuts shares to a fixed grid far below any displayed digit)."""
 
     name: str
     exponent: int  # 0 = whole dollars, -2 = cents

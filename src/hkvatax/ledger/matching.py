@@ -47,7 +47,7 @@ from ..models.events import (
 from ..models.prices import Rate
 from ..models.scenario import OpeningLot
 from ..models.taxpayers import LotMethod
-from ..money import exact_context
+from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
 from .pools import US_PER_DAY, AveragePool, Lot, LotPool, Take
 from .prices import Conversion, PriceBook, epoch_us
@@ -313,7 +313,7 @@ class _Run:
             if i == last:
                 share = net - allocated
             else:
-                share = net * tq / qty
+                share = allocate(net, tq, qty)
                 allocated += share
             cost_total += tcost
             held_days = None if acquired_us is None else (Decimal(at_us) - Decimal(acquired_us)) / US_PER_DAY

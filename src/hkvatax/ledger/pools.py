@@ -5,9 +5,10 @@
 * :class:`AveragePool` — a moving weighted-average pool: running totals of quantity, cost and
   quantity × acquisition time (for an average holding period). O(1) per disposal.
 
-Exactness: a partial take's cost share is ``cost × taken / held`` (a division, kept to 80 digits);
-what stays in the pool is computed by *subtraction*, so opening cost + acquisitions = matched cost +
-closing cost holds exactly. A take of everything held takes the whole remaining cost.
+Exactness: a partial take's cost share is ``cost × taken / held``, cut to 10^-40 by
+:func:`hkvatax.money.allocate`; what stays in the pool is computed by *subtraction* (exact on that
+grid), so opening cost + acquisitions = matched cost + closing cost holds exactly. A take of
+everything held takes the whole remaining cost.
 
 Pools leave the ledger only as frozen :class:`~hkvatax.ledger.results.PoolSnapshot` tuples.
 """
@@ -16,16 +17,17 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from ..money import allocate
 from .results import PoolSnapshot
 
 __all__ = ["Lot", "LotPool", "AveragePool", "Take", "US_PER_DAY"]
 
 ZERO = Decimal(0)
 US_PER_DAY = Decimal(86_400_000_000)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Lot:
@@ -102,7 +104,7 @@ class LotPool:
                 lot.quantity = ZERO
                 lot.cost = ZERO
             else:
-                share = lot.cost * remaining / lot.quantity
+                share = allocate(lot.cost, remaining, lot.quantity)
                 takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, remaining, share, basis))
                 lot.quantity -= remaining
                 lot.cost -= share
@@ -120,7 +122,7 @@ class LotPool:
         if lot.quantity == quantity:
             share = lot.cost
         else:
-            share = lot.cost * quantity / lot.quantity
+            share = allocate(lot.cost, quantity, lot.quantity)
         lot.quantity -= quantity
         lot.cost -= share
         self.quantity -= quantity
@@ -177,8 +179,8 @@ class AveragePool:
         if take_q == self.quantity:
             cost, weight = self.cost, self.time_weight
         else:
-            cost = self.cost * take_q / self.quantity
-            weight = self.time_weight * take_q / self.quantity
+            cost = allocate(self.cost, take_q, self.quantity)
+            weight = allocate(self.time_weight, take_q, self.quantity)
         mean_us = weight / take_q
         self.quantity -= take_q
         self.cost -= cost

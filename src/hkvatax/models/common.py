@@ -23,6 +23,7 @@ __all__ = [
     "Amount",
     "NonNegativeAmount",
     "SignedAmount",
+    "ExactDecimal",
     "Percent",
     "Timestamp",
     "Code",
@@ -110,6 +111,10 @@ NonNegativeAmount = Annotated[
 
 SignedAmount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_bounded(MAX_AMOUNT))]
 """An amount of money that may be negative (e.g. a loss brought forward stated as a signed figure)."""
+
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(_no_float)]
+"""Any finite Decimal, floats refused (e.g. an average-cost pool's time weight, which has no money bound)."""
 
 
 def _percent(value: Decimal) -> Decimal:

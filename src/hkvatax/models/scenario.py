@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from .assets import Asset
-from .common import Code, Frozen, NonNegativeAmount, Quantity, Timestamp
+from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp
 from .events import Event
 from .prices import Rate
 from .taxpayers import Taxpayer
@@ -26,9 +24,12 @@ class OpeningLot(Frozen):
     cost_hkd: NonNegativeAmount
     acquired_at: Timestamp
     wallet: str | None = None
-    time_weight: Decimal | None = Field(
+    time_weight: ExactDecimal | None = Field(
         default=None,
-        description="Average-cost pools only: sum of quantity x acquisition time (POSIX seconds), for holding periods.",
+        description=(
+            "Average-cost pools only: sum of quantity x acquisition time (microseconds since the POSIX epoch), "
+            "for holding periods; as in PoolSnapshot.time_weight."
+        ),
     )
 
 

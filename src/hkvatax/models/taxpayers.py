@@ -17,6 +17,7 @@ Kinds:
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -151,15 +152,15 @@ class _TaxpayerBase(Frozen):
     )
     two_tier: TwoTierFacts = Field(default_factory=TwoTierFacts)
     losses_brought_forward_hkd: NonNegativeAmount = Field(
-        default=0, description="Adjusted losses brought forward from before the first year assessed (s.19C)."
+        default=Decimal(0), description="Adjusted losses brought forward from before the first year assessed (s.19C)."
     )
 
     @model_validator(mode="after")
     def _year_end(self) -> _TaxpayerBase:
-        from ..periods import YearEnd
+        from ..periods import YearEnd, YearOfAssessment
 
         YearEnd(self.accounting_year_end_month, self.accounting_year_end_day)
-        years = [m.from_year for m in self.methods]
+        years = [YearOfAssessment.parse(m.from_year) for m in self.methods]  # "2024/25" and "2024-25" are one year
         if len(set(years)) != len(years):
             raise ValueError("two cost-formula elections name the same first year")
         return self
