@@ -22,7 +22,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,7 @@ def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem]) -
                                 "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
         return None
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
 
 

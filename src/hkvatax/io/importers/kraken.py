@@ -111,7 +111,7 @@ class KrakenLedger(Importer):
             out_leg = [g for g in group if g[4] < 0]
             in_leg = [g for g in group if g[4] > 0]
             if len(group) != 2 or len(out_leg) != 1 or len(in_leg) != 1:
-                for line, src, *_ in group:
+                for _line, src, *_ in group:
                     problems.append(Problem(
                         "bad_row", f"refid {refid[:60]!r} has {len(group)} trade legs ({len(out_leg)} debit, "
                         f"{len(in_leg)} credit); a trade needs one of each", src, "refid",
