@@ -66,6 +66,33 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .models import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .io.importers import import_file, to_generic_csv
+
+    result = import_file(args.format, args.file)
+    result.raise_for_problems(strict=args.strict)
+    for p in result.unsupported:
+        sys.stderr.write(f"hkvatax: {p}\n")
+    text = to_generic_csv(result)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    sys.stderr.write(f"hkvatax: {result.rows_read} rows read, {len(result.events)} events, "
+                     f"{len(result.unsupported)} rows not imported (listed above)\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hkvatax", description="Hong Kong profits tax on virtual assets, explained.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detail", choices=["summary", "per_asset", "full"], default="summary")
     p.add_argument("--default-tz", dest="default_tz")
     p.set_defaults(func=_assess)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
+    p.set_defaults(func=_schema)
+
+    p = sub.add_parser("import", help="convert an exchange export (binance, coinbase, cryptocom, kraken) to a generic CSV")
+    p.add_argument("format", choices=["binance", "coinbase", "cryptocom", "kraken"])
+    p.add_argument("file")
+    p.add_argument("--out", help="write the generic CSV ledger here (default: standard output)")
+    p.add_argument("--strict", action="store_true", help="fail on rows that are not imported, too")
+    p.set_defaults(func=_import)
 
     p = sub.add_parser("demo", help="run the built-in examples and print their explained outcomes")
     p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")

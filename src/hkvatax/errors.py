@@ -45,6 +45,8 @@ ERROR_CODES: dict[str, str] = {
     "unknown_currency": "An amount is in a currency with no exchange rate to HKD at that time.",
     "missing_price": "A token needs a market value (swap, fee, receipt, payment) and none was given or found.",
     "oversell": "A disposal takes more of an asset than is held at that time.",
+    "disposal_before_acquisition": "A disposal, swap, payment, loss or token fee gives up an asset of which nothing "
+                                   "was ever held before it (no acquisition, receipt or opening lot).",
     "unknown_lot": "A specific-identification disposal names a lot that does not exist or is used up.",
     "lifo_refused": "LIFO was asked for; it is not an accepted cost formula (DIPN 1 para 48).",
     "invalid_field": "A field has a value of the wrong type or outside its allowed range.",

@@ -44,6 +44,7 @@ __all__ = [
     "load_csv_ledger",
     "load_any",
     "resolve_timezone",
+    "event_from_row",
 ]
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -303,16 +304,29 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
                                     SourceRef(file=name, row=line)))
             continue
         row = dict(zip(header, cells, strict=True))
-        data, row_problems = _row_to_event(row, name, line)
+        event, row_problems = event_from_row(row, name, line, context)
         problems.extend(row_problems)
-        if data is None:
-            continue
-        try:
-            events.append(_EVENT.validate_python(data, context=context))
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(exc, SourceRef(file=name, row=line), skip_loc=1,
-                                                     column_names=_reverse_columns(data["kind"])))
+        if event is not None:
+            events.append(event)
     return events, problems
+
+
+def event_from_row(row: Mapping[str, str], file: str, line: int,
+                   context: Mapping[str, Any] | None = None) -> tuple[Any | None, list[Problem]]:
+    """One generic-CSV row (column -> text) as a validated event, or None and the problems.
+
+    ``file`` and ``line`` become the event's provenance; importers pass the exchange file's own row.
+    """
+    data, problems = _row_to_event(dict(row), file, line)
+    if data is None:
+        return None, problems
+    try:
+        event = _EVENT.validate_python(data, context=dict(context or {}))
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(exc, SourceRef(file=file, row=line), skip_loc=1,
+                                                 column_names=_reverse_columns(data["kind"])))
+        return None, problems
+    return (event if not problems else None), problems
 
 
 def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tuple[list[Rate], list[Problem]]:

@@ -123,6 +123,7 @@ class _Run:
         self.outgoings: list[OutgoingRecord] = []
         self.closing: dict[YearOfAssessment, tuple[PoolSnapshot, ...]] = {}
         self.methods: dict[YearOfAssessment, str] = {}
+        self.ever_held: set[str] = set()
 
     # ----------------------------------------------------------------- pools and methods
     def _new_pool(self, asset: str, wallet: str | None) -> LotPool | AveragePool:
@@ -188,6 +189,7 @@ class _Run:
 
     def add_lot(self, asset: str, wallet: str | None, lot_id: str, at: datetime, at_us: int, qty: Decimal,
                 cost: Decimal) -> None:
+        self.ever_held.add(asset)
         pool = self.pool(asset, wallet)
         if isinstance(pool, AveragePool):
             pool.add(qty, cost, at_us)
@@ -296,6 +298,13 @@ class _Run:
                     "unknown_cost",
                     f"{disposal_id}: disposes of {qty} {asset} but only {held} is held; the excess {short} is "
                     "taken at nil cost (assumption: allow_unknown_cost)", event.id, self.year, src))
+            elif asset not in self.ever_held:
+                self.problems.append(Problem(
+                    "disposal_before_acquisition",
+                    f"{asset}: at {event.timestamp.isoformat()} gives up {qty} but nothing of {asset} was acquired, "
+                    "received or held before it", src, "quantity",
+                    suggestion="add the acquisition (or opening balance) it came from, or check the date and asset",
+                ))
             else:
                 self.problems.append(Problem(
                     "oversell",
@@ -578,6 +587,7 @@ def _as_snapshot(lot: OpeningLot | PoolSnapshot) -> PoolSnapshot:
 
 
 def _open(run: _Run, snap: PoolSnapshot) -> None:
+    run.ever_held.add(snap.asset)
     pool = run.pool(snap.asset, snap.wallet)
     if isinstance(pool, AveragePool):
         weight = snap.time_weight if snap.time_weight is not None else snap.quantity * epoch_us(snap.acquired_at)

@@ -1,0 +1,276 @@
+"""Shared machinery of the exchange importers: reading the table, numbers, times, the result.
+
+An importer turns an exchange's export into *generic CSV rows* (the columns of
+:data:`hkvatax.io.loaders.CSV_COLUMNS`), each tagged with the exchange file's own row number. The rows
+are then validated exactly like a generic CSV ledger, so an imported event keeps its provenance
+(file, row) through to the explanation and every check of the generic format applies to it.
+
+Every data row of the export ends in exactly one of three places (nothing is dropped):
+
+* ``events`` — used (one row may feed one event; Kraken's two-row trades feed one event);
+* ``problems`` — an error (bad number, bad time, a trade with a missing leg …): the import fails;
+* ``unsupported`` — a row of a type hkvatax does not import (deposits, internal moves …), reported
+  with code ``unsupported_row`` so the user can decide; it does not by itself fail the import.
+
+Nothing here evaluates, unpickles or fetches anything; CSV is read with :mod:`csv` only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ...errors import InputError, Problem, SourceRef
+from ...models.common import MAX_QUANTITY
+from ..loaders import CSV_COLUMNS, event_from_row
+
+__all__ = [
+    "FIAT",
+    "ImportResult",
+    "Importer",
+    "Table",
+    "GenericRow",
+    "read_table",
+    "parse_number",
+    "parse_utc",
+    "generic_row",
+    "fmt_decimal",
+]
+
+#: Fiat currencies (ISO 4217) an export may quote in. Everything else is treated as a token.
+FIAT: frozenset[str] = frozenset({
+    "HKD", "USD", "EUR", "GBP", "JPY", "AUD", "CAD", "CHF", "CNY", "CNH", "SGD", "KRW", "TWD", "NZD", "INR",
+    "BRL", "TRY", "RUB", "ZAR", "AED", "SEK", "NOK", "DKK", "PLN", "MXN", "IDR", "THB", "PHP", "MYR", "VND",
+    "NGN", "ARS", "UAH", "KZT", "CZK", "HUF", "RON", "ILS", "SAR",
+})
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class GenericRow:
+    """One generic-CSV row produced by an importer, with the export row it came from."""
+
+    source: SourceRef
+    cells: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.cells)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import produced; see the module docstring for the three destinations of a row."""
+
+    format: str
+    file: str
+    rows_read: int
+    rows: tuple[GenericRow, ...] = ()
+    events: tuple[Any, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    unsupported: tuple[Problem, ...] = ()
+    #: the line numbers of every data row read, and rows that fed an event recorded at another row
+    row_lines: tuple[int, ...] = ()
+    also_used: tuple[tuple[int, int], ...] = ()
+
+    def unaccounted(self) -> list[int]:
+        """Data rows that are neither used nor reported (always empty: the suite checks it)."""
+        done = {r.source.row for r in self.rows} | {p.source.row for p in self.problems + self.unsupported}
+        done |= {line for line, _ in self.also_used}
+        return [line for line in self.row_lines if line not in done]
+
+    def raise_for_problems(self, *, strict: bool = False) -> None:
+        """Raise :class:`InputError` with every problem (and, if ``strict``, every unsupported row)."""
+        problems = list(self.problems) + (list(self.unsupported) if strict else [])
+        if problems:
+            raise InputError(problems)
+
+
+@dataclass(slots=True)
+class Table:
+    """A CSV export read into rows: header (as written) and (line, column -> text) pairs."""
+
+    file: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: rows that fed an event recorded at another row (e.g. the second leg of a Kraken trade): row -> row
+    also_used: dict[int, int] = field(default_factory=dict)
+
+
+def _clean_header(cell: str) -> str:
+    return cell.replace("\ufeff", "").strip().strip('"').strip()
+
+
+def read_table(text: str, file: str, *, required: Sequence[str], format_name: str,
+               search_lines: int = 1) -> Table:
+    """Read ``text`` as CSV whose header holds every column in ``required``.
+
+    The header is looked for in the first ``search_lines`` lines (some exports put a preamble before
+    it). A file without such a header gives one ``bad_file`` problem naming the expected columns.
+    Rows with the wrong number of cells, or unreadable CSV, give ``bad_row`` — never a silent skip.
+    """
+    table = Table(file, [])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    seen_lines = 0
+    try:
+        for cells in reader:
+            seen_lines += 1
+            cleaned = [_clean_header(c) for c in cells]
+            if all(r in cleaned for r in required):
+                header = cleaned
+                break
+            if seen_lines >= search_lines:
+                break
+    except csv.Error as exc:
+        table.problems.append(Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=file,
+                                                                                     row=reader.line_num)))
+        return table
+    if header is None:
+        table.problems.append(Problem(
+            "bad_file", f"not a {format_name} export: no header with the columns {', '.join(required)}",
+            SourceRef(file=file, row=1 if seen_lines else None), None,
+            f"export the file again from {format_name}, or pick the right format (hkvatax import --help)"))
+        return table
+    table.header = header
+    if len(set(header)) != len(header):
+        table.problems.append(Problem("bad_file", "the header repeats a column", SourceRef(file=file,
+                                                                                         row=reader.line_num)))
+        return table
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            table.problems.append(Problem("bad_row", f"not readable as CSV: {exc}; the rest of the file is "
+                                          "not read", SourceRef(file=file, row=reader.line_num)))
+            break
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            table.problems.append(Problem("bad_row", f"{len(cells)} cells where the header has {len(header)}",
+                                          SourceRef(file=file, row=line)))
+            continue
+        table.rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    return table
+
+
+def parse_number(text: str, src: SourceRef, column: str, problems: list[Problem]) -> Decimal | None:
+    """A finite Decimal from export text (thousands separators allowed), or None with a problem."""
+    cleaned = text.strip().replace(",", "")
+    if cleaned == "":
+        problems.append(Problem("not_a_number", "empty value where a number is expected", src, column))
+        return None
+    if not _NUMBER.match(cleaned):
+        code = "not_a_number"
+        problems.append(Problem(code, f"{text[:60]!r} is not a number", src, column,
+                                "write a plain decimal number such as 1234.56"))
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
+        problems.append(Problem("not_a_number", f"{text[:60]!r} is not a number", src, column))
+        return None
+    if value.copy_abs() > MAX_QUANTITY:
+        problems.append(Problem("absurd_magnitude", f"{text[:60]} is beyond any plausible size", src, column))
+        return None
+    return value
+
+
+def fmt_decimal(value: Decimal) -> str:
+    """Plain (non-exponent) text of a Decimal, for the generic CSV."""
+    text = format(value, "f")
+    return text
+
+
+def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem]) -> str | None:
+    """An ISO timestamp; a time without a zone is UTC (the export's header says so)."""
+    raw = text.strip()
+    if raw.upper().endswith(" UTC"):
+        raw = raw[:-4].strip()
+    if raw.endswith("Z") or raw.endswith("z"):
+        raw = raw[:-1] + "+00:00"
+    if not raw:
+        problems.append(Problem("bad_timestamp", "empty timestamp", src, column))
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        problems.append(Problem("bad_timestamp", f"{text[:60]!r} is not a date and time", src, column,
+                                "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
+        return None
+    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def generic_row(**cells: str | None) -> dict[str, str]:
+    """A generic-CSV row with every column present (empty unless given)."""
+    unknown = set(cells) - set(CSV_COLUMNS)
+    if unknown:  # pragma: no cover - a programming error in an importer
+        raise KeyError(f"not generic CSV columns: {sorted(unknown)}")
+    return {c: (cells.get(c) or "") for c in CSV_COLUMNS}
+
+
+def file_tag(file: str) -> str:
+    """A short, id-safe tag for a file name (for event ids)."""
+    stem = Path(file).stem or "file"
+    tag = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem)[:40]
+    return tag or "file"
+
+
+class Importer:
+    """Base class: subclasses set ``name``, ``title``, ``required`` and implement :meth:`convert`."""
+
+    name: str = ""
+    title: str = ""
+    required: tuple[str, ...] = ()
+    search_lines: int = 1
+
+    def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
+        """Export rows -> (generic rows with their source, problems, unsupported rows)."""
+        raise NotImplementedError
+
+    def read(self, path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+             context: Mapping[str, Any] | None = None) -> ImportResult:
+        name = file or (str(path) if path is not None else f"<{self.name}>")
+        if text is None:
+            if path is None:
+                raise ValueError("give a path or the text")
+            try:
+                text = Path(path).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                return ImportResult(self.name, name, 0, problems=(Problem("bad_file", f"cannot read: {exc}",
+                                                                          SourceRef(file=name)),))
+        text = text.lstrip("\ufeff")
+        table = read_table(text, name, required=self.required, format_name=self.title,
+                           search_lines=self.search_lines)
+        if not table.header:
+            return ImportResult(self.name, name, 0, problems=tuple(table.problems))
+        produced, problems, unsupported = self.convert(table)
+        problems = table.problems + problems
+        rows: list[GenericRow] = []
+        events: list[Any] = []
+        for src, cells in sorted(produced, key=lambda item: item[0].row or 0):
+            rows.append(GenericRow(src, tuple(cells.items())))
+            event, row_problems = event_from_row(cells, src.file or name, src.row or 0, context)
+            problems.extend(row_problems)
+            if event is not None:
+                events.append(event)
+        return ImportResult(self.name, name, len(table.rows) + _bad_rows(table.problems), tuple(rows),
+                            tuple(events), tuple(problems), tuple(unsupported),
+                            tuple(line for line, _ in table.rows), tuple(sorted(table.also_used.items())))
+
+
+def _bad_rows(problems: Iterable[Problem]) -> int:
+    return sum(1 for p in problems if p.code == "bad_row")

@@ -1,0 +1,137 @@
+"""Coinbase transaction history ("Statements → Transaction history", CSV).
+
+The file opens with a few preamble lines (title, user); the header follows:
+``[ID,] Timestamp, Transaction Type, Asset, Quantity Transacted, Spot Price Currency | Price Currency,
+Spot Price at Transaction | Price at Transaction, Subtotal, Total (inclusive of fees and/or spread),
+Fees and/or Spread, Notes``. Money may carry a currency sign (``$1,234.56``, ``-€12.00``); sells and
+sends may have a negative quantity. Time is UTC (``2024-01-02 03:04:05 UTC``).
+
+* ``Buy``/``Advanced Trade Buy``: acquisition for Subtotal in the price currency, fee = Fees; when the
+  Notes show a token quote (``Bought 0.1 ETH for 300 USDC on ETH-USDC``) it is a swap from that token.
+* ``Sell``/``Advanced Trade Sell``: disposal, or a swap into the token quote, likewise.
+* ``Convert``: swap; what is received is read from Notes (``Converted 0.1 ETH to 300.5 USDC``), valued
+  at Subtotal.
+* ``Staking Income``, ``Rewards Income``, ``Inflation Reward``: staking receipts; ``Coinbase Earn``,
+  ``Learning Reward``: airdrops; ``Interest payout``: lending interest — valued at Subtotal.
+* ``Send``, ``Receive``, ``Deposit``, ``Withdrawal`` and anything else: reported as ``unsupported_row``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ...errors import Problem, SourceRef
+from .base import FIAT, Importer, Table, file_tag, fmt_decimal, generic_row, parse_number, parse_utc
+
+__all__ = ["CoinbaseTransactions"]
+
+_SIGN = re.compile(r"^\s*([+-]?)\s*[$€£¥]?\s*")
+_TRADE_NOTE = re.compile(r"^(?:Bought|Sold) ([\d,]*\.?\d+) (\w{1,20}) for [$€£]?([\d,]*\.?\d+) (\w{1,20})")
+_CONVERT_NOTE = re.compile(r"^Converted ([\d,]*\.?\d+) (\w{1,20}) to ([\d,]*\.?\d+) (\w{1,20})")
+_RECEIPTS = {
+    "staking income": "staking", "rewards income": "staking", "reward income": "staking",
+    "inflation reward": "staking", "coinbase earn": "airdrop", "learning reward": "airdrop",
+    "interest payout": "lending_interest",
+}
+
+
+def _money(text: str, src: SourceRef, column: str, problems: list[Problem]) -> Decimal | None:
+    match = _SIGN.match(text)
+    sign = match.group(1) if match else ""
+    rest = text[match.end():] if match else text
+    return parse_number(sign + rest, src, column, problems)
+
+
+class CoinbaseTransactions(Importer):
+    name = "coinbase"
+    title = "Coinbase transaction history"
+    required = ("Timestamp", "Transaction Type", "Asset", "Quantity Transacted", "Subtotal", "Notes")
+    search_lines = 10
+
+    def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
+        out: list[tuple[SourceRef, dict[str, str]]] = []
+        problems: list[Problem] = []
+        unsupported: list[Problem] = []
+        header = set(table.header)
+        ccy_col = "Spot Price Currency" if "Spot Price Currency" in header else "Price Currency"
+        fee_col = next((c for c in ("Fees and/or Spread", "Fees", "Fee") if c in header), None)
+        if ccy_col not in header:
+            return [], [Problem("bad_file", "not a Coinbase transaction history: no 'Spot Price Currency' or "
+                                "'Price Currency' column", SourceRef(file=table.file))], []
+        tag = file_tag(table.file)
+        seen: dict[str, int] = {}
+        for line, row in table.rows:
+            src = SourceRef(file=table.file, row=line)
+            kind = row["Transaction Type"].strip()
+            low = kind.lower()
+            trade = low in {"buy", "sell", "advanced trade buy", "advanced trade sell", "advance trade buy",
+                            "advance trade sell", "convert"}
+            if not trade and low not in _RECEIPTS:
+                unsupported.append(Problem("unsupported_row", f"Coinbase transaction type {kind[:60]!r} is not "
+                                           "imported", src, "Transaction Type",
+                                           "record sends and receives between your own wallets as transfers, "
+                                           "and other sends as payments, in a generic CSV ledger"))
+                continue
+            own_id = row.get("ID", "").strip()
+            if own_id:
+                if own_id in seen:
+                    problems.append(Problem("duplicate_id", f"ID {own_id[:60]!r} appears again (first at row "
+                                            f"{seen[own_id]})", src, "ID", "export each period once"))
+                    continue
+                seen[own_id] = line
+            mine: list[Problem] = []
+            when = parse_utc(row["Timestamp"], src, "Timestamp", mine)
+            asset = row["Asset"].strip().upper()
+            qty = parse_number(row["Quantity Transacted"], src, "Quantity Transacted", mine)
+            ccy = row[ccy_col].strip().upper()
+            subtotal = _money(row["Subtotal"], src, "Subtotal", mine)
+            fee = _money(row[fee_col], src, fee_col, mine) if fee_col and row[fee_col].strip() else None
+            if not ccy:
+                mine.append(Problem("missing_field", "the price currency is empty", src, ccy_col))
+            if not asset:
+                mine.append(Problem("missing_field", "the asset is empty", src, "Asset"))
+            notes = row["Notes"].strip()
+            cells: dict[str, str] = {"id": f"coinbase-{own_id}" if own_id else f"coinbase-{tag}-r{line}",
+                                     "wallet": "Coinbase", "note": f"Coinbase {kind[:40]} ({table.file} row {line})"}
+            if not mine and qty is not None and subtotal is not None:
+                value = fmt_decimal(subtotal.copy_abs())
+                if low == "convert":
+                    m = _CONVERT_NOTE.match(notes)
+                    if m is None:
+                        mine.append(Problem("invalid_field", "a Convert row's Notes do not say what was received "
+                                            "('Converted 0.1 ETH to 300 USDC')", src, "Notes"))
+                    else:
+                        got = parse_number(m.group(3), src, "Notes", mine)
+                        cells.update(kind="swap", asset=asset, quantity=fmt_decimal(qty.copy_abs()),
+                                     counter_asset=m.group(4).upper(), counter_quantity=fmt_decimal(got or Decimal(0)),
+                                     amount=value, currency=ccy)
+                elif trade:
+                    buy = low.endswith("buy")
+                    m = _TRADE_NOTE.match(notes)
+                    quote = m.group(4).upper() if m else ccy
+                    if quote == ccy or quote in FIAT or m is None:
+                        cells.update(kind="acquisition" if buy else "disposal", asset=asset,
+                                     quantity=fmt_decimal(qty if buy else qty.copy_abs()), amount=value, currency=ccy)
+                    else:
+                        quote_qty = parse_number(m.group(3), src, "Notes", mine) or Decimal(0)
+                        if buy:
+                            cells.update(kind="swap", asset=quote, quantity=fmt_decimal(quote_qty), counter_asset=asset,
+                                         counter_quantity=fmt_decimal(qty), amount=value, currency=ccy)
+                        else:
+                            cells.update(kind="swap", asset=asset, quantity=fmt_decimal(qty.copy_abs()),
+                                         counter_asset=quote, counter_quantity=fmt_decimal(quote_qty), amount=value,
+                                         currency=ccy)
+                else:
+                    cells.update(kind="receipt", subtype=_RECEIPTS[low], asset=asset, quantity=fmt_decimal(qty),
+                                 amount=value, currency=ccy)
+                if fee is not None and fee != 0 and low not in _RECEIPTS:
+                    cells.update(fee_amount=fmt_decimal(fee.copy_abs()), fee_currency=ccy)
+            if mine or when is None or "kind" not in cells:
+                if not mine:  # pragma: no cover - every path without a kind records why
+                    mine.append(Problem("bad_row", "row could not be read", src))
+                problems.extend(mine)
+                continue
+            cells["timestamp"] = when
+            out.append((src, generic_row(**cells)))
+        return out, problems, unsupported
