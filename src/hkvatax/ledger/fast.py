@@ -1,0 +1,250 @@
+"""The fast ledger: FIFO and weighted-average matching over :class:`~hkvatax.io.fastcsv.FastLedger` events,
+with summary detail (docs/decisions/0030-fast-path.md).
+
+It does exactly the arithmetic of :func:`hkvatax.ledger.run_ledger` for the inputs the fast reader
+accepts (one pool per asset, amounts in HKD, one cost formula for every year, years of assessment
+1 April–31 March Hong Kong time), in the same order and the same decimal context, but keeps no
+fragment, lot or conversion record: per disposal only its id, year, proceeds and cost (optionally),
+and per year the totals and the closing pools. O(1) amortised per fragment (FIFO), O(1) per disposal
+(average cost).
+
+:func:`summarise_csv` is the entry point: the fast path when the CSV is provably valid and supported,
+else the reference path (:func:`~hkvatax.io.loaders.read_csv_events` → :func:`run_ledger`) whose
+problems are raised unchanged. :func:`summarise` turns a reference :class:`LedgerResult` into the same
+:class:`LedgerSummary`, so the two paths can be compared exactly (tests/test_fastpath.py).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..errors import InputError
+from ..io.fastcsv import K_ACQ, K_DISP, K_FEE, K_RECEIPT, K_SWAP, K_TRANSFER, FastLedger, read_fast
+from ..models.taxpayers import LotMethod
+from ..money import exact_context
+from ..periods import YearOfAssessment
+from .prices import epoch_us
+from .results import LedgerResult
+
+__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "summarise", "summarise_csv"]
+
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class YearTotals:
+    """Disposals of one year of assessment: count and HKD totals (proceeds net of fees, cost, gain)."""
+
+    disposals: int = 0
+    proceeds: Decimal = ZERO
+    cost: Decimal = ZERO
+    gain: Decimal = ZERO
+
+
+@dataclass(slots=True)
+class LedgerSummary:
+    """What an assessment needs from the ledger, without per-fragment detail."""
+
+    method: str
+    years: dict[YearOfAssessment, YearTotals]
+    closing: dict[YearOfAssessment, dict[str, tuple[Decimal, Decimal]]]  # year -> asset -> (quantity, cost)
+    event_count: int
+    path: str  # "fast" | "reference"
+    disposals: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None = field(default=None)
+
+    @property
+    def total_gain(self) -> Decimal:
+        with exact_context():
+            return sum((t.gain for t in self.years.values()), ZERO)
+
+    def comparable(self) -> tuple[object, ...]:
+        """Everything but the path taken (for tests comparing the two paths)."""
+        return (self.method, {y: (t.disposals, t.proceeds, t.cost, t.gain) for y, t in self.years.items()},
+                self.closing, self.event_count, self.disposals)
+
+
+def summarise(result: LedgerResult, method: LotMethod, *, keep_disposals: bool = False) -> LedgerSummary:
+    """The summary of a reference ledger result (same sums, same order)."""
+    years: dict[YearOfAssessment, YearTotals] = {}
+    kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None = [] if keep_disposals else None
+    with exact_context():
+        for d in result.disposals:
+            t = years.get(d.year)
+            if t is None:
+                t = years[d.year] = YearTotals()
+            t.disposals += 1
+            t.proceeds += d.proceeds_hkd
+            t.cost += d.cost_hkd
+            t.gain += d.proceeds_hkd - d.cost_hkd
+            if kept is not None:
+                kept.append((d.disposal_id, d.year, d.proceeds_hkd, d.cost_hkd))
+        closing: dict[YearOfAssessment, dict[str, tuple[Decimal, Decimal]]] = {}
+        for year, snaps in result.closing.items():
+            per: dict[str, tuple[Decimal, Decimal]] = {}
+            for s in snaps:
+                q, c = per.get(s.asset, (ZERO, ZERO))
+                per[s.asset] = (q + s.quantity, c + s.cost_hkd)
+            closing[year] = per
+    return LedgerSummary(method.value, years, closing, result.event_count, "reference", kept)
+
+
+class _Fallback(Exception):
+    """The ledger would report a problem (an oversell): the reference path reports it."""
+
+
+def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool = False) -> LedgerSummary:
+    """Match ``ledger`` by ``method`` (FIFO or weighted average). Raises _Fallback on an oversell."""
+    if method not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
+        raise _Fallback
+    fifo = method is LotMethod.FIFO
+    tokens = ledger.tokens
+    years: dict[YearOfAssessment, YearTotals] = {}
+    closing: dict[YearOfAssessment, dict[str, tuple[Decimal, Decimal]]] = {}
+    kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None = [] if keep_disposals else None
+    lots: dict[str, deque[list[Decimal]]] = {}  # FIFO: asset -> [quantity, cost] oldest first
+    held: dict[str, list[Decimal]] = {}  # asset -> [quantity, cost] (pool totals, both methods)
+    year: YearOfAssessment | None = None
+    totals = YearTotals()
+    start_us = end_us = 0
+
+    def snapshot() -> dict[str, tuple[Decimal, Decimal]]:
+        out: dict[str, tuple[Decimal, Decimal]] = {}
+        for asset in sorted(held):
+            if fifo:
+                q = c = ZERO
+                found = False
+                for lot in lots[asset]:
+                    if lot[0] != 0:
+                        q += lot[0]
+                        c += lot[1]
+                        found = True
+                if found:
+                    out[asset] = (q, c)
+            elif held[asset][0] != 0:
+                out[asset] = (held[asset][0], held[asset][1])
+        return out
+
+    def take(asset: str, qty: Decimal) -> Decimal:
+        pool = held.get(asset)
+        if pool is None:
+            raise _Fallback
+        if not fifo:
+            q, c = pool
+            if q <= 0 or qty > q:
+                raise _Fallback
+            if qty == q:
+                cost = c
+            else:
+                cost = c * qty / q
+            q -= qty
+            c -= cost
+            if q == 0:
+                c = ZERO
+            pool[0], pool[1] = q, c
+            return cost
+        queue = lots[asset]
+        remaining = qty
+        cost_total = ZERO
+        while remaining > 0:
+            while queue and queue[0][0] == 0:
+                queue.popleft()
+            if not queue:
+                raise _Fallback
+            lot = queue[0]
+            lq = lot[0]
+            if lq <= remaining:
+                cost_total += lot[1]
+                remaining -= lq
+                pool[0] -= lq
+                pool[1] -= lot[1]
+                lot[0] = ZERO
+                lot[1] = ZERO
+            else:
+                share = lot[1] * remaining / lq
+                cost_total += share
+                lot[0] = lq - remaining
+                lot[1] -= share
+                pool[0] -= remaining
+                pool[1] -= share
+                remaining = ZERO
+        while queue and queue[0][0] == 0:
+            queue.popleft()
+        return cost_total
+
+    def add(asset: str, qty: Decimal, cost: Decimal) -> None:
+        pool = held.get(asset)
+        if pool is None:
+            pool = held[asset] = [ZERO, ZERO]
+            lots[asset] = deque()
+        pool[0] += qty
+        pool[1] += cost
+        if fifo:
+            lots[asset].append([qty, cost])
+
+    with exact_context():
+        for at_us, _rank, eid, kind, asset, qty, amount, fees, casset, cqty, ts in ledger.events:
+            if not start_us <= at_us < end_us:
+                new_year = YearOfAssessment.containing(ts)
+                if new_year != year:
+                    if year is not None:
+                        closing[year] = snapshot()
+                    year = new_year
+                    totals = years.get(year) or YearTotals()
+                start_us, end_us = epoch_us(year.start), epoch_us(year.end)
+            if kind == K_ACQ:
+                add(asset, qty, amount + fees)
+                continue
+            if kind == K_RECEIPT:
+                add(asset, qty, amount + ZERO)
+                continue
+            if kind == K_TRANSFER:
+                pool = held.get(asset)
+                if pool is None or pool[0] < qty:
+                    raise _Fallback
+                continue
+            if kind == K_DISP or kind == K_SWAP:
+                net = amount - fees
+                did = eid
+            elif kind == K_FEE:
+                if asset not in tokens:
+                    continue  # a fee in HKD: an outgoing, not a disposal
+                net = amount - ZERO
+                did = f"{eid}#fee0"
+            else:  # pragma: no cover - the reader admits no other kind
+                raise _Fallback
+            cost = take(asset, qty)
+            if year not in years:
+                years[year] = totals
+            totals.disposals += 1
+            totals.proceeds += net
+            totals.cost += cost
+            totals.gain += net - cost
+            if kept is not None:
+                kept.append((did, year, net, cost))
+            if kind == K_SWAP:
+                add(casset, cqty, amount)
+        if year is not None:
+            closing[year] = snapshot()
+    return LedgerSummary(method.value, years, closing, len(ledger.events), "fast", kept)
+
+
+def summarise_csv(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+                  methods: tuple[LotMethod, ...] = (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE),
+                  keep_disposals: bool = False, fast: bool = True) -> dict[LotMethod, LedgerSummary]:
+    """CSV → validated events → matching by each method, as summaries. Raises InputError like the reference."""
+    ledger = read_fast(path, text=text, file=file) if fast else None
+    if ledger is not None:
+        try:
+            return {m: fast_summary(ledger, m, keep_disposals=keep_disposals) for m in methods}
+        except _Fallback:
+            pass
+    from ..io.loaders import read_csv_events
+    from .matching import run_ledger
+
+    events, problems = read_csv_events(path, text=text, file=file)
+    if problems:
+        raise InputError(problems)
+    return {m: summarise(run_ledger(events, method_for=m), m, keep_disposals=keep_disposals) for m in methods}
