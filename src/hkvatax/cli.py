@@ -47,6 +47,18 @@ def _assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .io import load_any
+
+    scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
+    result = compare(scenario, args.year, extension_first_year=args.extension_first_year)
+    render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
+              "html": result.to_html}[args.format]
+    sys.stdout.write(render())
+    return 0
+
+
 DEMO_EXAMPLES = ("individual_investor", "individual_trader", "corporation")
 
 
@@ -124,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the generic CSV ledger here (default: standard output)")
     p.add_argument("--strict", action="store_true", help="fail on rows that are not imported, too")
     p.set_defaults(func=_import)
+
+    p = sub.add_parser("compare", help="baseline (law in force) vs the proposed VA extension, figure by figure")
+    p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
+    p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
+    p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
+    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
+    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
+    p.add_argument("--default-tz", dest="default_tz")
+    p.set_defaults(func=_compare)
 
     p = sub.add_parser("demo", help="run the built-in examples and print their explained outcomes")
     p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")

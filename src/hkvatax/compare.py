@@ -1,0 +1,182 @@
+"""Side by side: the law in force (``baseline``) against the proposed extension (``va_extension``).
+
+Both runs use the same ledger and the same engine. For every figure that differs, the rules that caused
+the difference are found in the traces: a *cause* is a node whose value differs between the two runs
+(or exists in only one) while none of its own inputs differ — the first place the two computations part.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .engine import Assessment, assess
+from .explain import FIGURE_LABELS
+from .models.scenario import Scenario
+from .money import fmt_hkd
+from .rules.registry import RULES
+from .trace import Trace
+
+__all__ = ["compare", "Comparison", "Difference"]
+
+
+@dataclass(frozen=True)
+class Difference:
+    year: str
+    branch: str
+    figure: str
+    baseline: Decimal
+    extension: Decimal
+    causes: tuple[str, ...]  # rule ids
+
+    @property
+    def delta(self) -> Decimal:
+        return self.extension - self.baseline
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "branch": self.branch, "figure": self.figure, "baseline": str(self.baseline),
+                "extension": str(self.extension), "delta": str(self.delta), "causes": list(self.causes)}
+
+
+def _local(node_id: str) -> str:
+    """A node id without its scenario prefix (so the two runs' nodes line up)."""
+    head, _, rest = node_id.partition("/")
+    branch = head.split("~", 1)[1] if "~" in head else ""
+    return f"{branch}/{rest}"
+
+
+def _causes(base: Trace, ext: Trace, root: str) -> tuple[str, ...]:
+    base_by = {_local(n.id): n for n in base}
+    found: dict[str, None] = {}
+    for node in ext.descendants(root):
+        other = base_by.get(_local(node.id))
+        if other is not None and other.value == node.value and other.status == node.status:
+            continue
+        inputs_differ = False
+        for dep in node.inputs:
+            d = ext.nodes.get(dep)
+            o = base_by.get(_local(dep))
+            if d is None or o is None or d.value != o.value:
+                inputs_differ = True
+                break
+        if not inputs_differ:
+            found.setdefault(node.rule_id, None)
+    # a figure computed only in one run (e.g. a concession that does not apply at all) is its own cause
+    if not found:
+        found.setdefault(ext.nodes[root].rule_id, None)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    scenario: Scenario
+    baseline: Assessment
+    extension: Assessment
+    differences: tuple[Difference, ...]
+
+    def figures(self, year: str) -> list[tuple[str, str, Decimal | None, Decimal | None]]:
+        ya_b = self.baseline.years[year]
+        ya_e = self.extension.years[year]
+        rows = []
+        for branch in ya_b.branches:
+            fb = ya_b.branches[branch].figures
+            fe = ya_e.branches[branch].figures if branch in ya_e.branches else {}
+            for name in fb:
+                rows.append((branch, name, fb[name].value, fe[name].value if name in fe else None))
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        years = {}
+        for label in self.baseline.years:
+            years[label] = [
+                {"branch": b, "figure": n, "baseline": None if vb is None else str(vb),
+                 "extension": None if ve is None else str(ve)}
+                for b, n, vb, ve in self.figures(label)
+            ]
+        return {
+            "schema": "hkvatax.comparison/1",
+            "taxpayer": self.scenario.taxpayer.name,
+            "extension_first_year": self.extension.settings.get("extension_first_year"),
+            "years": years,
+            "differences": [d.to_dict() for d in self.differences],
+            "proposed_rules": list(self.extension.trace.proposed_rules),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def _cause_text(self, causes: Iterable[str]) -> str:
+        parts = []
+        for c in causes:
+            r = RULES.get(c)
+            parts.append(f"{c} ({r.title}; {r.status})" if r else c)
+        return "; ".join(parts)
+
+    def to_text(self) -> str:
+        lines = [f"hkvatax compare — {self.scenario.taxpayer.name} ({self.scenario.taxpayer.kind}): baseline (law in "
+                 "force) vs va_extension (Bill gazetted 12 June 2026, proposed; first year "
+                 f"{self.extension.settings.get('extension_first_year')} assumed)"]
+        for label in self.baseline.years:
+            lines.append("")
+            lines.append(f"Year of assessment {label}")
+            lines.append(f"  {'figure':<58} {'baseline':>16} {'extension':>16} {'difference':>16}")
+            for branch, name, vb, ve in self.figures(label):
+                tag = f"[{branch}] " if len(self.baseline.years[label].branches) > 1 else ""
+                diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(ve - vb)
+                lines.append(f"  {tag + FIGURE_LABELS.get(name, name):<58} {fmt_hkd(vb):>16} {fmt_hkd(ve):>16} "
+                             f"{diff:>16}")
+            for d in self.differences:
+                if d.year == label:
+                    lines.append(f"  • {FIGURE_LABELS.get(d.figure, d.figure)}: {fmt_hkd(d.baseline)} → "
+                                 f"{fmt_hkd(d.extension)} because of {self._cause_text(d.causes)}")
+        if not self.differences:
+            lines.append("")
+            lines.append("No figure differs: the extension changes nothing for these facts.")
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        out = [f"# {self.scenario.taxpayer.name}: baseline vs va_extension", ""]
+        for label in self.baseline.years:
+            out += [f"## {label}", "", "| figure | baseline | extension | difference |", "|---|---:|---:|---:|"]
+            for branch, name, vb, ve in self.figures(label):
+                diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(ve - vb)
+                out.append(f"| {FIGURE_LABELS.get(name, name)} | {fmt_hkd(vb)} | {fmt_hkd(ve)} | {diff} |")
+            out.append("")
+            for d in self.differences:
+                if d.year == label:
+                    out.append(f"- **{FIGURE_LABELS.get(d.figure, d.figure)}** changes because of "
+                               f"{self._cause_text(d.causes)}")
+            out.append("")
+        return "\n".join(out)
+
+    def to_html(self) -> str:
+        return f"<div class='hkvatax-compare'><pre>{html.escape(self.to_text())}</pre></div>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26") -> Comparison:
+    """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences."""
+    base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year)
+    ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year,
+                 ledger=base.ledger)
+    diffs: list[Difference] = []
+    for label, ya_b in base.years.items():
+        ya_e = ext.years[label]
+        for branch, b in ya_b.branches.items():
+            e = ya_e.branches.get(branch)
+            if e is None:
+                continue
+            for name, fig in b.figures.items():
+                other = e.figures.get(name)
+                if other is None or other.value == fig.value:
+                    continue
+                diffs.append(Difference(label, branch, name, fig.value, other.value,
+                                        _causes(base.trace, ext.trace, other.id)))
+    return Comparison(scenario, base, ext, tuple(diffs))
+
