@@ -485,8 +485,7 @@ def losses_no_carry_forward(ctx: RuleContext, lines: Sequence[ProfitLine], treat
 
 @rule("ufe.profits.by_class", "Profits by class of transaction", cite=[IRO("s.20AN(2)"), DIPN(61, "para 70")],
       valid_from=UFE_FROM)
-def profits_by_class(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Sequence[Figure], which: str,
-                     prefix: str = "ufe") -> Out:
+def profits_by_class(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Sequence[Figure], which: str) -> Out:
     """The sum of the lines of one class: qualifying + incidental + non-qualifying + excluded = all lines."""
     total = ZERO
     with exact_context():
@@ -494,7 +493,7 @@ def profits_by_class(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Seq
             if c.value == which:
                 ctx.uses(ln.figure)
                 total += ln.amount
-    return Out(total, f"sum of the {which.replace('_', '-')} lines", label=f"{prefix}.profits.{which}")
+    return Out(total, f"sum of the {which.replace('_', '-')} lines", label=f"ufe.profits.{which}")
 
 
 @rule("ufe.outgoings.assessable_share",
