@@ -39,6 +39,7 @@ from .taxpayers import (
     Partnership,
     PrivateFund,
     ResidentInvestor,
+    SpeFacts,
     Taxpayer,
     TradingFacts,
     TwoTierFacts,
@@ -51,5 +52,5 @@ __all__ = [
     "Rate", "LedgerSettings", "OpeningLot", "Scenario",
     "CharacterOverride", "Corporation", "EsfoFacts", "FamilyOffice", "FihvFacts", "FspeFacts", "FundFacts",
     "FundType", "Individual", "InterestPeriod", "LotMethod", "MethodElection", "Partnership", "PrivateFund",
-    "ResidentInvestor", "Taxpayer", "TradingFacts", "TwoTierFacts",
+    "ResidentInvestor", "SpeFacts", "Taxpayer", "TradingFacts", "TwoTierFacts",
 ]

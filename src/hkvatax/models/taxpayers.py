@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .common import Frozen, NonNegativeAmount, Percent
+from .common import Frozen, NonNegativeAmount, Percent, SignedAmount
 from .events import Character
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "InterestPeriod",
     "ResidentInvestor",
     "FundType",
+    "SpeFacts",
     "FundFacts",
     "FspeFacts",
     "EsfoFacts",
@@ -196,6 +197,14 @@ class InterestPeriod(Frozen):
     start: date
     end: date
     percent: Percent
+    route: str | None = Field(
+        default=None,
+        description=(
+            "How the interest is held: None for the person's main holding, or a name for another route "
+            "(e.g. 'via HoldCo'). Periods on different routes may overlap and add up: direct plus indirect "
+            "interests (Sch. 15C Pt 2; DIPN 61 Appendix 5 Example 5.1)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> InterestPeriod:
@@ -226,13 +235,45 @@ class ResidentInvestor(Frozen):
     @model_validator(mode="after")
     def _non_overlapping(self) -> ResidentInvestor:
         for label, periods in (("interests", self.interests), ("associates_interests", self.associates_interests)):
-            ordered = sorted(periods, key=lambda p: p.start)
-            for a, b in zip(ordered, ordered[1:], strict=False):
-                if b.start <= a.end:
-                    raise PydanticCustomError(
-                        "order_of_dates", "{label}: periods {a} and {b} overlap",
-                        {"label": label, "a": f"{a.start}–{a.end}", "b": f"{b.start}–{b.end}"},
-                    )
+            routes = {p.route for p in periods}
+            for route in routes:
+                ordered = sorted((p for p in periods if p.route == route), key=lambda p: p.start)
+                for a, b in zip(ordered, ordered[1:], strict=False):
+                    if b.start <= a.end:
+                        raise PydanticCustomError(
+                            "order_of_dates", "{label}: periods {a} and {b} overlap",
+                            {"label": label, "a": f"{a.start}–{a.end}", "b": f"{b.start}–{b.end}"},
+                        )
+        return self
+
+
+class SpeFacts(Frozen):
+    """A special purpose entity of the fund (s.20AO), for the Sch. 15D deeming of its exempt profits."""
+
+    name: str
+    fund_interest_percent: Percent = Field(
+        description="The fund's direct or indirect interest in the SPE (Sch. 15D Pt 2; B2 in the formula)."
+    )
+    exempt_profits_hkd: SignedAmount | None = Field(
+        default=None, description="The SPE's profits exempt under s.20AO for its accounting period (C)."
+    )
+    accounting_period_start: date | None = Field(
+        default=None, description="First day of the SPE's accounting period (default: the fund's)."
+    )
+    accounting_period_end: date | None = Field(
+        default=None, description="Last day of the SPE's accounting period (default: the fund's)."
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> SpeFacts:
+        if (self.accounting_period_start is None) != (self.accounting_period_end is None):
+            raise ValueError("give both ends of the SPE's accounting period, or neither")
+        if self.accounting_period_start and self.accounting_period_end and \
+                self.accounting_period_end < self.accounting_period_start:
+            raise PydanticCustomError(
+                "order_of_dates", "the SPE's accounting period ends ({end}) before it starts ({start})",
+                {"end": str(self.accounting_period_end), "start": str(self.accounting_period_start)},
+            )
         return self
 
 
@@ -284,6 +325,9 @@ class FundFacts(Frozen):
     )
     bona_fide_widely_held_accepted: bool | None = Field(
         default=None, description="Commissioner satisfied the fund is bona fide widely held (DIPN 61 para 171)."
+    )
+    spes: tuple[SpeFacts, ...] = Field(
+        default=(), description="The fund's special purpose entities, for deeming their exempt profits (s.20AY)."
     )
 
 
