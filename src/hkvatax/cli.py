@@ -60,6 +60,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 DEMO_EXAMPLES = ("individual_investor", "individual_trader", "corporation")
+DEMO_COMPARISONS = ("family_office", "private_fund")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -74,6 +75,18 @@ def _demo(args: argparse.Namespace) -> int:
         sys.stdout.write("=" * 100 + "\n")
         outcome = assess(scenario)
         sys.stdout.write(_render(outcome.explain(detail="summary"), args.format))
+        sys.stdout.write("\n")
+    from .compare import compare
+
+    for name in DEMO_COMPARISONS:
+        scenario = load_scenario(example_path(name))
+        sys.stdout.write("=" * 100 + "\n")
+        sys.stdout.write(f"Example: {name} — {scenario.description}\n")
+        sys.stdout.write("=" * 100 + "\n")
+        result = compare(scenario)
+        render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
+                  "html": result.to_html}[args.format]
+        sys.stdout.write(render())
         sys.stdout.write("\n")
     return 0
 

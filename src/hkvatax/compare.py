@@ -49,25 +49,45 @@ def _local(node_id: str) -> str:
     return f"{branch}/{rest}"
 
 
-def _causes(base: Trace, ext: Trace, root: str) -> tuple[str, ...]:
-    base_by = {_local(n.id): n for n in base}
+def _causes(base: Trace, ext: Trace, ext_root: str, base_root: str) -> tuple[str, ...]:
+    """Rules where the two runs part: nodes that differ while none of their inputs differ.
+
+    Both traces are walked together from the figure; where one run's node has inputs the other's lacks,
+    the walk continues on the other side, so a line that moved from one subtotal to another is followed to
+    the rule that moved it.
+    """
+    traces = {"e": ext, "b": base}
+    local = {side: {_local(n.id): n for n in t} for side, t in traces.items()}
+    flip = {"e": "b", "b": "e"}
+
+    def counterpart(side: str, node_id: str) -> object | None:
+        return local[flip[side]].get(_local(node_id))
+
+    def differs(side: str, node_id: str) -> bool:
+        node = traces[side].nodes.get(node_id)
+        other = counterpart(side, node_id)
+        return node is None or other is None or getattr(other, "value", None) != node.value
+
     found: dict[str, None] = {}
-    for node in ext.descendants(root):
-        other = base_by.get(_local(node.id))
-        if other is not None and other.value == node.value and other.status == node.status:
+    queue = [("e", ext_root), ("b", base_root)]
+    seen: set[tuple[str, str]] = set()
+    while queue:
+        side, node_id = queue.pop()
+        if (side, node_id) in seen or node_id not in traces[side].nodes or not differs(side, node_id):
             continue
-        inputs_differ = False
-        for dep in node.inputs:
-            d = ext.nodes.get(dep)
-            o = base_by.get(_local(dep))
-            if d is None or o is None or d.value != o.value:
-                inputs_differ = True
-                break
-        if not inputs_differ:
+        seen.add((side, node_id))
+        node = traces[side].nodes[node_id]
+        other = counterpart(side, node_id)
+        mine = {_local(i) for i in node.inputs}
+        extra = [i for i in getattr(other, "inputs", ()) if _local(i) not in mine]
+        changed = [i for i in node.inputs if differs(side, i)]
+        if not changed and not extra:
             found.setdefault(node.rule_id, None)
-    # a figure computed only in one run (e.g. a concession that does not apply at all) is its own cause
+            continue
+        queue.extend((side, i) for i in changed)
+        queue.extend((flip[side], i) for i in extra)
     if not found:
-        found.setdefault(ext.nodes[root].rule_id, None)
+        found.setdefault(ext.nodes[ext_root].rule_id, None)
     return tuple(found)
 
 
@@ -88,6 +108,24 @@ class Comparison:
             for name in fb:
                 rows.append((branch, name, fb[name].value, fe[name].value if name in fe else None))
         return rows
+
+    def conditions(self, year: str) -> list[tuple[str, str | None, str | None]]:
+        """(title, baseline outcome, extension outcome) for each concession condition of the year."""
+        rows: dict[str, list[str | None]] = {}
+        for i, run in enumerate((self.baseline, self.extension)):
+            ya = run.years[year]
+            branch = next(iter(ya.branches.values()))
+            for c in branch.conditions:
+                rows.setdefault(c.title, [None, None])[i] = c.outcome
+        return [(t, v[0], v[1]) for t, v in rows.items()]
+
+    def deemed(self, year: str) -> list[tuple[str, Decimal | None, Decimal | None]]:
+        out: dict[str, list[Decimal | None]] = {}
+        for i, run in enumerate((self.baseline, self.extension)):
+            for b in run.years[year].branches.values():
+                for who, fig in b.deemed_profits.items():
+                    out.setdefault(who, [None, None])[i] = fig.value
+        return [(w, v[0], v[1]) for w, v in out.items()]
 
     def to_dict(self) -> dict[str, Any]:
         years = {}
@@ -129,6 +167,14 @@ class Comparison:
                 diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(ve - vb)
                 lines.append(f"  {tag + FIGURE_LABELS.get(name, name):<58} {fmt_hkd(vb):>16} {fmt_hkd(ve):>16} "
                              f"{diff:>16}")
+            conds = self.conditions(label)
+            if conds:
+                lines.append("  Concession conditions (baseline → extension):")
+                for title, cb, ce in conds:
+                    mark = "" if cb == ce else "   ◀ changes"
+                    lines.append(f"    {title[:70]:<70} {cb or '-':>14} → {ce or '-':<14}{mark}")
+            for who, vb, ve in self.deemed(label):
+                lines.append(f"  Deemed assessable profits of {who} (s.20AX): {fmt_hkd(vb)} → {fmt_hkd(ve)}")
             for d in self.differences:
                 if d.year == label:
                     lines.append(f"  • {FIGURE_LABELS.get(d.figure, d.figure)}: {fmt_hkd(d.baseline)} → "
@@ -177,6 +223,6 @@ def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str 
                 if other is None or other.value == fig.value:
                     continue
                 diffs.append(Difference(label, branch, name, fig.value, other.value,
-                                        _causes(base.trace, ext.trace, other.id)))
+                                        _causes(base.trace, ext.trace, other.id, fig.id)))
     return Comparison(scenario, base, ext, tuple(diffs))
 

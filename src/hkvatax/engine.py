@@ -23,6 +23,7 @@ from .rules.classification import CharacterDecision, build_lines, decide_charact
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
 from .rules.params import ParamStore, default_params
 from .rules.profits_tax import (
+    apportion_outgoings,
     baseline_treatment,
     individual_investor_note,
     losses,
@@ -69,6 +70,18 @@ class BranchAssessment:
     regime: RegimeResult
     concession: RegimeResult | None
     notes: tuple[str, ...] = ()
+
+    @property
+    def conditions(self) -> tuple[ConditionResult, ...]:
+        """The concession's eligibility conditions (met / failed / unknown), if a concession applies."""
+        return self.concession.conditions if self.concession else ()
+
+    @property
+    def deemed_profits(self) -> dict[str, Figure]:
+        """UFE anti-round-tripping: deemed assessable profits of resident investors (not the fund's own)."""
+        if self.concession is None:
+            return {}
+        return {k[len("deemed["):-1]: v for k, v in self.concession.extra.items() if k.startswith("deemed[")}
 
     def __getitem__(self, name: str) -> Decimal:
         value = self.figures[name].value
@@ -338,6 +351,9 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, ledger: LedgerResult, b
                                      lambda ln, t: ln.kind == "outgoing" and t == "assessable")
     figures["exempt_profits"] = subtotal("exempt_profits", "Profits exempt or taxed at 0% under a concession",
                                          lambda ln, t: t in {"exempt", "zero_rate"})
+    if concession is not None and "outgoings_assessable_share" in concession.extra:
+        figures["deductions"] = apportion_outgoings(ctx, figures["deductions"],
+                                                    concession.extra["outgoings_assessable_share"])
     chargeable = [figures[k] for k in ("revenue_disposal_profits", "business_receipts", "other_income", "deductions")]
     net = net_profit(ctx, chargeable)
     figures["net_profit"] = net
@@ -374,5 +390,3 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, ledger: LedgerResult, b
     return BranchAssessment(ctx.year, branch, figures, tuple(lines), base, concession, tuple(notes))
 
 
-def conditions_of(result: BranchAssessment) -> tuple[ConditionResult, ...]:
-    return result.concession.conditions if result.concession else ()

@@ -130,11 +130,19 @@ class Explanation:
             entry: dict[str, Any] = {
                 "year": label, "status": ya.status, "character": ya.decision.character,
                 "character_node": ya.decision.figure.id, "missing_facts": list(ya.missing_facts), "branches": {},
-                "notes": {},
+                "notes": {}, "conditions": {}, "deemed": {},
             }
             for name, branch in ya.branches.items():
                 entry["branches"][name] = {k: f.id for k, f in branch.figures.items()}
                 entry["notes"][name] = list(branch.notes)
+                entry["conditions"][name] = [
+                    {"id": c.id, "title": c.title, "outcome": c.outcome, "node": c.figure.id,
+                     "missing": list(c.missing)} for c in branch.conditions]
+                entry["deemed"][name] = {k: f.id for k, f in branch.deemed_profits.items()}
+                extra_roots = [c.figure.id for c in branch.conditions] + [f.id for f in branch.deemed_profits.values()]
+                for rid in extra_roots:
+                    for n in trace.descendants(rid):
+                        nodes.setdefault(n.id, n)
                 for f in branch.figures.values():
                     for n in trace.descendants(f.id):
                         nodes.setdefault(n.id, n)
@@ -282,6 +290,19 @@ class Explanation:
                     lines.append(f"    {FIGURE_LABELS.get(key, key):<62} {self._fmt(n):>16}")
                 for note in y.get("notes", {}).get(name, []):
                     lines.append(f"    note: {note}")
+                conds = y.get("conditions", {}).get(name, [])
+                if conds:
+                    lines.append("  Concession conditions:")
+                    for c in conds:
+                        n = self.nodes[c["node"]]
+                        cites = "; ".join(str(x) for x in n.citations)
+                        miss = f" — supply: {', '.join(c['missing'])}" if c["missing"] else ""
+                        lines.append(f"    [{c['outcome'].upper():^7}] {c['title']}: {n.explanation} ({cites}){miss}")
+                deemed = y.get("deemed", {}).get(name, {})
+                if deemed:
+                    lines.append("  Deemed assessable profits of resident investors (s.20AX; not the fund's own):")
+                    for who, nid in deemed.items():
+                        lines.append(f"    {who:<40} {self._fmt(self.nodes[nid]):>16}")
                 lines.append("  Why:")
                 for n in self._why_nodes(branch):
                     cites = "; ".join(str(c) for c in n.citations)
@@ -338,6 +359,18 @@ class Explanation:
                 for note in y.get("notes", {}).get(name, []):
                     out.append(f"- Note: {note}")
                 out.append("")
+                conds = y.get("conditions", {}).get(name, [])
+                if conds:
+                    out += ["| Condition | Outcome | Why | Citation |", "|---|---|---|---|"]
+                    for c in conds:
+                        n = self.nodes[c["node"]]
+                        miss = f" Supply: {', '.join(c['missing'])}." if c["missing"] else ""
+                        out.append(f"| {c['title']} | **{c['outcome']}** | {n.explanation}{miss} | "
+                                   f"{'; '.join(str(x) for x in n.citations)} |")
+                    out.append("")
+                for who, nid in y.get("deemed", {}).get(name, {}).items():
+                    out.append(f"- Deemed assessable profits of resident investor **{who}** (s.20AX): HKD "
+                               f"{self._fmt(self.nodes[nid])}")
                 out.append("<details><summary>Why</summary>")
                 out.append("")
                 for n in self._why_nodes(branch):
@@ -382,6 +415,14 @@ class Explanation:
                         f"<td style='text-align:right'>{e(self._fmt(n))}</td><td><code>{e(n.rule_id)}</code></td>"
                         f"<td>{e('; '.join(str(c) for c in n.citations))}</td></tr>")
                 parts.append("</tbody></table>")
+                conds = y.get("conditions", {}).get(name, [])
+                if conds:
+                    parts.append("<table><thead><tr><th>Condition</th><th>Outcome</th><th>Why</th></tr></thead><tbody>")
+                    for c in conds:
+                        n = self.nodes[c["node"]]
+                        parts.append(f"<tr><td>{e(c['title'])}</td><td><b>{e(c['outcome'])}</b></td>"
+                                     f"<td>{e(n.explanation)}</td></tr>")
+                    parts.append("</tbody></table>")
                 parts.append("<details><summary>Why</summary><ul>")
                 for n in self._why_nodes(branch):
                     parts.append(f"<li><b>{e(n.title)}</b>{'' if n.status == 'enacted' else ' <i>(' + e(n.status) + ')</i>'}: "

@@ -476,6 +476,11 @@ def fihv_regime(ctx: RuleContext, office: FamilyOffice, lines: Sequence[ProfitLi
         extra[f"profits.{which}"] = profits_by_class(ctx, lines, classes, which)
     if ext is not None:
         extra["extension"] = ext
+    if elig.value == "yes":
+        # outgoings not tied to an asset follow trading receipts between 0%-rate and normal-rate profits
+        from .ufe import outgoings_share
+
+        extra["outgoings_assessable_share"] = outgoings_share(ctx, lines, treats)
     for fspe in office.fihv.fspes:
         extra[f"fspe_zero_rate_share[{fspe.name}]"] = fspe_share(ctx, fspe, elig, key=fspe.name)
     notes: list[str] = []

@@ -23,6 +23,7 @@ __all__ = [
     "baseline_treatment", "net_profit", "losses", "round_assessable", "two_tier_eligible", "tax_at_rates",
     "round_tax", "one_off_reduction", "tax_payable", "rate_class", "individual_investor_note",
     "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment", "stated",
+    "apportion_outgoings",
 ]
 
 ZERO = Decimal(0)
@@ -244,3 +245,12 @@ def stated(ctx: RuleContext, name: str, value: Decimal | bool | str, unit: str =
     """A value the caller supplies directly (used for what-if computations and tests)."""
     return Out(value, f"{name} stated by the caller: {value}.", label=f"stated_{name}", unit=unit,
                facts=(FactUse(name, value),))
+
+
+@rule("pt.outgoings.apportioned", "Outgoings apportioned to chargeable profits",
+      cite=[IRO("s.16(1)"), HKVATAX("0053: common outgoings follow trading receipts")], status="assumption")
+def apportion_outgoings(ctx: RuleContext, deductions: Figure, share: Figure) -> Out:
+    """Outgoings are deductible only to the extent incurred in producing chargeable profits."""
+    value = deductions.value * share.value
+    return Out(value, f"HKD {deductions.value} × chargeable share {share.value} = HKD {value}.",
+               label="deductions_apportioned")
