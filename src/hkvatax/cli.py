@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .errors import HkvataxError, InputError
 
@@ -29,12 +30,13 @@ def _disposals(args: argparse.Namespace) -> int:
 
 
 def _render(explanation: object, fmt: str) -> str:
-    return {
+    renderers: dict[str, Any] = {
         "text": explanation.to_text,  # type: ignore[attr-defined]
         "markdown": explanation.to_markdown,  # type: ignore[attr-defined]
         "html": explanation.to_html,  # type: ignore[attr-defined]
         "json": explanation.to_json,  # type: ignore[attr-defined]
-    }[fmt]()
+    }
+    return str(renderers[fmt]())
 
 
 def _assess(args: argparse.Namespace) -> int:

@@ -96,8 +96,8 @@ def _node_from_dict(d: Mapping[str, Any]) -> Node:
         citations=tuple(Citation(c["instrument"], c["provision"], c.get("url")) for c in d["citations"]),
         status=d["status"], value=val(value), unit=d["unit"], label=d["label"], explanation=d["explanation"],
         inputs=tuple(d["inputs"]),
-        params=tuple(ParamUse(p["path"], Decimal(p["value"]) if p["value"] is not None else p["value"], p["year"],
-                              p["citation"], p["status"], p.get("source")) for p in d["params"]),
+        params=tuple(ParamUse(p["path"], Decimal(p["value"]), p["year"], p["citation"], p["status"], p.get("source"))
+                     for p in d["params"]),
         facts=tuple(facts), assumptions=tuple(d["assumptions"]), rounding=rounding, year=d.get("year"),
     )
 
@@ -317,8 +317,8 @@ class Explanation:
                     if n.rounding is not None:
                         lines.append(f"        rounding {n.rounding.policy}: {n.rounding.before} → {n.rounding.after} "
                                      f"({n.rounding.mode})")
-                    for a in n.assumptions:
-                        lines.append(f"        assumes {a}")
+                    for aid in n.assumptions:
+                        lines.append(f"        assumes {aid}")
         if self.assumptions:
             lines.append("")
             lines.append("Assumptions (each can be changed):")
@@ -387,8 +387,9 @@ class Explanation:
         if self.assumptions:
             out.append("## Assumptions")
             out.append("")
-            for a in self.assumptions.values():
-                out.append(f"- **{a.id}**: {a.text}" + (f" *To change:* {a.how_to_change}." if a.how_to_change else ""))
+            for assumption in self.assumptions.values():
+                out.append(f"- **{assumption.id}**: {assumption.text}" + (f" *To change:* {assumption.how_to_change}."
+                                                                   if assumption.how_to_change else ""))
         return "\n".join(out) + "\n"
 
     # ------------------------------------------------------------------ HTML

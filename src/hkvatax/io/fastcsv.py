@@ -21,7 +21,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +36,7 @@ _KINDS = {"acquisition": K_ACQ, "disposal": K_DISP, "swap": K_SWAP, "fee": K_FEE
           "receipt": K_RECEIPT}
 _RANK = {K_ACQ: 0, K_RECEIPT: 0, K_SWAP: 1, K_TRANSFER: 2, K_DISP: 3, K_FEE: 3}
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)\Z")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RECEIPT_TYPES = {t.value for t in ReceiptType}
 _ZERO = Decimal(0)
 # columns a supported kind may fill (beyond id, timestamp, kind); everything else must be empty

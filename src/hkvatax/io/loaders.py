@@ -77,7 +77,7 @@ COLUMNS_BY_KIND: dict[str, dict[str, str]] = {
 }
 _COMMON = {"id", "timestamp", "kind", "fee_amount", "fee_currency", "fee_value", "offshore"}
 
-_EVENT = TypeAdapter(Event)
+_EVENT: TypeAdapter[Any] = TypeAdapter(Event)
 _RATE = TypeAdapter(Rate)
 
 
@@ -85,7 +85,7 @@ def resolve_timezone(name: str | None) -> tzinfo | None:
     """A zone from a name such as ``Asia/Hong_Kong`` or ``+08:00``; None for None."""
     if name is None or name == "":
         return None
-    zone = dateutil_tz.gettz(name)
+    zone: tzinfo | None = dateutil_tz.gettz(name)
     if zone is None:
         raise InputError([Problem("invalid_field", f"unknown time zone {name!r}", SourceRef(), "default_timezone")])
     return zone

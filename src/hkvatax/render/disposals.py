@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 from ..io.safe_csv import write_csv
@@ -90,7 +91,7 @@ def disposals_table(result: LedgerResult) -> str:
         lines.append("Notes:")
         for n in result.notes:
             lines.append(f"    [{n.code}] {n.message}")
-    totals_gain = sum((d.gain_hkd for d in result.disposals), start=0)
+    totals_gain = sum((d.gain_hkd for d in result.disposals), start=Decimal(0))
     lines.append("")
     lines.append(f"{len(result.disposals)} disposals; total gain HKD {fmt_hkd(totals_gain)} (before any tax rule)")
     return "\n".join(lines) + "\n"

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 from ..ledger.results import LedgerResult
 from ..models.assets import Asset
@@ -411,7 +411,8 @@ def build_lines(ctx: RuleContext, ledger: LedgerResult, tp: Taxpayerish, assets:
         lines.append(ProfitLine(
             key=f"disposal:{asset}:{char}:{'offshore' if offshore else 'hk'}", kind="disposal", asset=asset,
             virtual_asset=a.is_virtual_asset if a else True, sch16c_class=a.sch16c_class.value if a and a.sch16c_class else None,
-            character=char, offshore=offshore, figure=fig, trading_receipts=receipts,
+            character=cast(Literal["capital", "revenue"], char), offshore=offshore, figure=fig,
+            trading_receipts=receipts,
             count=len(members[(asset, char, offshore)]),
         ))
     # receipts
@@ -436,14 +437,16 @@ def build_lines(ctx: RuleContext, ledger: LedgerResult, tp: Taxpayerish, assets:
     for i in ledger.incomes:
         if i.year == year:
             igroups[(i.income_type, i.related_asset, tp_offshore or bool(i.offshore))].append(i)
-    for (itype, asset, offshore), recs in sorted(igroups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+    for (itype, rel_asset, offshore), recs in sorted(igroups.items(),
+                                                     key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         with exact_context():
             total = sum((r.amount_hkd for r in recs), ZERO)  # type: ignore[attr-defined]
         fig = income_line(ctx, total, len(recs), itype, _sample(recs),
-                          key=f"income:{itype}:{asset or '-'}:{'off' if offshore else 'hk'}")
-        a = asset_map.get(asset) if asset else None
+                          key=f"income:{itype}:{rel_asset or '-'}:{'off' if offshore else 'hk'}")
+        a = asset_map.get(rel_asset) if rel_asset else None
         lines.append(ProfitLine(
-            key=f"income:{itype}:{asset or '-'}:{'offshore' if offshore else 'hk'}", kind="income", asset=asset,
+            key=f"income:{itype}:{rel_asset or '-'}:{'offshore' if offshore else 'hk'}", kind="income",
+            asset=rel_asset,
             virtual_asset=a.is_virtual_asset if a else False,
             sch16c_class=a.sch16c_class.value if a and a.sch16c_class else None,
             character="revenue" if taxpayer_character == "revenue" else "capital", offshore=offshore, figure=fig,

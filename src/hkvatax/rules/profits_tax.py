@@ -14,10 +14,10 @@ from decimal import Decimal
 
 from ..models.taxpayers import Corporation, FamilyOffice, PrivateFund
 from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX
-from ..trace import Assumption, FactUse
+from ..trace import Assumption, Citation, FactUse
 from .classification import Taxpayerish
 from .lines import ProfitLine, RegimeResult, Treatment
-from .registry import CASE, DIPN, HKVATAX, IRO, Citation, Figure, Out, RuleContext, rule
+from .registry import CASE, DIPN, HKVATAX, IRO, Figure, Out, RuleContext, rule
 
 __all__ = [
     "baseline_treatment", "net_profit", "losses", "round_assessable", "two_tier_eligible", "tax_at_rates",

@@ -203,14 +203,18 @@ def rule(
     valid_from: str | None = None,
     valid_to: str | None = None,
     status: str = "enacted",
-) -> Callable[[Callable[Concatenate[RuleContext, P], Out]], Callable[Concatenate[RuleContext, P], Figure]]:
-    """Register a rule; the wrapped function records a trace node and returns a :class:`Figure`."""
+) -> Callable[[Callable[Concatenate[RuleContext, P], Out]], Callable[..., Figure]]:
+    """Register a rule; the wrapped function records a trace node and returns a :class:`Figure`.
+
+    The wrapper takes the rule's own arguments plus an optional ``key=`` (a suffix that makes the node id
+    unique when a rule is applied to several items in one year), hence its ``Callable[..., Figure]`` type.
+    """
     if status not in _STATUS_ORDER:
         raise ValueError(f"rule {rule_id}: unknown status {status!r}")
     if not cite:
         raise ValueError(f"rule {rule_id}: a rule needs at least one citation")
 
-    def decorate(fn: Callable[Concatenate[RuleContext, P], Out]) -> Callable[Concatenate[RuleContext, P], Figure]:
+    def decorate(fn: Callable[Concatenate[RuleContext, P], Out]) -> Callable[..., Figure]:
         if rule_id in RULES:
             raise ValueError(f"rule id {rule_id!r} registered twice")
         meta = Rule(
@@ -221,8 +225,7 @@ def rule(
         )
         RULES[rule_id] = meta
 
-        def wrapper(ctx: RuleContext, /, *args: P.args, **kwargs: P.kwargs) -> Figure:
-            key = kwargs.pop("key", None)
+        def wrapper(ctx: RuleContext, /, *args: Any, key: object = None, **kwargs: Any) -> Figure:
             if not meta.applies_to(ctx.year):
                 raise NoApplicableRuleError(
                     f"rule {rule_id} ({title}) does not apply to {ctx.year.label} (valid {meta.validity})")
