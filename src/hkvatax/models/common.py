@@ -65,7 +65,7 @@ def _bounded(limit: Decimal) -> Any:
     def check(value: Decimal) -> Decimal:
         if not value.is_finite():
             raise PydanticCustomError("not_a_number", "not a finite number")
-        if abs(value) > limit:
+        if value.copy_abs() > limit:  # copy_abs: no context, so no Overflow on 1E+999999999
             raise PydanticCustomError(
                 "absurd_magnitude", "{value} is beyond any plausible size (limit {limit})",
                 {"value": str(value), "limit": f"{limit:E}"},
