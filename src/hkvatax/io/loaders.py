@@ -129,8 +129,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
         problems = []
         for err in exc.errors(include_url=False):
             path = _json_path(err.get("loc", ()))
-            inner = ValidationError.from_exception_data("Scenario", [err])  # type: ignore[list-item]
-            for p in problems_from_validation(inner, SourceRef(file=file, path=path)):
+            for p in problems_from_validation([err], SourceRef(file=file, path=path)):
                 problems.append(Problem(p.code, p.message, p.source, None, p.suggestion))
         raise InputError(problems) from None
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -42,7 +44,7 @@ def code_for(error_type: str) -> str:
 
 
 def problems_from_validation(
-    exc: ValidationError,
+    exc: ValidationError | Sequence[Any],
     source: SourceRef,
     *,
     skip_loc: int = 0,
@@ -53,7 +55,8 @@ def problems_from_validation(
     ``skip_loc`` drops leading location parts (e.g. the discriminator tag of a union member).
     """
     out: list[Problem] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc
+    for err in errors:
         loc = [str(p) for p in err.get("loc", ())][skip_loc:]
         # drop the union tag that pydantic puts after a list index (events.3.acquisition.cost)
         field = ".".join(loc) if loc else None
