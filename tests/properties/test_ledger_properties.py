@@ -86,11 +86,14 @@ def test_fragments_sum_to_their_disposal(ledger: GeneratedLedger, method: LotMet
 @given(ledgers(), METHODS)
 def test_gain_is_proceeds_minus_cost_exactly(ledger: GeneratedLedger, method: LotMethod) -> None:
     result = ledger.run(method)
+    decimal.getcontext().prec = 28  # the caller's context must not matter (the default has 28 digits)
+    gains = [(d.gain_hkd, [f.gain_hkd for f in d.fragments]) for d in result.disposals]
     with wide():
-        for d in result.disposals:
+        for d, (gain, fragment_gains) in zip(result.disposals, gains, strict=True):
             assert d.proceeds_hkd == d.gross_proceeds_hkd - d.fees_hkd
-            assert d.gain_hkd == d.proceeds_hkd - d.cost_hkd
-            assert sum((f.gain_hkd for f in d.fragments), Decimal(0)) == d.gain_hkd
+            assert gain == d.proceeds_hkd - d.cost_hkd
+            assert fragment_gains == [f.proceeds_hkd - f.cost_hkd for f in d.fragments]
+            assert sum(fragment_gains, Decimal(0)) == gain
 
 
 def _close_everything(ledger: GeneratedLedger, proceeds: Decimal) -> tuple[Disposal, ...]:
