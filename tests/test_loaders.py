@@ -225,3 +225,16 @@ def test_documented_example_loads_and_runs() -> None:
     with pytest.raises(InputError) as exc:
         load_any(EXAMPLES / "ledger.csv")
     assert exc.value.codes == ["missing_field"]
+
+
+def test_formats_doc_matches_the_csv_columns() -> None:
+    """docs/formats.md's table of columns per kind is COLUMNS_BY_KIND, and its example is the real file."""
+    text = (EXAMPLES.parent / "formats.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = next(ln for ln in lines if ln.startswith("| kind | `asset`"))
+    columns = [c.strip().strip("`") for c in header.strip("|").split("|")][1:]
+    for kind, mapping in COLUMNS_BY_KIND.items():
+        line = next(ln for ln in lines if ln.startswith(f"| `{kind}` | ") and ln.count("|") == len(columns) + 2)
+        cells = [c.strip() for c in line.strip("|").split("|")][1:]
+        assert {col: cell for col, cell in zip(columns, cells, strict=True) if cell} == mapping, kind
+    assert (EXAMPLES / "ledger.csv").read_text(encoding="utf-8").strip() in text
