@@ -13,8 +13,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hkvatax.ledger import LedgerResult, PoolSnapshot
-from hkvatax.models import Disposal, LotMethod
+from hkvatax.ledger import LedgerResult, PoolSnapshot, method_schedule, run_ledger
+from hkvatax.models import Disposal, LotMethod, MethodElection
 from hkvatax.periods import YearOfAssessment
 from tests.strategies import GeneratedLedger, ledgers
 
@@ -86,11 +86,14 @@ def test_fragments_sum_to_their_disposal(ledger: GeneratedLedger, method: LotMet
 @given(ledgers(), METHODS)
 def test_gain_is_proceeds_minus_cost_exactly(ledger: GeneratedLedger, method: LotMethod) -> None:
     result = ledger.run(method)
+    decimal.getcontext().prec = 28  # the caller's context must not matter (the default has 28 digits)
+    gains = [(d.gain_hkd, [f.gain_hkd for f in d.fragments]) for d in result.disposals]
     with wide():
-        for d in result.disposals:
+        for d, (gain, fragment_gains) in zip(result.disposals, gains, strict=True):
             assert d.proceeds_hkd == d.gross_proceeds_hkd - d.fees_hkd
-            assert d.gain_hkd == d.proceeds_hkd - d.cost_hkd
-            assert sum((f.gain_hkd for f in d.fragments), Decimal(0)) == d.gain_hkd
+            assert gain == d.proceeds_hkd - d.cost_hkd
+            assert fragment_gains == [f.proceeds_hkd - f.cost_hkd for f in d.fragments]
+            assert sum(fragment_gains, Decimal(0)) == gain
 
 
 def _close_everything(ledger: GeneratedLedger, proceeds: Decimal) -> tuple[Disposal, ...]:
@@ -147,3 +150,22 @@ def test_outcome_does_not_depend_on_row_order(ledger: GeneratedLedger, method: L
     assert [s.to_dict() for s in last_closing(a)] == [s.to_dict() for s in last_closing(b)]
     assert [replace(r, source=None) for r in a.lots] == [replace(r, source=None) for r in b.lots]
     assert [replace(r, source=None) for r in a.outgoings] == [replace(r, source=None) for r in b.outgoings]
+
+
+@given(ledgers(max_gap_days=200), st.lists(METHODS, min_size=1, max_size=4), st.booleans())
+def test_conservation_across_method_elections(ledger: GeneratedLedger, methods: list[LotMethod],
+                                              per_wallet: bool) -> None:
+    """A change of cost formula by election carries pools over at cost: nothing created or lost."""
+    schedule = method_schedule(tuple(MethodElection(method=m, from_year=str(2022 + i))
+                                     for i, m in enumerate(methods)))
+    result = run_ledger(ledger.events, assets=ledger.assets, rates=ledger.rates, method_for=schedule,
+                        per_wallet=per_wallet, price_max_age=timedelta(days=36600))
+    with wide():
+        acquired = sum((lot.cost_hkd for lot in result.lots), Decimal(0))
+        matched = sum((d.cost_hkd for d in result.disposals), Decimal(0))
+        closing = sum((s.cost_hkd for s in last_closing(result)), Decimal(0))
+        assert acquired == matched + closing
+        held: dict[str, Decimal] = defaultdict(Decimal)
+        for snap in last_closing(result):
+            held[snap.asset] += snap.quantity
+    assert {a: q for a, q in held.items() if q} == ledger.totals()

@@ -18,9 +18,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from datetime import tzinfo
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from ..errors import InputError, Problem, SourceRef
 from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
 from ..models.scenario import Scenario
-from .validation import problems_from_validation
+from .validation import code_for, problems_from_validation, suggestion_for
 
 __all__ = [
     "CSV_COLUMNS",
@@ -81,10 +82,17 @@ _EVENT: TypeAdapter[Any] = TypeAdapter(Event)
 _RATE = TypeAdapter(Rate)
 
 
+_OFFSET = re.compile(r"^\s*(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
+
+
 def resolve_timezone(name: str | None) -> tzinfo | None:
     """A zone from a name such as ``Asia/Hong_Kong`` or ``+08:00``; None for None."""
     if name is None or name == "":
         return None
+    offset = _OFFSET.match(name)
+    if offset and int(offset.group(2)) < 24 and int(offset.group(3) or 0) < 60:  # gettz does not read "+08:00"
+        sign = -1 if offset.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
     zone: tzinfo | None = dateutil_tz.gettz(name)
     if zone is None:
         raise InputError([Problem("invalid_field", f"unknown time zone {name!r}", SourceRef(), "default_timezone")])
@@ -126,11 +134,14 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
     try:
         return Scenario.model_validate(payload, context={"default_tz": default_tz})
     except ValidationError as exc:
+        # One problem per error, built directly: rebuilding a ValidationError from an error dict fails
+        # (KeyError) for hkvatax's own error types such as float_money.
         problems = []
         for err in exc.errors(include_url=False):
-            path = _json_path(err.get("loc", ()))
-            for p in problems_from_validation([err], SourceRef(file=file, path=path)):
-                problems.append(Problem(p.code, p.message, p.source, None, p.suggestion))
+            code = code_for(err["type"])
+            problems.append(Problem(code, err.get("msg", "invalid value"),
+                                    SourceRef(file=file, path=_json_path(err.get("loc", ()))), None,
+                                    suggestion_for(code)))
         raise InputError(problems) from None
 
 
@@ -322,10 +333,25 @@ def event_from_row(row: Mapping[str, str], file: str, line: int,
     try:
         event = _EVENT.validate_python(data, context=dict(context or {}))
     except ValidationError as exc:
-        problems.extend(problems_from_validation(exc, SourceRef(file=file, row=line), skip_loc=1,
-                                                 column_names=_reverse_columns(data["kind"])))
+        found = problems_from_validation(exc, SourceRef(file=file, row=line), skip_loc=1,
+                                         column_names=_reverse_columns(data["kind"]))
+        problems.extend(_fee_column(p) for p in found)
         return None, problems
     return (event if not problems else None), problems
+
+
+_FEE_COLUMNS = {"amount": "fee_amount", "currency": "fee_currency", "value": "fee_value",
+                "value_currency": "currency"}
+
+
+def _fee_column(problem: Problem) -> Problem:
+    """Name the CSV column of a fee problem (``fee_amount.0.currency`` → ``fee_currency``)."""
+    column = problem.column or ""
+    if not column.startswith("fee_amount."):
+        return problem
+    leaf = column.rsplit(".", 1)[-1]
+    return Problem(problem.code, problem.message, problem.source, _FEE_COLUMNS.get(leaf, "fee_amount"),
+                   problem.suggestion)
 
 
 def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tuple[list[Rate], list[Problem]]:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from ..errors import ERROR_CODES, Problem, SourceRef
 
-__all__ = ["problems_from_validation", "code_for"]
+__all__ = ["problems_from_validation", "code_for", "suggestion_for"]
 
 _PYDANTIC_TO_CODE = {
     "missing": "missing_field",
@@ -41,6 +41,10 @@ def code_for(error_type: str) -> str:
     if error_type in ERROR_CODES:
         return error_type
     return _PYDANTIC_TO_CODE.get(error_type, "invalid_field")
+
+
+def suggestion_for(code: str) -> str | None:
+    return _SUGGESTIONS.get(code)
 
 
 def problems_from_validation(

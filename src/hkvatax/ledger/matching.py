@@ -175,7 +175,7 @@ class _Run:
                     mean = pool.mean_acquired_us()
                     for snap in pool.snapshot():
                         lots.add(Lot(f"{pool.pool_id}@{year.label}", snap.acquired_at, int(mean), snap.quantity,
-                                     snap.cost))
+                                     snap.cost_hkd))
                 converted[key] = lots
             else:
                 converted[key] = pool

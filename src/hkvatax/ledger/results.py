@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import SourceRef
+from ..money import exact_context
 from ..periods import YearOfAssessment
 from .prices import Conversion
 
@@ -49,7 +50,8 @@ class Fragment:
 
     @property
     def gain_hkd(self) -> Decimal:
-        return self.proceeds_hkd - self.cost_hkd
+        with exact_context():  # not the caller's context: the global one may have only 28 digits
+            return self.proceeds_hkd - self.cost_hkd
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,17 +90,20 @@ class DisposalRecord:
 
     @property
     def gain_hkd(self) -> Decimal:
-        return self.proceeds_hkd - self.cost_hkd
+        with exact_context():  # not the caller's context: the global one may have only 28 digits
+            return self.proceeds_hkd - self.cost_hkd
 
     @property
     def holding_days(self) -> Decimal | None:
         known = [f for f in self.fragments if f.holding_days is not None]
         if not known:
             return None
-        total_q = sum((f.quantity for f in known), Decimal(0))
-        if total_q == 0:
-            return None
-        return sum((f.quantity * f.holding_days for f in known if f.holding_days is not None), Decimal(0)) / total_q
+        with exact_context():
+            total_q = sum((f.quantity for f in known), Decimal(0))
+            if total_q == 0:
+                return None
+            return sum((f.quantity * f.holding_days for f in known if f.holding_days is not None),
+                       Decimal(0)) / total_q
 
     def to_dict(self, *, fragments: bool = True) -> dict[str, Any]:
         hd = self.holding_days
