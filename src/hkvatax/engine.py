@@ -25,6 +25,7 @@ from .rules.params import ParamStore, default_params
 from .rules.profits_tax import (
     apportion_outgoings,
     baseline_treatment,
+    basis_period,
     individual_investor_note,
     losses,
     losses_bf,
@@ -355,7 +356,9 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, ledger: LedgerResult, b
         figures["deductions"] = apportion_outgoings(ctx, figures["deductions"],
                                                     concession.extra["outgoings_assessable_share"])
     chargeable = [figures[k] for k in ("revenue_disposal_profits", "business_receipts", "other_income", "deductions")]
-    net = net_profit(ctx, chargeable)
+    period = basis_period(ctx, basis[0].isoformat(), basis[1].isoformat(),
+                          f"{basis[1].day:02d}/{basis[1].month:02d} each year")
+    net = net_profit(ctx, chargeable, period)
     figures["net_profit"] = net
     bf_amount = initial_bf if carried is None else carried
     bf = losses_bf(ctx, bf_amount, "stated by the user" if carried is None else "carried from the previous year")
