@@ -35,7 +35,7 @@ import csv
 import random
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -51,7 +51,7 @@ C2 = Decimal("0.01")
 HEADER = ("id", "timestamp", "kind", "asset", "quantity", "amount", "currency", "counter_asset", "counter_quantity",
           "fee_amount", "fee_currency", "fee_value", "wallet", "to_wallet", "subtype", "lots", "offshore", "note")
 KIND_WEIGHTS = (("buy", 35), ("sell", 25), ("swap", 12), ("fee", 8), ("transfer", 8), ("receipt", 12))
-START = datetime(2018, 4, 1, tzinfo=timezone.utc)
+START = datetime(2018, 4, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,20 +223,17 @@ def _read(text: str, name: str, chunk: int) -> FastLedger:
             for k, f, t in zip(kinds, cols["wallet"], cols["to_wallet"], strict=True):
                 if k == K_TRANSFER and (f != f.strip() or t != t.strip() or f == t):
                     raise _Unsupported
-        fees: list[Decimal] = []
-        for k, fc, fa in zip(kinds, fee_currency, famt, strict=True):
-            if k == K_FEE or fa is None:
-                fees.append(_ZERO)
-            elif fc != "HKD":
-                raise _Unsupported  # a fee in a token or foreign currency on a trade: reference path
-            else:
-                fees.append(_ZERO + fa)
-        if K_FEE in kind_set:  # fee rows: asset/quantity/amount are the fee's currency, amount and value
-            for i, k in enumerate(kinds):
-                if k == K_FEE:
-                    assets[i], qty[i], amount[i] = fee_currency[i], famt[i], fval[i]
-        elif any(fc != "HKD" for fc in set(fee_currency)):
-            raise _Unsupported
+        is_fee = list(map(K_FEE.__eq__, kinds)) if K_FEE in kind_set else []
+        trade_fee_currencies = set(itertools.compress(fee_currency, famt))  # rows with a fee amount …
+        if is_fee:  # … other than fee rows, whose fee may be in a token
+            trade_fee_currencies = set(itertools.compress(
+                fee_currency, map(operator.and_, map(bool, famt), map(operator.not_, is_fee))))
+        if trade_fee_currencies - {"HKD"}:
+            raise _Unsupported  # a fee in a token or a foreign currency on a trade: reference path
+        # an HKD fee adds to cost or reduces proceeds; Decimal 0 + x is x, digit for digit
+        fees = [_ZERO if fa is None else fa for fa in famt]
+        for i in itertools.compress(range(n), is_fee):  # fee rows: the fee's currency, amount and value
+            assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
         out.ids += ids
         out.kinds += kinds
         out.timestamps += stamps
@@ -254,8 +251,9 @@ def _read(text: str, name: str, chunk: int) -> FastLedger:
     tokens = out.tokens
     if "HKD" in tokens:
         raise _Unsupported  # HKD used as a token changes how fees are read: the reference decides
-    for k, a, v in zip(out.kinds, out.assets, out.amounts, strict=True):
-        if k == K_FEE and ((a in tokens and v is None) or (a not in tokens and a != "HKD")):
+    fee_rows = list(map(K_FEE.__eq__, out.kinds))
+    for a, v in zip(itertools.compress(out.assets, fee_rows), itertools.compress(out.amounts, fee_rows), strict=True):
+        if (a in tokens and v is None) or (a not in tokens and a != "HKD"):
             raise _Unsupported  # a token fee without a value needs a price; a foreign fee needs a rate
     _order(out)
     return out
