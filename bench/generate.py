@@ -84,9 +84,10 @@ def generate(rows: int, seed: int) -> list[Row]:
     out: list[Row] = []
     for n in range(1, rows + 1):
         at += timedelta(seconds=rng.randint(1, 600))
-        for a in ASSETS:  # random walk, never below 1% of the start
-            step = Decimal(rng.randint(-100, 101)) / 10000
-            price[a] = max((price[a] * (1 + step)).quantize(C2), Decimal(START_PRICES[a]) / 100)
+        for a in ASSETS:  # random walk, kept between 1% and 10x of the start price
+            step = Decimal(rng.randint(-100, 100)) / 10000
+            start = Decimal(START_PRICES[a])
+            price[a] = min(max((price[a] * (1 + step)).quantize(C2), start / 100), start * 10)
         kind = rng.choice(kinds)
         asset = rng.choice(ASSETS)
         if kind == "transfer" and cold[asset] > 0 and rng.random() < 0.5:

@@ -17,6 +17,7 @@ therefore never reports a problem of its own: its errors are the reference path'
 
 from __future__ import annotations
 
+import collections
 import csv
 import gc
 import io
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 from ..models.common import MAX_AMOUNT, MAX_QUANTITY
 from ..models.events import ReceiptType
@@ -102,17 +104,17 @@ def read_fast(path: str | Path | None = None, *, text: str | None = None, file: 
               chunk: int = 100_000) -> FastLedger | None:
     """Read a generic CSV ledger; None when the reference path must be used (unsupported or invalid)."""
     name = file or (str(path) if path is not None else "<csv>")
-    if text is None:
-        assert path is not None
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            return None
     enabled = gc.isenabled()
     gc.disable()  # the reader makes millions of acyclic objects: the cycle collector would rescan them
     try:
-        return _read(text, name, chunk)
-    except (_Unsupported, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError):
+        if text is not None:
+            return _read(io.StringIO(text, newline=""), name, chunk)
+        assert path is not None
+        # streamed from the file (same decoding as the reference): no second copy of the whole text
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return _read(fh, name, chunk)
+    except (_Unsupported, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError, OSError,
+            UnicodeDecodeError):
         return None
     finally:
         if enabled:
@@ -133,6 +135,12 @@ _NEEDS: dict[str, set[int]] = {
 }
 
 
+def _codes(cells: tuple[str, ...], cache: dict[str, str], empty: str) -> list[str]:
+    """A code column: each distinct value validated once, then mapped at C speed."""
+    mapping = {v: (_code(v, cache) if v else empty) for v in set(cells)}
+    return list(map(mapping.__getitem__, cells))
+
+
 def _decimals(cells: tuple[str, ...], limit: Decimal, positive: bool) -> list[Decimal | None]:
     """A numeric column: digits and at most one point per cell (checked for the whole column at once)."""
     joined = "\n".join(cells)
@@ -141,15 +149,19 @@ def _decimals(cells: tuple[str, ...], limit: Decimal, positive: bool) -> list[De
         raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
     if _PLACES.search(joined):
         raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
-    values = [Decimal(c) if c else None for c in cells]  # "1.2.3" raises: the reference reports it
-    present = [v for v in values if v is not None]
+    present: list[Decimal | None] = list(map(Decimal, filter(None, cells)))  # "1.2.3" raises: reference
+    if len(present) == len(cells):
+        values = present
+    else:  # scatter the parsed cells into place, at C speed
+        values = [None] * len(cells)
+        collections.deque(map(values.__setitem__, itertools.compress(range(len(cells)), cells), present), maxlen=0)
     if present and (max(present) > limit or (positive and min(present) == 0)):
         raise _Unsupported
     return values
 
 
-def _read(text: str, name: str, chunk: int) -> FastLedger:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
+    reader = csv.reader(stream)
     header = [h.strip().lower() for h in next(reader)]
     if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
             or "timestamp" not in header or "kind" not in header:
@@ -165,7 +177,7 @@ def _read(text: str, name: str, chunk: int) -> FastLedger:
             break
         first_line = line + 1
         line = reader.line_num
-        if any(len(r) != width for r in rows):
+        if set(map(len, rows)) != {width}:
             raise _Unsupported  # short, long or blank rows: the reference reports or skips them
         if line - first_line + 1 != len(rows):
             raise _Unsupported  # a quoted newline: row numbers differ from line numbers
@@ -177,7 +189,7 @@ def _read(text: str, name: str, chunk: int) -> FastLedger:
         kind_texts = cols["kind"]
         if not set(kind_texts) <= _KINDS.keys():
             raise _Unsupported
-        kinds = [_KINDS[k] for k in kind_texts]
+        kinds = list(map(_KINDS.__getitem__, kind_texts))
         kind_set = set(kinds)
         for c in CSV_COLUMNS:
             if c in ("id", "timestamp", "kind"):
@@ -202,15 +214,15 @@ def _read(text: str, name: str, chunk: int) -> FastLedger:
         if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
             raise _Unsupported  # the shape of the whole column at once, then the C parser checks ranges
         stamps = list(map(datetime.fromisoformat, ts_cells))
-        assets = [_code(a, codes) if a else "" for a in cols.get("asset", blank)]
-        counter = [_code(a, codes) if a else "" for a in cols.get("counter_asset", blank)]
+        assets = _codes(cols.get("asset", blank), codes, "")
+        counter = _codes(cols.get("counter_asset", blank), codes, "")
         is_swap = list(map(K_SWAP.__eq__, kinds)) if K_SWAP in kind_set else []
         if is_swap and any(map(operator.eq, itertools.compress(assets, is_swap), itertools.compress(counter, is_swap))):
             raise _Unsupported  # a swap of an asset for itself
         for cur in set(cols.get("currency", ())) - {""}:
             if _code(cur, codes) != "HKD":
                 raise _Unsupported
-        fee_currency = [_code(a, codes) if a else "HKD" for a in cols.get("fee_currency", blank)]
+        fee_currency = _codes(cols.get("fee_currency", blank), codes, "HKD")
         qty = _decimals(cols.get("quantity", blank), MAX_QUANTITY, True)
         amount = _decimals(cols.get("amount", blank), MAX_AMOUNT, False)
         cqty = _decimals(cols.get("counter_quantity", blank), MAX_QUANTITY, True)
