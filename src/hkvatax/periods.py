@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import total_ordering
 
 from dateutil import tz as _dateutil_tz
@@ -41,7 +41,7 @@ def _hong_kong_zone() -> tzinfo:
 HKT: tzinfo = _hong_kong_zone()
 _UTC8 = timezone(timedelta(hours=8))
 # From 1979 Hong Kong has kept UTC+8 all year, so a fixed offset gives the same local date, faster.
-_FIXED_FROM = datetime(1980, 1, 1, tzinfo=UTC)
+_FIXED_FROM = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
 
 class NaiveTimestampError(ValueError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from .results import PoolSnapshot
@@ -25,7 +25,7 @@ __all__ = ["Lot", "LotPool", "AveragePool", "Take", "US_PER_DAY"]
 
 ZERO = Decimal(0)
 US_PER_DAY = Decimal(86_400_000_000)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Lot:
