@@ -16,8 +16,11 @@ problems are raised unchanged. :func:`summarise` turns a reference :class:`Ledge
 
 from __future__ import annotations
 
+import gc
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +29,6 @@ from ..io.fastcsv import K_ACQ, K_DISP, K_FEE, K_RECEIPT, K_SWAP, K_TRANSFER, Fa
 from ..models.taxpayers import LotMethod
 from ..money import exact_context
 from ..periods import YearOfAssessment
-from .prices import epoch_us
 from .results import LedgerResult
 
 __all__ = ["YearTotals", "LedgerSummary", "fast_summary", "summarise", "summarise_csv"]
@@ -106,9 +108,6 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
     kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None = [] if keep_disposals else None
     lots: dict[str, deque[list[Decimal]]] = {}  # FIFO: asset -> [quantity, cost] oldest first
     held: dict[str, list[Decimal]] = {}  # asset -> [quantity, cost] (pool totals, both methods)
-    year: YearOfAssessment | None = None
-    totals = YearTotals()
-    start_us = end_us = 0
 
     def snapshot() -> dict[str, tuple[Decimal, Decimal]]:
         out: dict[str, tuple[Decimal, Decimal]] = {}
@@ -184,16 +183,39 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
         if fifo:
             lots[asset].append([qty, cost])
 
+    enabled = gc.isenabled()
+    gc.disable()  # lots are small acyclic lists: no need for the cycle collector to rescan them
+    try:
+        return _match(ledger, method, fifo, tokens, years, closing, kept, lots, held, snapshot, take, add)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
+           years: dict[YearOfAssessment, YearTotals], closing: dict[YearOfAssessment, dict[str, tuple[Decimal, Decimal]]],
+           kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None, lots: object,
+           held: dict[str, list[Decimal]], snapshot: Callable[[], dict[str, tuple[Decimal, Decimal]]],
+           take: Callable[[str, Decimal], Decimal], add: Callable[[str, Decimal, Decimal], None]) -> LedgerSummary:
+    """The one pass over the events (fast_summary's closures do the pool arithmetic)."""
+    year: YearOfAssessment | None = None
+    totals = YearTotals()
+    start: datetime | None = None
+    end: datetime | None = None
     with exact_context():
-        for at_us, _rank, eid, kind, asset, qty, amount, fees, casset, cqty, ts in ledger.events:
-            if not start_us <= at_us < end_us:
+        led = ledger
+        for eid, kind, ts, asset, qty, amount, fees, casset, cqty in zip(
+                led.ids, led.kinds, led.timestamps, led.assets, led.quantities, led.amounts, led.fees,
+                led.counter_assets, led.counter_quantities, strict=True):
+            if start is None or not start <= ts < end:
                 new_year = YearOfAssessment.containing(ts)
                 if new_year != year:
                     if year is not None:
                         closing[year] = snapshot()
                     year = new_year
                     totals = years.get(year) or YearTotals()
-                start_us, end_us = epoch_us(year.start), epoch_us(year.end)
+                # bounds in UTC: comparing with a dateutil zone would call Python code per event
+                start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
             if kind == K_ACQ:
                 add(asset, qty, amount + fees)
                 continue
@@ -228,7 +250,7 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
                 add(casset, cqty, amount)
         if year is not None:
             closing[year] = snapshot()
-    return LedgerSummary(method.value, years, closing, len(ledger.events), "fast", kept)
+    return LedgerSummary(method.value, years, closing, len(ledger), "fast", kept)
 
 
 def summarise_csv(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
