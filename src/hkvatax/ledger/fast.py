@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..io.fastcsv import K_ACQ, K_DISP, K_FEE, K_RECEIPT, K_SWAP, K_TRANSFER, FastLedger, read_fast
 from ..models.taxpayers import LotMethod
-from ..money import exact_context
+from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
 from .results import LedgerResult
 
@@ -137,7 +137,7 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
             if qty == q:
                 cost = c
             else:
-                cost = c * qty / q
+                cost = allocate(c, qty, q)
             q -= qty
             c -= cost
             if q == 0:
@@ -162,7 +162,7 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
                 lot[0] = ZERO
                 lot[1] = ZERO
             else:
-                share = lot[1] * remaining / lq
+                share = allocate(lot[1], remaining, lq)
                 cost_total += share
                 lot[0] = lq - remaining
                 lot[1] -= share
