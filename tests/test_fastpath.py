@@ -123,3 +123,38 @@ def test_malformed_csv_gives_the_reference_problems(text: str) -> None:
     fast, ref = _outcome(text, True), _outcome(text, False)
     assert fast == ref
     assert isinstance(fast, tuple) and fast[0] == "error"
+
+
+def _assessed(text: str, tmp: Path, fast: bool, method: str) -> object:
+    from hkvatax.bulk import assess_csv
+
+    path = tmp / "ledger.csv"
+    path.write_text(text, encoding="utf-8")
+    prof = {"taxpayer": {"kind": "corporation", "name": "Co", "methods": [{"method": method, "from_year": "2018/19"}]}}
+    try:
+        out = assess_csv(path, prof, fast=fast)
+    except InputError as exc:
+        return ("error", [(p.code, p.message, p.source, p.column) for p in exc.problems])
+    return out.explain(detail="per_asset").to_json(), out.aggregates.comparable() if out.aggregates else None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(text=ledgers(), method=st.sampled_from(["fifo", "weighted_average"]))
+def test_assessment_through_the_fast_path_equals_the_reference(text: str, method: str, tmp_path: Path) -> None:
+    assert _assessed(text, tmp_path, True, method) == _assessed(text, tmp_path, False, method)
+
+
+def test_generated_ledger_is_assessed_by_the_fast_path(tmp_path: Path) -> None:
+    from hkvatax.bulk import assess_csv
+
+    rows = generate.hkvatax_rows(generate.generate(400, seed=5))
+    path = tmp_path / "g.csv"
+    path.write_text(_render([dict(zip(HEADER, r, strict=True)) for r in rows]), encoding="utf-8")
+    prof = {"taxpayer": {"kind": "corporation", "name": "Co", "methods": [{"method": "fifo", "from_year": "2018/19"}]}}
+    fast = assess_csv(path, prof)
+    ref = assess_csv(path, prof, fast=False)
+    assert fast.aggregates is not None and fast.aggregates.path == "fast" and fast.ledger is None
+    assert fast.explain().to_json() == ref.explain().to_json()
+    with pytest.raises(ValueError, match="full ledger"):
+        fast.explain(detail="full")

@@ -24,13 +24,14 @@ import io
 import itertools
 import operator
 import re
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from ..models.common import MAX_AMOUNT, MAX_QUANTITY
+from ..models.common import MAX_AMOUNT, MAX_QUANTITY, MAX_YEAR, MIN_YEAR
 from ..models.events import ReceiptType
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS
 
@@ -95,6 +96,9 @@ class FastLedger:
     counter_assets: list[str]
     counter_quantities: list[Decimal | None]
     tokens: set[str]
+    rows: list[int] = dataclasses.field(default_factory=list)  # 1-based file row of each event
+    subtypes: list[str] = dataclasses.field(default_factory=list)  # receipt type of receipt rows, else ""
+    file: str = "<csv>"
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -169,7 +173,7 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
     width = len(header)
     base = Path(name).name
     codes: dict[str, str] = {}
-    out = FastLedger([], [], [], [], [], [], [], [], [], set())
+    out = FastLedger([], [], [], [], [], [], [], [], [], set(), [], [], name)
     line = 1
     while True:
         rows = list(itertools.islice(reader, chunk))
@@ -214,6 +218,8 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
         if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
             raise _Unsupported  # the shape of the whole column at once, then the C parser checks ranges
         stamps = list(map(datetime.fromisoformat, ts_cells))
+        if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
+            raise _Unsupported  # out of the accepted years: the reference reports bad_timestamp
         assets = _codes(cols.get("asset", blank), codes, "")
         counter = _codes(cols.get("counter_asset", blank), codes, "")
         is_swap = list(map(K_SWAP.__eq__, kinds)) if K_SWAP in kind_set else []
@@ -247,6 +253,8 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
         for i in itertools.compress(range(n), is_fee):  # fee rows: the fee's currency, amount and value
             assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
         out.ids += ids
+        out.rows += range(first_line, first_line + n)
+        out.subtypes += cols.get("subtype", blank)
         out.kinds += kinds
         out.timestamps += stamps
         out.assets += assets
@@ -280,6 +288,6 @@ def _order(led: FastLedger) -> None:
     kinds, ids = led.kinds, led.ids
     order = sorted(range(len(ts)), key=lambda i: (us[i], _RANK[kinds[i]], ids[i]))
     for name in ("ids", "kinds", "timestamps", "assets", "quantities", "amounts", "fees", "counter_assets",
-                 "counter_quantities"):
+                 "counter_quantities", "rows", "subtypes"):
         column = getattr(led, name)
         setattr(led, name, [column[i] for i in order])

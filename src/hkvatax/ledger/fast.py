@@ -23,15 +23,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from ..errors import InputError
-from ..io.fastcsv import K_ACQ, K_DISP, K_FEE, K_RECEIPT, K_SWAP, K_TRANSFER, FastLedger, read_fast
+from ..errors import InputError, SourceRef
+from ..io.fastcsv import (
+    _EPOCH,
+    _US,
+    K_ACQ,
+    K_DISP,
+    K_FEE,
+    K_RECEIPT,
+    K_SWAP,
+    K_TRANSFER,
+    FastLedger,
+    read_fast,
+)
 from ..models.taxpayers import LotMethod
 from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
+from .aggregate import Group, LedgerAggregates, YearStats
+from .pools import US_PER_DAY
 from .results import LedgerResult
 
-__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "summarise", "summarise_csv"]
+__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "fast_aggregates", "summarise", "summarise_csv"]
 
 ZERO = Decimal(0)
 
@@ -270,3 +284,144 @@ def summarise_csv(path: str | Path | None = None, *, text: str | None = None, fi
     if problems:
         raise InputError(problems)
     return {m: summarise(run_ledger(events, method_for=m), m, keep_disposals=keep_disposals) for m in methods}
+
+
+def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
+    """The :class:`~hkvatax.ledger.aggregate.LedgerAggregates` of ``ledger`` under ``method``, computed in one
+    pass with exactly the arithmetic and order of :func:`run_ledger` followed by :func:`aggregate`.
+
+    Supports what :func:`read_fast` admits, one cost formula for every year and years of assessment ending
+    31 March; raises ``_Fallback`` (an oversell, an unsupported formula) so the caller uses the reference path.
+    """
+    if method not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
+        raise _Fallback
+    fifo = method is LotMethod.FIFO
+    method_name = method.value
+    tokens = ledger.tokens
+    agg = LedgerAggregates(event_count=len(ledger), path="fast")
+    file = ledger.file
+    lots: dict[str, deque[list[Any]]] = {}  # FIFO: asset -> [quantity, cost, acquired µs] oldest first
+    pools: dict[str, list[Decimal]] = {}  # average cost: asset -> [quantity, cost, Σ quantity × µs]
+    held: dict[str, Decimal] = {}  # asset -> quantity held (transfers check it)
+
+    def add(asset: str, qty: Decimal, cost: Decimal, at_us: int) -> None:
+        held[asset] = held.get(asset, ZERO) + qty
+        if fifo:
+            queue = lots.get(asset)
+            if queue is None:
+                queue = lots[asset] = deque()
+            queue.append([qty, cost, at_us])
+        else:
+            pool = pools.get(asset)
+            if pool is None:
+                pool = pools[asset] = [ZERO, ZERO, ZERO]
+            pool[0] += qty
+            pool[1] += cost
+            pool[2] += qty * at_us
+
+    def take(asset: str, qty: Decimal, at_us: int, stats: YearStats | None) -> Decimal:
+        """Cost of ``qty`` of ``asset``; adds Σ quantity × holding days to ``stats`` (None for fees)."""
+        if held.get(asset, ZERO) < qty:
+            raise _Fallback  # an oversell: the reference path reports it
+        held[asset] -= qty
+        at = Decimal(at_us)
+        if not fifo:
+            pool = pools[asset]
+            q, c, w = pool
+            if qty == q:
+                cost, weight = c, w
+            else:
+                cost, weight = allocate(c, qty, q), allocate(w, qty, q)
+            mean_us = weight / qty
+            pool[0], pool[1], pool[2] = q - qty, c - cost, w - weight
+            if pool[0] == 0:
+                pool[1] = ZERO
+                pool[2] = ZERO
+            if stats is not None:
+                stats.weighted_days += qty * ((at - mean_us) / US_PER_DAY)
+                stats.quantity += qty
+            return cost
+        queue = lots[asset]
+        remaining = qty
+        cost_total = ZERO
+        while remaining > 0:
+            while queue and queue[0][0] == 0:
+                queue.popleft()
+            lot = queue[0]
+            lq = lot[0]
+            if lq <= remaining:
+                part, share = lq, lot[1]
+                lot[0] = ZERO
+                lot[1] = ZERO
+            else:
+                part, share = remaining, allocate(lot[1], remaining, lq)
+                lot[0] = lq - remaining
+                lot[1] -= share
+            remaining -= part
+            cost_total += share
+            if stats is not None:
+                stats.weighted_days += part * ((at - Decimal(lot[2])) / US_PER_DAY)
+                stats.quantity += part
+        while queue and queue[0][0] == 0:
+            queue.popleft()
+        return cost_total
+
+    def group(groups: dict[Any, Group], key: Any) -> Group:
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = Group()
+        return found
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with exact_context():
+            year: YearOfAssessment | None = None
+            start = end = None
+            stats: YearStats | None = None
+            for eid, kind, ts, asset, qty, amount, fees, casset, cqty, row, sub in zip(
+                    ledger.ids, ledger.kinds, ledger.timestamps, ledger.assets, ledger.quantities, ledger.amounts,
+                    ledger.fees, ledger.counter_assets, ledger.counter_quantities, ledger.rows, ledger.subtypes,
+                    strict=True):
+                if start is None or not start <= ts < end:
+                    year = YearOfAssessment.containing(ts)
+                    agg.years_seen.add(year)
+                    start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
+                    stats = None
+                assert year is not None
+                at_us = (ts - _EPOCH) // _US
+                src = SourceRef(file=file, row=row)
+                if kind == K_ACQ:
+                    add(asset, qty, amount + fees, at_us)
+                elif kind == K_RECEIPT:
+                    value = amount + ZERO
+                    add(asset, qty, value, at_us)
+                    group(agg.receipts, (year, sub, asset, False)).add(value, value, eid, src)
+                elif kind == K_TRANSFER:
+                    if held.get(asset, ZERO) < qty:
+                        raise _Fallback
+                elif kind in (K_DISP, K_SWAP) or (kind == K_FEE and asset in tokens):
+                    if stats is None:
+                        stats = agg.stats.get(year)
+                        if stats is None:
+                            stats = agg.stats[year] = YearStats()
+                    if kind == K_FEE:
+                        group(agg.outgoings, (year, "fee", True)).add(amount, ZERO, eid, src)
+                        gross, fee, did, kstats = amount, ZERO, f"{eid}#fee0", None
+                    else:
+                        gross, fee, did, kstats = amount, fees, eid, stats
+                        stats.disposals += 1
+                    cost = take(asset, qty, at_us, kstats)
+                    g = group(agg.disposals, (year, asset, False))
+                    g.method = method_name
+                    g.add((gross - fee) - cost, gross, did, src)
+                    if kind == K_SWAP:
+                        add(casset, cqty, amount, at_us)
+                elif kind == K_FEE:  # a fee in HKD: an outgoing, not a disposal
+                    group(agg.outgoings, (year, "fee", True)).add(qty, ZERO, eid, src)
+                else:  # pragma: no cover - the reader admits no other kind
+                    raise _Fallback
+    finally:
+        if enabled:
+            gc.enable()
+    return agg
