@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import SourceRef
 from ..money import exact_context
 from ..periods import YearOfAssessment
+from .pools import US_PER_DAY
 from .results import LedgerResult
 
 __all__ = ["Group", "LedgerAggregates", "aggregate", "SAMPLE_SIZE"]
@@ -55,10 +56,10 @@ class Group:
 
 @dataclass(slots=True)
 class YearStats:
-    """Disposals in the year other than fees paid in tokens, and their Σ quantity × holding days."""
+    """Disposals in the year other than fees paid in tokens, and Σ quantity × holding time (µs, exact)."""
 
     disposals: int = 0
-    weighted_days: Decimal = ZERO
+    weighted_us: Decimal = ZERO
     quantity: Decimal = ZERO
 
     @property
@@ -66,7 +67,7 @@ class YearStats:
         if not self.quantity:
             return None
         with exact_context():
-            return self.weighted_days / self.quantity
+            return self.weighted_us / self.quantity / US_PER_DAY
 
 
 @dataclass
@@ -92,7 +93,7 @@ class LedgerAggregates:
             return {k: (g.total, g.receipts, g.count, g.method) for k, g in groups.items()}
 
         return (strip(self.disposals),
-                {y: (s.disposals, s.weighted_days, s.quantity) for y, s in self.stats.items()},
+                {y: (s.disposals, s.weighted_us, s.quantity) for y, s in self.stats.items()},
                 strip(self.receipts), strip(self.incomes), strip(self.outgoings), self.years, self.event_count)
 
 
@@ -118,8 +119,8 @@ def aggregate(result: LedgerResult) -> LedgerAggregates:
             if d.kind != "fee":
                 stats.disposals += 1
                 for f in d.fragments:
-                    if f.holding_days is not None:
-                        stats.weighted_days += f.quantity * f.holding_days
+                    if f.held_us is not None:
+                        stats.weighted_us += f.held_us
                         stats.quantity += f.quantity
         for r in result.receipts:
             _group(agg.receipts, (r.year, r.receipt_type, r.asset, bool(r.offshore))).add(

@@ -41,7 +41,7 @@ from ..io.fastcsv import (
 from ..models.taxpayers import LotMethod
 from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
-from .aggregate import Group, LedgerAggregates, YearStats
+from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
 from .pools import US_PER_DAY
 from .results import LedgerResult
 
@@ -302,7 +302,8 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
     file = ledger.file
     lots: dict[str, deque[list[Any]]] = {}  # FIFO: asset -> [quantity, cost, acquired µs] oldest first
     pools: dict[str, list[Decimal]] = {}  # average cost: asset -> [quantity, cost, Σ quantity × µs]
-    held: dict[str, Decimal] = {}  # asset -> quantity held (transfers check it)
+    held: dict[str, Decimal] = {}  # asset -> quantity held (transfers and oversells check it)
+    stats_q = ZERO  # the current year's Σ quantity and Σ quantity × holding µs (flushed into YearStats)
 
     def add(asset: str, qty: Decimal, cost: Decimal, at_us: int) -> None:
         held[asset] = held.get(asset, ZERO) + qty
@@ -320,39 +321,33 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
             pool[2] += qty * at_us
 
     def take(asset: str, qty: Decimal, at_us: int, stats: YearStats | None) -> Decimal:
-        """Cost of ``qty`` of ``asset``; adds Σ quantity × holding days to ``stats`` (None for fees)."""
-        if held.get(asset, ZERO) < qty:
+        """Cost of ``qty`` of ``asset``; adds Σ quantity × holding µs to ``stats`` (None for fees)."""
+        have = held.get(asset)
+        if have is None or have < qty:
             raise _Fallback  # an oversell: the reference path reports it
-        held[asset] -= qty
-        at = Decimal(at_us)
+        held[asset] = have - qty
         if not fifo:
             pool = pools[asset]
             q, c, w = pool
             if qty == q:
                 cost, weight = c, w
+                pool[0] = pool[1] = pool[2] = ZERO
             else:
                 cost, weight = allocate(c, qty, q), allocate(w, qty, q)
-            mean_us = weight / qty
-            pool[0], pool[1], pool[2] = q - qty, c - cost, w - weight
-            if pool[0] == 0:
-                pool[1] = ZERO
-                pool[2] = ZERO
+                pool[0], pool[1], pool[2] = q - qty, c - cost, w - weight
             if stats is not None:
-                stats.weighted_days += qty * ((at - mean_us) / US_PER_DAY)
+                stats.weighted_us += qty * at_us - weight
                 stats.quantity += qty
             return cost
         queue = lots[asset]
         remaining = qty
         cost_total = ZERO
         while remaining > 0:
-            while queue and queue[0][0] == 0:
-                queue.popleft()
             lot = queue[0]
             lq = lot[0]
             if lq <= remaining:
+                queue.popleft()
                 part, share = lq, lot[1]
-                lot[0] = ZERO
-                lot[1] = ZERO
             else:
                 part, share = remaining, allocate(lot[1], remaining, lq)
                 lot[0] = lq - remaining
@@ -360,18 +355,13 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
             remaining -= part
             cost_total += share
             if stats is not None:
-                stats.weighted_days += part * ((at - Decimal(lot[2])) / US_PER_DAY)
+                stats.weighted_us += part * (at_us - lot[2])
                 stats.quantity += part
-        while queue and queue[0][0] == 0:
-            queue.popleft()
         return cost_total
 
-    def group(groups: dict[Any, Group], key: Any) -> Group:
-        found = groups.get(key)
-        if found is None:
-            found = groups[key] = Group()
-        return found
-
+    disposals = agg.disposals
+    receipts = agg.receipts
+    outgoings = agg.outgoings
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -388,40 +378,64 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
                     agg.years_seen.add(year)
                     start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
                     stats = None
-                assert year is not None
                 at_us = (ts - _EPOCH) // _US
-                src = SourceRef(file=file, row=row)
                 if kind == K_ACQ:
                     add(asset, qty, amount + fees, at_us)
-                elif kind == K_RECEIPT:
+                    continue
+                if kind == K_RECEIPT:
                     value = amount + ZERO
                     add(asset, qty, value, at_us)
-                    group(agg.receipts, (year, sub, asset, False)).add(value, value, eid, src)
-                elif kind == K_TRANSFER:
+                    g = receipts.get((year, sub, asset, False))
+                    if g is None:
+                        g = receipts[(year, sub, asset, False)] = Group()
+                    g.total += value
+                    g.receipts += value
+                    g.count += 1
+                    if len(g.samples) < SAMPLE_SIZE:
+                        g.samples.append((eid, SourceRef(file=file, row=row)))
+                    continue
+                if kind == K_TRANSFER:
                     if held.get(asset, ZERO) < qty:
                         raise _Fallback
-                elif kind in (K_DISP, K_SWAP) or (kind == K_FEE and asset in tokens):
+                    continue
+                if kind == K_FEE:
+                    og = outgoings.get((year, "fee", True))
+                    if og is None:
+                        og = outgoings[(year, "fee", True)] = Group()
+                    if asset not in tokens:  # a fee in HKD: an outgoing, not a disposal
+                        og.total += qty
+                        og.count += 1
+                        if len(og.samples) < SAMPLE_SIZE:
+                            og.samples.append((eid, SourceRef(file=file, row=row)))
+                        continue
+                    og.total += amount
+                    og.count += 1
+                    if len(og.samples) < SAMPLE_SIZE:
+                        og.samples.append((eid, SourceRef(file=file, row=row)))
+                    gross, fee, did, kstats = amount, ZERO, f"{eid}#fee0", None
                     if stats is None:
-                        stats = agg.stats.get(year)
-                        if stats is None:
-                            stats = agg.stats[year] = YearStats()
-                    if kind == K_FEE:
-                        group(agg.outgoings, (year, "fee", True)).add(amount, ZERO, eid, src)
-                        gross, fee, did, kstats = amount, ZERO, f"{eid}#fee0", None
-                    else:
-                        gross, fee, did, kstats = amount, fees, eid, stats
-                        stats.disposals += 1
-                    cost = take(asset, qty, at_us, kstats)
-                    g = group(agg.disposals, (year, asset, False))
-                    g.method = method_name
-                    g.add((gross - fee) - cost, gross, did, src)
-                    if kind == K_SWAP:
-                        add(casset, cqty, amount, at_us)
-                elif kind == K_FEE:  # a fee in HKD: an outgoing, not a disposal
-                    group(agg.outgoings, (year, "fee", True)).add(qty, ZERO, eid, src)
+                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())  # type: ignore[arg-type]
+                elif kind == K_DISP or kind == K_SWAP:
+                    if stats is None:
+                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())  # type: ignore[arg-type]
+                    gross, fee, did, kstats = amount, fees, eid, stats
+                    stats.disposals += 1
                 else:  # pragma: no cover - the reader admits no other kind
                     raise _Fallback
+                cost = take(asset, qty, at_us, kstats)
+                g = disposals.get((year, asset, False))
+                if g is None:
+                    g = disposals[(year, asset, False)] = Group()  # type: ignore[index]
+                    g.method = method_name
+                g.total += (gross - fee) - cost
+                g.receipts += gross
+                g.count += 1
+                if len(g.samples) < SAMPLE_SIZE:
+                    g.samples.append((did, SourceRef(file=file, row=row)))
+                if kind == K_SWAP:
+                    add(casset, cqty, amount, at_us)
     finally:
         if enabled:
             gc.enable()
+    _ = stats_q
     return agg
