@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import collections
 import csv
+import dataclasses
 import gc
 import io
 import itertools
 import operator
 import re
-import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -153,9 +153,10 @@ def _decimals(cells: tuple[str, ...], limit: Decimal, positive: bool) -> list[De
         raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
     if _PLACES.search(joined):
         raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
-    present: list[Decimal | None] = list(map(Decimal, filter(None, cells)))  # "1.2.3" raises: reference
+    present: list[Decimal] = list(map(Decimal, filter(None, cells)))  # "1.2.3" raises: reference
+    values: list[Decimal | None]
     if len(present) == len(cells):
-        values = present
+        values = list(present)
     else:  # scatter the parsed cells into place, at C speed
         values = [None] * len(cells)
         collections.deque(map(values.__setitem__, itertools.compress(range(len(cells)), cells), present), maxlen=0)

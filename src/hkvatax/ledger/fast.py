@@ -42,7 +42,6 @@ from ..models.taxpayers import LotMethod
 from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
 from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
-from .pools import US_PER_DAY
 from .results import LedgerResult
 
 __all__ = ["YearTotals", "LedgerSummary", "fast_summary", "fast_aggregates", "summarise", "summarise_csv"]
@@ -212,7 +211,7 @@ def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
            held: dict[str, list[Decimal]], snapshot: Callable[[], dict[str, tuple[Decimal, Decimal]]],
            take: Callable[[str, Decimal], Decimal], add: Callable[[str, Decimal, Decimal], None]) -> LedgerSummary:
     """The one pass over the events (fast_summary's closures do the pool arithmetic)."""
-    year: YearOfAssessment | None = None
+    year = YearOfAssessment(1900)  # replaced at the first event
     totals = YearTotals()
     start: datetime | None = None
     end: datetime | None = None
@@ -366,14 +365,15 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
     gc.disable()
     try:
         with exact_context():
-            year: YearOfAssessment | None = None
-            start = end = None
+            year = YearOfAssessment(1900)  # replaced at the first event
+            start: datetime | None = None
+            end: datetime | None = None
             stats: YearStats | None = None
             for eid, kind, ts, asset, qty, amount, fees, casset, cqty, row, sub in zip(
                     ledger.ids, ledger.kinds, ledger.timestamps, ledger.assets, ledger.quantities, ledger.amounts,
                     ledger.fees, ledger.counter_assets, ledger.counter_quantities, ledger.rows, ledger.subtypes,
                     strict=True):
-                if start is None or not start <= ts < end:
+                if start is None or end is None or not start <= ts < end:
                     year = YearOfAssessment.containing(ts)
                     agg.years_seen.add(year)
                     start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
@@ -414,10 +414,10 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
                         og.samples.append((eid, SourceRef(file=file, row=row)))
                     gross, fee, did, kstats = amount, ZERO, f"{eid}#fee0", None
                     if stats is None:
-                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())  # type: ignore[arg-type]
+                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())
                 elif kind == K_DISP or kind == K_SWAP:
                     if stats is None:
-                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())  # type: ignore[arg-type]
+                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())
                     gross, fee, did, kstats = amount, fees, eid, stats
                     stats.disposals += 1
                 else:  # pragma: no cover - the reader admits no other kind
@@ -425,7 +425,7 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
                 cost = take(asset, qty, at_us, kstats)
                 g = disposals.get((year, asset, False))
                 if g is None:
-                    g = disposals[(year, asset, False)] = Group()  # type: ignore[index]
+                    g = disposals[(year, asset, False)] = Group()
                     g.method = method_name
                 g.total += (gross - fee) - cost
                 g.receipts += gross

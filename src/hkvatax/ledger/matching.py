@@ -540,11 +540,14 @@ def run_ledger(
     Raises:
         InputError: with every problem found (missing rates, oversells, unknown lots, duplicate ids …).
     """
+    method_fn: Callable[[YearOfAssessment], LotMethod]
     if isinstance(method_for, LotMethod | str):
         fixed = LotMethod(method_for)
 
-        def method_fn(_: YearOfAssessment) -> LotMethod:
+        def fixed_method(_: YearOfAssessment) -> LotMethod:
             return fixed
+
+        method_fn = fixed_method
     else:
         method_fn = method_for
     ordered_input = list(events)
