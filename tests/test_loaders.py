@@ -238,3 +238,27 @@ def test_formats_doc_matches_the_csv_columns() -> None:
         cells = [c.strip() for c in line.strip("|").split("|")][1:]
         assert {col: cell for col, cell in zip(columns, cells, strict=True) if cell} == mapping, kind
     assert (EXAMPLES / "ledger.csv").read_text(encoding="utf-8").strip() in text
+
+
+def test_one_report_lists_row_errors_and_ledger_problems_of_the_readable_rows(tmp_path):
+    from hkvatax.cli import main
+
+    ledger = tmp_path / "bad.csv"
+    ledger.write_text(
+        "id,timestamp,kind,asset,quantity,amount,currency\n"
+        "a1,2024-05-01T10:00:00+08:00,acquisition,BTC,1,400000,HKD\n"
+        "a1,2024-05-02T10:00:00+08:00,disposal,BTC,2,900000,HKD\n"
+        "a3,2024-05-03T10:00:00,disposal,ETH,1,1000,HKD\n"
+        "a5,2024-05-03T10:00:00+08:00,acquisition,BTC,1,1000,XYZ\n", encoding="utf-8")
+    profile = tmp_path / "p.toml"
+    profile.write_text('[taxpayer]\nkind = "individual"\nname = "T"\n', encoding="utf-8")
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["disposals", str(ledger), "--profile", str(profile)]) == 2
+    text = err.getvalue()
+    for code in ("naive_timestamp", "duplicate_id", "oversell", "unknown_currency"):
+        assert f"[{code}]" in text, code
+    assert "field 'amount'" in text  # the CSV column, not the model field 'cost'

@@ -184,7 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InputError as exc:
-        sys.stderr.write(f"hkvatax: {exc}\n")
+        from .ledger import further_problems
+
+        more = further_problems(exc)
+        sys.stderr.write(f"hkvatax: {InputError([*exc.problems, *more]) if more else exc}\n")
         return 2
     except HkvataxError as exc:
         sys.stderr.write(f"hkvatax: [{exc.code}] {exc}\n")

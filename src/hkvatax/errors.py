@@ -127,8 +127,11 @@ class HkvataxError(Exception):
 class InputError(HkvataxError):
     """An input with one or more problems; ``problems`` lists them all."""
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], *, partial: Any = None):
         self.problems: tuple[Problem, ...] = tuple(problems)
+        #: the scenario built from the rows that could be read (when a file had bad rows), so that later
+        #: checks (duplicate ids, rates, oversells) can still be run and reported in the same report
+        self.partial = partial
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the input"
         lines = [head + ":"] + [f"  - {p}" for p in self.problems[:200]]

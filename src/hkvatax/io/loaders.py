@@ -410,12 +410,16 @@ def load_csv_ledger(path: str | Path, profile: str | Path | Mapping[str, Any], *
         more, rate_problems = read_rates_csv(base_dir / rates_file, default_tz=zone)
         rates.extend(more)
         problems.extend(rate_problems)
-    if problems:
-        raise InputError(problems)
     payload = {**prof, "events": [], "rates": rates}
-    scenario = scenario_from_dict(payload, file=str(profile) if not isinstance(profile, Mapping) else None,
-                                  default_tz=zone)
-    return scenario.model_copy(update={"events": tuple(events)})
+    try:
+        scenario = scenario_from_dict(payload, file=str(profile) if not isinstance(profile, Mapping) else None,
+                                      default_tz=zone)
+    except InputError as exc:
+        raise InputError(problems + list(exc.problems)) from None
+    scenario = scenario.model_copy(update={"events": tuple(events)})
+    if problems:
+        raise InputError(problems, partial=scenario)
+    return scenario
 
 
 def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None) -> Scenario:

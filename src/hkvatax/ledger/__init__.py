@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from ..errors import InputError, Problem
 from ..models.scenario import Scenario
 from ..models.taxpayers import LotMethod, MethodElection
 from ..periods import YearEnd, YearOfAssessment
@@ -23,7 +24,7 @@ from .results import (
 )
 
 __all__ = [
-    "run_ledger", "match_scenario", "method_schedule", "KIND_RANK", "sort_key", "Conversion", "PriceBook",
+    "run_ledger", "match_scenario", "further_problems", "method_schedule", "KIND_RANK", "sort_key", "Conversion", "PriceBook",
     "epoch_us", "DisposalRecord", "Fragment", "IncomeRecord", "LedgerNote", "LedgerResult", "LotRecord",
     "OutgoingRecord", "PoolSnapshot", "ReceiptRecord",
 ]
@@ -49,11 +50,61 @@ def method_schedule(elections: tuple[MethodElection, ...]) -> Callable[[YearOfAs
     return method_for
 
 
+def further_problems(exc: InputError) -> tuple[Problem, ...]:
+    """Problems the ledger finds in the rows of a file that *could* be read (duplicate ids, missing rates,
+    oversells …), so that one report lists everything; empty when there is nothing more to check.
+
+    An oversell found here may only follow from a row reported above (a purchase that could not be read).
+    """
+    if exc.partial is None or not exc.partial.events:
+        return ()
+    try:
+        match_scenario(exc.partial)
+    except InputError as more:
+        return tuple(Problem(p.code, p.message + (" (this may follow from a row reported above)"
+                                                  if p.code in {"oversell", "disposal_before_acquisition",
+                                                                "unknown_lot"} else ""),
+                             p.source, p.column, p.suggestion) for p in more.problems)
+    return ()
+
+
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
     """Run the ledger for a scenario with its taxpayer's elections, basis period and settings."""
     tp = scenario.taxpayer
     year_end = YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day)
     basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or "market_value"
+    try:
+        return _run(scenario, year_end, basis)
+    except InputError as exc:
+        raise InputError(_csv_columns(exc.problems, scenario), partial=exc.partial) from None
+
+
+def _csv_columns(problems: tuple[Problem, ...], scenario: Scenario) -> list[Problem]:
+    """Name a CSV row's problem by the CSV column (``amount``) rather than the model field (``cost``)."""
+    from ..io.loaders import COLUMNS_BY_KIND
+
+    kinds: dict[tuple[str | None, int | None], str] = {
+        (e.source.file, e.source.row): e.kind for e in scenario.events
+             if e.source is not None and e.source.row is not None}
+    if not kinds:
+        return list(problems)
+    fees = {"amount": "fee_amount", "currency": "fee_currency", "value": "fee_value", "value_currency": "currency"}
+    out = []
+    for p in problems:
+        kind = kinds.get((p.source.file, p.source.row))
+        column = p.column
+        if kind is not None and column:
+            if column.startswith("fees["):
+                column = fees.get(column.rsplit(".", 1)[-1], "fee_amount")
+            else:
+                reverse = {field: col for col, field in COLUMNS_BY_KIND.get(kind, {}).items()}
+                column = reverse.get(column, column)
+        out.append(Problem(p.code, p.message, p.source, column, p.suggestion))
+    return out
+
+
+def _run(scenario: Scenario, year_end: YearEnd, basis: str) -> LedgerResult:
+    tp = scenario.taxpayer
     return run_ledger(
         scenario.events,
         assets=scenario.assets,
