@@ -1,0 +1,74 @@
+"""Summarise a mutmut run per package (ledger, rules) and per file, raw and excluding argued-equivalent mutants.
+
+Reads mutmut's result files (``mutants/src/hkvatax/<package>/<file>.py.meta``) in the directory given
+(default: the current one). Mutants argued equivalent are listed, one name per line with ``#`` comments, in
+``bench/mutation_equivalent.txt`` (reasons in docs/decisions/0060-mutation-testing.md).
+
+Usage: python bench/mutation_score.py [RUN_DIR] [--survivors]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", 37: "type check",
+          None: "not checked"}
+PACKAGES = ("ledger", "rules")
+
+
+def load_equivalent() -> set[str]:
+    path = Path(__file__).with_name("mutation_equivalent.txt")
+    if not path.exists():
+        return set()
+    names = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return {n for n in names if n}
+
+
+def main(argv: list[str]) -> int:
+    args = [a for a in argv if not a.startswith("--")]
+    run_dir = Path(args[0]) if args else Path(".")
+    equivalent = load_equivalent()
+    survivors: list[str] = []
+    grand: Counter[str] = Counter()
+    for package in PACKAGES:
+        per_pkg: Counter[str] = Counter()
+        print(f"\n{package}:")
+        for meta in sorted((run_dir / "mutants" / "src" / "hkvatax" / package).glob("*.py.meta")):
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            per_file: Counter[str] = Counter()
+            for name, code in data["exit_code_by_key"].items():
+                status = STATUS.get(code, "suspicious")
+                if status != "killed" and status != "timeout" and name in equivalent:
+                    status = "equivalent"
+                per_file[status] += 1
+                if status in ("survived", "no tests"):
+                    survivors.append(f"{status}: {name}")
+            if per_file:
+                print(f"  {meta.name[:-5]:<18} " + _line(per_file))
+            per_pkg.update(per_file)
+        print(f"  {'TOTAL':<18} " + _line(per_pkg))
+        grand.update(per_pkg)
+    print(f"\nledger + rules     {_line(grand)}")
+    if "--survivors" in argv:
+        print("\n".join(sorted(survivors)))
+    return 0
+
+
+def _line(c: Counter[str]) -> str:
+    total = sum(c.values())
+    caught = c["killed"] + c["timeout"]
+    equivalent = c["equivalent"]
+    raw = 100 * caught / total if total else 0.0
+    net = 100 * caught / (total - equivalent) if total - equivalent else 0.0
+    return (f"{total:5d} mutants: killed {c['killed']}, timeout {c['timeout']}, survived {c['survived']}, "
+            f"no coverage {c['no tests']}, equivalent {equivalent}, other "
+            f"{total - caught - c['survived'] - c['no tests'] - equivalent} | score {raw:.1f}% raw, "
+            f"{net:.1f}% excl. equivalent")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
