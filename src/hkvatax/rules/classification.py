@@ -386,7 +386,6 @@ def build_lines(ctx: RuleContext, ledger: LedgerResult, tp: Taxpayerish, assets:
             base_reason = (f"asset override: {asset_override.reason}" if asset_override
                            else f"taxpayer: {taxpayer_character}")
             if lot_override and any(f.lot_id in lot_override for f in d.fragments):
-                net = d.proceeds_hkd
                 for f in d.fragments:
                     char, why = lot_override.get(f.lot_id, (base_char, None))
                     key = (d.asset, char or base_char, offshore)
@@ -395,7 +394,6 @@ def build_lines(ctx: RuleContext, ledger: LedgerResult, tp: Taxpayerish, assets:
                     groups[key][1] += d.gross_proceeds_hkd * f.quantity / d.quantity
                     members[key].append(d)
                     reasons.setdefault(key, f"lot override: {why}" if why else base_reason)
-                _ = net
             else:
                 key = (d.asset, base_char, offshore)
                 groups[key][0] += d.gain_hkd
