@@ -35,7 +35,7 @@ import csv
 import random
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -51,7 +51,7 @@ C2 = Decimal("0.01")
 HEADER = ("id", "timestamp", "kind", "asset", "quantity", "amount", "currency", "counter_asset", "counter_quantity",
           "fee_amount", "fee_currency", "fee_value", "wallet", "to_wallet", "subtype", "lots", "offshore", "note")
 KIND_WEIGHTS = (("buy", 35), ("sell", 25), ("swap", 12), ("fee", 8), ("transfer", 8), ("receipt", 12))
-START = datetime(2018, 4, 1, tzinfo=timezone.utc)
+START = datetime(2018, 4, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +84,10 @@ def generate(rows: int, seed: int) -> list[Row]:
     out: list[Row] = []
     for n in range(1, rows + 1):
         at += timedelta(seconds=rng.randint(1, 600))
-        for a in ASSETS:  # random walk, never below 1% of the start
-            step = Decimal(rng.randint(-100, 101)) / 10000
-            price[a] = max((price[a] * (1 + step)).quantize(C2), Decimal(START_PRICES[a]) / 100)
+        for a in ASSETS:  # random walk, kept between 1% and 10x of the start price
+            step = Decimal(rng.randint(-100, 100)) / 10000
+            start = Decimal(START_PRICES[a])
+            price[a] = min(max((price[a] * (1 + step)).quantize(C2), start / 100), start * 10)
         kind = rng.choice(kinds)
         asset = rng.choice(ASSETS)
         if kind == "transfer" and cold[asset] > 0 and rng.random() < 0.5:

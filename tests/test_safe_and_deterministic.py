@@ -31,9 +31,13 @@ def test_formulas_are_neutralised(cell: str) -> None:
     assert safe_cell(cell).startswith("'")
 
 
-@pytest.mark.parametrize("cell", ["-1234.50", "+5", "12", "BTC", "", None])
+@pytest.mark.parametrize("cell", ["-1234.50", "12", "BTC", "", None])
 def test_plain_values_untouched(cell: str | None) -> None:
     assert safe_cell(cell) == ("" if cell is None else cell)
+
+
+def test_explicit_plus_sign_is_dropped_from_numbers() -> None:
+    assert safe_cell("+5") == "5" and safe_cell("+0.25") == "0.25"
 
 
 def test_library_never_evaluates_unpickles_or_fetches() -> None:
@@ -114,6 +118,11 @@ from hkvatax.render.disposals import disposals_json
 sys.stdout.write(disposals_json(match_scenario(load_scenario(example_path("ledger_demo")))))
 for fmt, name in [("kraken", "kraken_ledgers.csv"), ("binance", "binance_trades.csv")]:
     sys.stdout.write(to_generic_csv(import_file(fmt, sys.argv[1] + "/" + name)))
+from hkvatax import assess, compare
+for example in ("individual_trader", "ledger_demo", "private_fund", "family_office"):
+    scenario = load_scenario(example_path(example))
+    sys.stdout.write(assess(scenario).explain(detail="full").to_json())
+    sys.stdout.write(compare(scenario).to_json())
 """
 
 

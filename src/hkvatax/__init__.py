@@ -6,6 +6,7 @@ assessment → explanation and rendering (docs/architecture.md).
 
 from __future__ import annotations
 
+from .bulk import assess_csv, compare_csv
 from .compare import Comparison, compare
 from .engine import Assessment, assess
 from .errors import InputError
@@ -14,4 +15,4 @@ from .periods import YearOfAssessment
 
 __version__ = "0.1.0"
 
-__all__ = ["assess", "Assessment", "compare", "Comparison", "InputError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]
+__all__ = ["assess", "Assessment", "assess_csv", "compare", "compare_csv", "Comparison", "InputError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]

@@ -43,8 +43,14 @@ def _assess(args: argparse.Namespace) -> int:
     from .engine import assess
     from .io import load_any
 
-    scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-    outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year)
+    if args.file.lower().endswith(".csv") and args.detail != "full" and args.profile and not args.default_tz:
+        from .bulk import assess_csv  # large ledgers: the columnar fast path when it applies
+
+        outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
+                             extension_first_year=args.extension_first_year)
+    else:
+        scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
+        outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year)
     sys.stdout.write(_render(outcome.explain(detail=args.detail), args.format))
     return 0
 
@@ -53,8 +59,13 @@ def _compare(args: argparse.Namespace) -> int:
     from .compare import compare
     from .io import load_any
 
-    scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-    result = compare(scenario, args.year, extension_first_year=args.extension_first_year)
+    if args.file.lower().endswith(".csv") and args.profile and not args.default_tz:
+        from .bulk import compare_csv
+
+        result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year)
+    else:
+        scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
+        result = compare(scenario, args.year, extension_first_year=args.extension_first_year)
     render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
               "html": result.to_html}[args.format]
     sys.stdout.write(render())

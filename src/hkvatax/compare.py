@@ -16,6 +16,7 @@ from typing import Any
 
 from .engine import Assessment, assess
 from .explain import FIGURE_LABELS
+from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
 from .money import fmt_hkd
 from .rules.registry import RULES
@@ -206,11 +207,13 @@ class Comparison:
         return self.to_html()
 
 
-def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26") -> Comparison:
+def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26",
+            aggregates: LedgerAggregates | None = None) -> Comparison:
     """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences."""
-    base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year)
+    base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year,
+                  aggregates=aggregates)
     ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year,
-                 ledger=base.ledger)
+                 ledger=base.ledger, aggregates=base.aggregates)
     diffs: list[Difference] = []
     for label, ya_b in base.years.items():
         ya_e = ext.years[label]

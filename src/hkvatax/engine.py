@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .ledger import LedgerResult, match_scenario
+from .ledger.aggregate import LedgerAggregates, aggregate
 from .models.scenario import Scenario
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context
@@ -25,6 +26,7 @@ from .rules.params import ParamStore, default_params
 from .rules.profits_tax import (
     apportion_outgoings,
     baseline_treatment,
+    basis_period,
     individual_investor_note,
     losses,
     losses_bf,
@@ -146,9 +148,10 @@ class Assessment:
     scenario: Scenario
     regime: str
     years: dict[str, YearAssessment]
-    ledger: LedgerResult
+    ledger: LedgerResult | None
     trace: Trace
     settings: dict[str, Any] = field(default_factory=dict)
+    aggregates: LedgerAggregates | None = None
 
     def __getitem__(self, year: str | int | YearOfAssessment) -> YearAssessment:
         return self.years[YearOfAssessment.parse(year).label]
@@ -192,7 +195,7 @@ def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extensio
     return None
 
 
-def _year_range(ledger: LedgerResult, years: Iterable[YearOfAssessment] | None) -> tuple[list[YearOfAssessment],
+def _year_range(ledger: LedgerAggregates, years: Iterable[YearOfAssessment] | None) -> tuple[list[YearOfAssessment],
                                                                                         list[YearOfAssessment]]:
     known = list(ledger.years)
     wanted = sorted(set(years)) if years is not None else known
@@ -234,6 +237,7 @@ def assess(
     extension_first_year: str = "2025/26",
     params: ParamStore | None = None,
     ledger: LedgerResult | None = None,
+    aggregates: LedgerAggregates | None = None,
 ) -> Assessment:
     """Assess ``scenario`` for the given years of assessment (default: every year with activity).
 
@@ -245,6 +249,8 @@ def assess(
         extension_first_year: first year of assessment the extension applies to (an assumption).
         params: parameter tables (default: those shipped with hkvatax).
         ledger: a ledger result already computed for this scenario (saves a second matching run).
+        aggregates: the ledger's per-year, per-asset sums when no full result is kept (the fast path for large
+            CSV ledgers, :func:`hkvatax.fast.assess_csv`); ``explain(detail="full")`` then needs a full result.
     """
     if regime not in REGIMES:
         raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
@@ -254,17 +260,22 @@ def assess(
     year_end = YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day)
     wanted_years = _parse_years(years)
     with exact_context():
-        if ledger is None:
+        if ledger is None and aggregates is None:
             ledger = match_scenario(scenario)
-        span, wanted = _year_range(ledger, wanted_years)
+        agg = aggregates if aggregates is not None else aggregate(ledger)  # type: ignore[arg-type]
+        span, wanted = _year_range(agg, wanted_years)
         # A pre-pass decides the character of each year (cheap), to settle the receipts' cost basis.
         scratch = Tracer()
-        pre = {y: decide_character(RuleContext(y, params, scratch), tp, ledger_stats(ledger, y)) for y in span}
+        pre = {y: decide_character(RuleContext(y, params, scratch), tp, ledger_stats(agg, y)) for y in span}
         nil_types = {"staking", "mining", "airdrop", "fork", "lending_interest"}
         if (scenario.settings.receipt_cost_basis is None and pre
                 and all(d.character == "capital" for d in pre.values())
-                and any(r.receipt_type in nil_types for r in ledger.receipts)):
+                and any(key[1] in nil_types for key in agg.receipts)):
+            if aggregates is not None and ledger is None:
+                raise ValueError("receipts need a nil cost basis for a non-business holder: assess from the "
+                                 "scenario (reference path), or set settings.receipt_cost_basis")
             ledger = match_scenario(scenario, receipt_cost_basis="nil")
+            agg = aggregate(ledger)
         tracer = Tracer()
         settings = {"extension_first_year": ext_first.label, "regime": regime}
         results: dict[str, YearAssessment] = {}
@@ -272,7 +283,7 @@ def assess(
         initial_bf = Decimal(tp.losses_brought_forward_hkd)
         for y in span:
             ctx = RuleContext(y, params, tracer, scenario=regime, settings=settings)
-            decision = decide_character(ctx, tp, ledger_stats(ledger, y))
+            decision = decide_character(ctx, tp, ledger_stats(agg, y))
             branch_names: list[Literal["capital", "revenue"]] = (
                 ["capital", "revenue"] if decision.character == "indeterminate" else [decision.character])
             branches: dict[str, BranchAssessment] = {}
@@ -289,7 +300,7 @@ def assess(
                         f"gazetted 12 June 2026, not confirmed in force) is applied from {ext_first.label}.",
                         "pass extension_first_year, or assess the baseline",
                     ))
-                ba = _assess_branch(bctx, scenario, ledger, branch, decision, carry.get(branch, None), initial_bf,
+                ba = _assess_branch(bctx, scenario, agg, ledger, branch, decision, carry.get(branch, None), initial_bf,
                                     extension, year_end.basis_period(y))
                 branches[branch] = ba
                 carry[branch] = ba.losses_carried_forward
@@ -303,15 +314,16 @@ def assess(
         roots = [f.id for ya in results.values() for b in ya.branches.values() for f in b.figures.values()]
         trace = tracer.freeze(roots)
     shown = {label: ya for label, ya in results.items() if YearOfAssessment.parse(label) in set(wanted)}
-    return Assessment(scenario, regime, shown, ledger, trace, settings)
+    return Assessment(scenario, regime, shown, ledger, trace, settings, agg)
 
 
-def _assess_branch(ctx: RuleContext, scenario: Scenario, ledger: LedgerResult, branch: Literal["capital", "revenue"],
+def _assess_branch(ctx: RuleContext, scenario: Scenario, agg: LedgerAggregates, ledger: LedgerResult | None,
+                   branch: Literal["capital", "revenue"],
                    decision: CharacterDecision, carried: Decimal | None, initial_bf: Decimal, extension: bool,
                    basis: tuple[Any, Any]) -> BranchAssessment:
     tp = scenario.taxpayer
     business = branch == "revenue"
-    lines = build_lines(ctx, ledger, tp, scenario.assets, branch)
+    lines = build_lines(ctx, agg, tp, scenario.assets, branch, detail=ledger)
     ctx.uses(decision.figure)
     base = baseline_treatment(ctx, lines, business, decision.figure)
     treatments = dict(base.treatments)
@@ -355,7 +367,9 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, ledger: LedgerResult, b
         figures["deductions"] = apportion_outgoings(ctx, figures["deductions"],
                                                     concession.extra["outgoings_assessable_share"])
     chargeable = [figures[k] for k in ("revenue_disposal_profits", "business_receipts", "other_income", "deductions")]
-    net = net_profit(ctx, chargeable)
+    period = basis_period(ctx, basis[0].isoformat(), basis[1].isoformat(),
+                          f"{basis[1].day:02d}/{basis[1].month:02d} each year")
+    net = net_profit(ctx, chargeable, period)
     figures["net_profit"] = net
     bf_amount = initial_bf if carried is None else carried
     bf = losses_bf(ctx, bf_amount, "stated by the user" if carried is None else "carried from the previous year")

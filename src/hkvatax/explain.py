@@ -150,6 +150,9 @@ class Explanation:
                 nodes.setdefault(n.id, n)
             years.append(entry)
         if detail == "full":
+            if assessment.ledger is None:
+                raise ValueError("detail='full' lists every disposal and lot: it needs the full ledger, but this "
+                                 "assessment was made from aggregates (fast path); assess the scenario instead")
             nodes = cls._expand(assessment, nodes)
         used_assumptions = {a for n in nodes.values() for a in n.assumptions}
         assumptions = {k: v for k, v in trace.assumptions.items() if k in used_assumptions}
@@ -167,6 +170,7 @@ class Explanation:
         out = dict(nodes)
         tp_offshore = bool(assessment.scenario.taxpayer.offshore)
         by_year: dict[str, list[Any]] = {}
+        assert assessment.ledger is not None
         for d in assessment.ledger.disposals:
             by_year.setdefault(d.year.label, []).append(d)
         for node in list(nodes.values()):

@@ -141,7 +141,7 @@ def test_trace_is_complete(g, c):
             assert dep in out.trace.nodes
         if not node.inputs:
             # a leaf reaches an input row, a stated fact or a cited parameter
-            assert node.facts or node.params or node.explanation, node.id
+            assert node.facts or node.params, node.id
 
 
 def test_individual_investor_pays_nothing_and_is_told_why():

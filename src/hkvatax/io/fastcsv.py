@@ -17,15 +17,21 @@ therefore never reports a problem of its own: its errors are the reference path'
 
 from __future__ import annotations
 
+import collections
 import csv
+import dataclasses
+import gc
 import io
+import itertools
+import operator
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
-from ..models.common import MAX_AMOUNT, MAX_DECIMALS, MAX_QUANTITY
+from ..models.common import MAX_AMOUNT, MAX_QUANTITY, MAX_YEAR, MIN_YEAR
 from ..models.events import ReceiptType
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS
 
@@ -35,8 +41,8 @@ K_ACQ, K_DISP, K_SWAP, K_FEE, K_TRANSFER, K_RECEIPT = range(6)
 _KINDS = {"acquisition": K_ACQ, "disposal": K_DISP, "swap": K_SWAP, "fee": K_FEE, "transfer": K_TRANSFER,
           "receipt": K_RECEIPT}
 _RANK = {K_ACQ: 0, K_RECEIPT: 0, K_SWAP: 1, K_TRANSFER: 2, K_DISP: 3, K_FEE: 3}
-_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
 _RECEIPT_TYPES = {t.value for t in ReceiptType}
 _ZERO = Decimal(0)
 # columns a supported kind may fill (beyond id, timestamp, kind); everything else must be empty
@@ -58,17 +64,6 @@ class _Unsupported(Exception):
     """This input is not provably valid and supported: use the reference path."""
 
 
-@dataclass(slots=True)
-class FastLedger:
-    """Validated events as tuples, in the ledger's processing order.
-
-    Each event: ``(at_us, rank, id, kind, asset, quantity, amount, fees_hkd, counter_asset,
-    counter_quantity, timestamp)``; for a ``fee`` row ``asset``/``quantity`` are the fee's currency
-    and amount and ``amount`` its stated value (None for a fiat fee).
-    """
-
-    events: list[tuple]  # type: ignore[type-arg]
-    tokens: set[str]
 
 
 def _code(text: str, cache: dict[str, str]) -> str:
@@ -81,139 +76,219 @@ def _code(text: str, cache: dict[str, str]) -> str:
     return found
 
 
-def _number(text: str, limit: Decimal, *, positive: bool) -> Decimal:
-    t = text.strip()
-    if not (t.isascii() and t.replace(".", "", 1).isdigit()):
-        raise _Unsupported  # empty, signed, exponent, separators …: let the reference judge it
-    d = Decimal(t)
-    if d > limit or (positive and d == 0) or d.as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]
-        raise _Unsupported
-    return d
 
 
-def read_fast(path: str | Path | None = None, *, text: str | None = None, file: str | None = None) -> FastLedger | None:
+@dataclass(slots=True)
+class FastLedger:
+    """Validated events as columns, in the ledger's processing order.
+
+    For a ``fee`` row ``assets``/``quantities`` hold the fee's currency and amount and ``amounts`` its
+    stated value (None for a fiat fee). ``fees`` is the HKD fee of an acquisition, disposal or swap.
+    """
+
+    ids: list[str]
+    kinds: list[int]
+    timestamps: list[datetime]
+    assets: list[str]
+    quantities: list[Decimal | None]
+    amounts: list[Decimal | None]
+    fees: list[Decimal]
+    counter_assets: list[str]
+    counter_quantities: list[Decimal | None]
+    tokens: set[str]
+    rows: list[int] = dataclasses.field(default_factory=list)  # 1-based file row of each event
+    subtypes: list[str] = dataclasses.field(default_factory=list)  # receipt type of receipt rows, else ""
+    file: str = "<csv>"
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def read_fast(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+              chunk: int = 100_000) -> FastLedger | None:
     """Read a generic CSV ledger; None when the reference path must be used (unsupported or invalid)."""
     name = file or (str(path) if path is not None else "<csv>")
-    if text is None:
-        assert path is not None
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            return None
+    enabled = gc.isenabled()
+    gc.disable()  # the reader makes millions of acyclic objects: the cycle collector would rescan them
     try:
-        return _read(text, name)
-    except (_Unsupported, csv.Error, ValueError, ArithmeticError):
+        if text is not None:
+            return _read(io.StringIO(text, newline=""), name, chunk)
+        assert path is not None
+        # streamed from the file (same decoding as the reference): no second copy of the whole text
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return _read(fh, name, chunk)
+    except (_Unsupported, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError, OSError,
+            UnicodeDecodeError):
         return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _read(text: str, name: str) -> FastLedger:
-    reader = csv.reader(io.StringIO(text, newline=""))
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+# the shapes a timestamp may have, digits written as 0: YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)
+_TS_SHAPES = frozenset(f"0000-00-00T00:00:00{frac}{zone}" for frac in ["", *("." + "0" * k for k in range(1, 7))]
+                       for zone in ("Z", "+00:00", "-00:00"))
+_PLACES = re.compile(r"\.\d{19}")
+# which kinds need each column (an empty required cell is an error the reference reports)
+_NEEDS: dict[str, set[int]] = {
+    "quantity": {K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT}, "amount": {K_ACQ, K_DISP, K_SWAP, K_RECEIPT},
+    "asset": {K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT}, "counter_asset": {K_SWAP},
+    "counter_quantity": {K_SWAP}, "fee_amount": {K_FEE}, "wallet": {K_TRANSFER}, "to_wallet": {K_TRANSFER},
+    "subtype": {K_RECEIPT},
+}
+
+
+def _codes(cells: tuple[str, ...], cache: dict[str, str], empty: str) -> list[str]:
+    """A code column: each distinct value validated once, then mapped at C speed."""
+    mapping = {v: (_code(v, cache) if v else empty) for v in set(cells)}
+    return list(map(mapping.__getitem__, cells))
+
+
+def _decimals(cells: tuple[str, ...], limit: Decimal, positive: bool) -> list[Decimal | None]:
+    """A numeric column: digits and at most one point per cell (checked for the whole column at once)."""
+    joined = "\n".join(cells)
+    digits = joined.replace("\n", "")
+    if digits and not (digits.isascii() and digits.replace(".", "").isdigit()):
+        raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
+    if _PLACES.search(joined):
+        raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
+    present: list[Decimal] = list(map(Decimal, filter(None, cells)))  # "1.2.3" raises: reference
+    values: list[Decimal | None]
+    if len(present) == len(cells):
+        values = list(present)
+    else:  # scatter the parsed cells into place, at C speed
+        values = [None] * len(cells)
+        collections.deque(map(values.__setitem__, itertools.compress(range(len(cells)), cells), present), maxlen=0)
+    if present and (max(present) > limit or (positive and min(present) == 0)):
+        raise _Unsupported
+    return values
+
+
+def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
+    reader = csv.reader(stream)
     header = [h.strip().lower() for h in next(reader)]
     if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
             or "timestamp" not in header or "kind" not in header:
         raise _Unsupported
     width = len(header)
-    pos = {c: header.index(c) if c in header else width for c in CSV_COLUMNS}  # absent → the padding cell
-    i_id, i_ts, i_kind = pos["id"], pos["timestamp"], pos["kind"]
-    i_asset, i_qty, i_amount, i_cur = pos["asset"], pos["quantity"], pos["amount"], pos["currency"]
-    i_casset, i_cqty, i_wallet, i_to = pos["counter_asset"], pos["counter_quantity"], pos["wallet"], pos["to_wallet"]
-    i_famt, i_fcur, i_fval, i_sub = pos["fee_amount"], pos["fee_currency"], pos["fee_value"], pos["subtype"]
-    forbidden = {k: tuple(sorted({pos[c] for c in CSV_COLUMNS if c not in cols and c not in ("id", "timestamp", "kind")}
-                                 - {width}))
-                 for k, cols in _ALLOWED.items()}
     base = Path(name).name
     codes: dict[str, str] = {}
-    events: list[tuple] = []  # type: ignore[type-arg]
-    tokens: set[str] = set()
-    fee_codes: set[str] = set()
-    ids: set[str] = set()
-    kinds = _KINDS
-    ts_match = _TS.match
-    fromiso = datetime.fromisoformat
-    epoch = _EPOCH
-    us = 1_000_000
-    prev = (-(2**63), -1, "")
-    ordered = True
-    number = _number
-    for cells in reader:
+    out = FastLedger([], [], [], [], [], [], [], [], [], set(), [], [], name)
+    line = 1
+    while True:
+        rows = list(itertools.islice(reader, chunk))
+        if not rows:
+            break
+        first_line = line + 1
         line = reader.line_num
-        if len(cells) != width:
-            if not cells or all(not c.strip() for c in cells):
+        if set(map(len, rows)) != {width}:
+            raise _Unsupported  # short, long or blank rows: the reference reports or skips them
+        if line - first_line + 1 != len(rows):
+            raise _Unsupported  # a quoted newline: row numbers differ from line numbers
+        n = len(rows)
+        cols = dict(zip(header, zip(*rows, strict=True), strict=True))
+        del rows
+        blank = ("",) * n
+
+        kind_texts = cols["kind"]
+        if not set(kind_texts) <= _KINDS.keys():
+            raise _Unsupported
+        kinds = list(map(_KINDS.__getitem__, kind_texts))
+        kind_set = set(kinds)
+        for c in CSV_COLUMNS:
+            if c in ("id", "timestamp", "kind"):
                 continue
-            raise _Unsupported
-        kind_text = cells[i_kind].strip().lower()
-        kind = kinds.get(kind_text)
-        if kind is None:
-            if not kind_text and all(not c.strip() for c in cells):
+            cells = cols.get(c)
+            need = _NEEDS.get(c, set()) & kind_set
+            if cells is None:
+                if need:
+                    raise _Unsupported
                 continue
+            if any(c not in _ALLOWED[k] for k in set(itertools.compress(kinds, cells))):
+                raise _Unsupported  # a column the kind does not use is filled
+            if need and set(itertools.compress(kinds, map(operator.not_, cells))) & need:
+                raise _Unsupported  # a required column is empty
+        id_cells = cols.get("id", blank)
+        if any(map(operator.ne, id_cells, map(str.strip, id_cells))):
             raise _Unsupported
-        cells.append("")
-        for i in forbidden[kind]:
-            if cells[i] and cells[i].strip():
+        ids = [i or f"{base}:{first_line + k}" for k, i in enumerate(id_cells)] if "" in id_cells else list(id_cells)
+        if max(map(len, ids)) > 200:
+            raise _Unsupported
+        ts_cells = cols["timestamp"]
+        if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
+            raise _Unsupported  # the shape of the whole column at once, then the C parser checks ranges
+        stamps = list(map(datetime.fromisoformat, ts_cells))
+        if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
+            raise _Unsupported  # out of the accepted years: the reference reports bad_timestamp
+        assets = _codes(cols.get("asset", blank), codes, "")
+        counter = _codes(cols.get("counter_asset", blank), codes, "")
+        is_swap = list(map(K_SWAP.__eq__, kinds)) if K_SWAP in kind_set else []
+        if is_swap and any(map(operator.eq, itertools.compress(assets, is_swap), itertools.compress(counter, is_swap))):
+            raise _Unsupported  # a swap of an asset for itself
+        for cur in set(cols.get("currency", ())) - {""}:
+            if _code(cur, codes) != "HKD":
                 raise _Unsupported
-        eid = cells[i_id].strip() or f"{base}:{line}"
-        if len(eid) > 200 or eid in ids:
+        fee_currency = _codes(cols.get("fee_currency", blank), codes, "HKD")
+        qty = _decimals(cols.get("quantity", blank), MAX_QUANTITY, True)
+        amount = _decimals(cols.get("amount", blank), MAX_AMOUNT, False)
+        cqty = _decimals(cols.get("counter_quantity", blank), MAX_QUANTITY, True)
+        famt = _decimals(cols.get("fee_amount", blank), MAX_AMOUNT, True)
+        fval = _decimals(cols.get("fee_value", blank), MAX_AMOUNT, False)
+        if K_RECEIPT in kind_set and not set(
+                itertools.compress(cols["subtype"], map(K_RECEIPT.__eq__, kinds))) <= _RECEIPT_TYPES:
             raise _Unsupported
-        ids.add(eid)
-        ts_text = cells[i_ts].strip()
-        if ts_match(ts_text) is None:
-            raise _Unsupported
-        ts = fromiso(ts_text)
-        delta = ts - epoch
-        at_us = (delta.days * 86_400 + delta.seconds) * us + delta.microseconds
-        fees = _ZERO
-        famt = cells[i_famt]
-        fcur = cells[i_fcur]
-        if kind == K_FEE:
-            asset = _code(fcur, codes) if fcur.strip() else "HKD"
-            qty = number(famt, MAX_AMOUNT, positive=True)
-            fval = cells[i_fval]
-            amount = number(fval, MAX_AMOUNT, positive=False) if fval.strip() else None
-            fee_codes.add(asset)
-            events.append((at_us, 3, eid, kind, asset, qty, amount, fees, None, None, ts))
-        else:
-            if (famt and famt.strip()) or (fcur and fcur.strip()):
-                if kind == K_TRANSFER or kind == K_RECEIPT:
+        if K_TRANSFER in kind_set:
+            for k, f, t in zip(kinds, cols["wallet"], cols["to_wallet"], strict=True):
+                if k == K_TRANSFER and (f != f.strip() or t != t.strip() or f == t):
                     raise _Unsupported
-                if (_code(fcur, codes) if fcur.strip() else "HKD") != "HKD":
-                    raise _Unsupported
-                fees = fees + number(famt, MAX_AMOUNT, positive=True)
-            asset = _code(cells[i_asset], codes)
-            qty = number(cells[i_qty], MAX_QUANTITY, positive=True)
-            tokens.add(asset)
-            if kind == K_TRANSFER:
-                frm, to = cells[i_wallet].strip(), cells[i_to].strip()
-                if not frm or not to or frm == to:
-                    raise _Unsupported
-                amount = None
-            else:
-                cur = cells[i_cur]
-                if cur.strip() and _code(cur, codes) != "HKD":
-                    raise _Unsupported
-                amount = number(cells[i_amount], MAX_AMOUNT, positive=False)
-            casset = cqty = None
-            if kind == K_SWAP:
-                casset = _code(cells[i_casset], codes)
-                cqty = number(cells[i_cqty], MAX_QUANTITY, positive=True)
-                if casset == asset:
-                    raise _Unsupported
-                tokens.add(casset)
-            elif kind == K_RECEIPT and cells[i_sub].strip() not in _RECEIPT_TYPES:
-                raise _Unsupported
-            events.append((at_us, _RANK[kind], eid, kind, asset, qty, amount, fees, casset, cqty, ts))
-        if ordered:
-            key = events[-1][:3]
-            if key[0] <= prev[0] and key < prev:
-                ordered = False
-            prev = key
+        is_fee = list(map(K_FEE.__eq__, kinds)) if K_FEE in kind_set else []
+        trade_fee_currencies = set(itertools.compress(fee_currency, famt))  # rows with a fee amount …
+        if is_fee:  # … other than fee rows, whose fee may be in a token
+            trade_fee_currencies = set(itertools.compress(
+                fee_currency, map(operator.and_, map(bool, famt), map(operator.not_, is_fee))))
+        if trade_fee_currencies - {"HKD"}:
+            raise _Unsupported  # a fee in a token or a foreign currency on a trade: reference path
+        # an HKD fee adds to cost or reduces proceeds; Decimal 0 + x is x, digit for digit
+        fees = [_ZERO if fa is None else fa for fa in famt]
+        for i in itertools.compress(range(n), is_fee):  # fee rows: the fee's currency, amount and value
+            assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
+        out.ids += ids
+        out.rows += range(first_line, first_line + n)
+        out.subtypes += cols.get("subtype", blank)
+        out.kinds += kinds
+        out.timestamps += stamps
+        out.assets += assets
+        out.quantities += qty
+        out.amounts += amount
+        out.fees += fees
+        out.counter_assets += counter
+        out.counter_quantities += cqty
+        out.tokens.update(itertools.compress(assets, map(K_FEE.__ne__, kinds)))
+        out.tokens.update(counter)
+    out.tokens.discard("")
+    if len(set(out.ids)) != len(out.ids):
+        raise _Unsupported  # duplicate ids
+    tokens = out.tokens
     if "HKD" in tokens:
         raise _Unsupported  # HKD used as a token changes how fees are read: the reference decides
-    for code in fee_codes:
-        if code not in tokens and code != "HKD":
-            raise _Unsupported  # a fee in a foreign currency needs a rate
-    for e in events:
-        if e[3] == K_FEE and e[4] in tokens and e[6] is None:
-            raise _Unsupported  # a token fee without a value needs a price
-    if not ordered:
-        events.sort(key=lambda e: (e[0], e[1], e[2]))
-    return FastLedger(events, tokens)
+    fee_rows = list(map(K_FEE.__eq__, out.kinds))
+    for a, v in zip(itertools.compress(out.assets, fee_rows), itertools.compress(out.amounts, fee_rows), strict=True):
+        if (a in tokens and v is None) or (a not in tokens and a != "HKD"):
+            raise _Unsupported  # a token fee without a value needs a price; a foreign fee needs a rate
+    _order(out)
+    return out
+
+
+def _order(led: FastLedger) -> None:
+    """Put events in the ledger's order (instant, kind rank, id) unless they already are."""
+    ts = led.timestamps
+    if all(map(operator.lt, ts[:-1], ts[1:])):
+        return
+    us = [(t - _EPOCH) // _US for t in ts]
+    kinds, ids = led.kinds, led.ids
+    order = sorted(range(len(ts)), key=lambda i: (us[i], _RANK[kinds[i]], ids[i]))
+    for name in ("ids", "kinds", "timestamps", "assets", "quantities", "amounts", "fees", "counter_assets",
+                 "counter_quantities", "rows", "subtypes"):
+        column = getattr(led, name)
+        setattr(led, name, [column[i] for i in order])

@@ -20,7 +20,9 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 def safe_cell(value: Any) -> str:
     """The cell text, with a leading apostrophe if a spreadsheet could read it as a formula."""
     text = "" if value is None else str(value)
-    if text.startswith(_DANGEROUS) and not _NUMBER.match(text):
+    if text.startswith(_DANGEROUS):
+        if _NUMBER.match(text):
+            return text[1:] if text.startswith("+") else text  # "+5" is the number 5: write it plainly
         return "'" + text
     return text
 

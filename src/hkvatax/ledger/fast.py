@@ -16,20 +16,35 @@ problems are raised unchanged. :func:`summarise` turns a reference :class:`Ledge
 
 from __future__ import annotations
 
+import gc
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from ..errors import InputError
-from ..io.fastcsv import K_ACQ, K_DISP, K_FEE, K_RECEIPT, K_SWAP, K_TRANSFER, FastLedger, read_fast
+from ..errors import InputError, SourceRef
+from ..io.fastcsv import (
+    _EPOCH,
+    _US,
+    K_ACQ,
+    K_DISP,
+    K_FEE,
+    K_RECEIPT,
+    K_SWAP,
+    K_TRANSFER,
+    FastLedger,
+    read_fast,
+)
 from ..models.taxpayers import LotMethod
-from ..money import exact_context
+from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
-from .prices import epoch_us
+from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
 from .results import LedgerResult
 
-__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "summarise", "summarise_csv"]
+__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "fast_aggregates", "summarise", "summarise_csv"]
 
 ZERO = Decimal(0)
 
@@ -106,9 +121,6 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
     kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None = [] if keep_disposals else None
     lots: dict[str, deque[list[Decimal]]] = {}  # FIFO: asset -> [quantity, cost] oldest first
     held: dict[str, list[Decimal]] = {}  # asset -> [quantity, cost] (pool totals, both methods)
-    year: YearOfAssessment | None = None
-    totals = YearTotals()
-    start_us = end_us = 0
 
     def snapshot() -> dict[str, tuple[Decimal, Decimal]]:
         out: dict[str, tuple[Decimal, Decimal]] = {}
@@ -138,7 +150,7 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
             if qty == q:
                 cost = c
             else:
-                cost = c * qty / q
+                cost = allocate(c, qty, q)
             q -= qty
             c -= cost
             if q == 0:
@@ -163,7 +175,7 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
                 lot[0] = ZERO
                 lot[1] = ZERO
             else:
-                share = lot[1] * remaining / lq
+                share = allocate(lot[1], remaining, lq)
                 cost_total += share
                 lot[0] = lq - remaining
                 lot[1] -= share
@@ -184,16 +196,39 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
         if fifo:
             lots[asset].append([qty, cost])
 
+    enabled = gc.isenabled()
+    gc.disable()  # lots are small acyclic lists: no need for the cycle collector to rescan them
+    try:
+        return _match(ledger, method, fifo, tokens, years, closing, kept, lots, held, snapshot, take, add)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
+           years: dict[YearOfAssessment, YearTotals], closing: dict[YearOfAssessment, dict[str, tuple[Decimal, Decimal]]],
+           kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None, lots: object,
+           held: dict[str, list[Decimal]], snapshot: Callable[[], dict[str, tuple[Decimal, Decimal]]],
+           take: Callable[[str, Decimal], Decimal], add: Callable[[str, Decimal, Decimal], None]) -> LedgerSummary:
+    """The one pass over the events (fast_summary's closures do the pool arithmetic)."""
+    year = YearOfAssessment(1900)  # replaced at the first event
+    totals = YearTotals()
+    start: datetime | None = None
+    end: datetime | None = None
     with exact_context():
-        for at_us, _rank, eid, kind, asset, qty, amount, fees, casset, cqty, ts in ledger.events:
-            if not start_us <= at_us < end_us:
+        led = ledger
+        for eid, kind, ts, asset, qty, amount, fees, casset, cqty in zip(
+                led.ids, led.kinds, led.timestamps, led.assets, led.quantities, led.amounts, led.fees,
+                led.counter_assets, led.counter_quantities, strict=True):
+            if start is None or not start <= ts < end:
                 new_year = YearOfAssessment.containing(ts)
                 if new_year != year:
                     if year is not None:
                         closing[year] = snapshot()
                     year = new_year
                     totals = years.get(year) or YearTotals()
-                start_us, end_us = epoch_us(year.start), epoch_us(year.end)
+                # bounds in UTC: comparing with a dateutil zone would call Python code per event
+                start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
             if kind == K_ACQ:
                 add(asset, qty, amount + fees)
                 continue
@@ -228,7 +263,7 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
                 add(casset, cqty, amount)
         if year is not None:
             closing[year] = snapshot()
-    return LedgerSummary(method.value, years, closing, len(ledger.events), "fast", kept)
+    return LedgerSummary(method.value, years, closing, len(ledger), "fast", kept)
 
 
 def summarise_csv(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
@@ -248,3 +283,159 @@ def summarise_csv(path: str | Path | None = None, *, text: str | None = None, fi
     if problems:
         raise InputError(problems)
     return {m: summarise(run_ledger(events, method_for=m), m, keep_disposals=keep_disposals) for m in methods}
+
+
+def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
+    """The :class:`~hkvatax.ledger.aggregate.LedgerAggregates` of ``ledger`` under ``method``, computed in one
+    pass with exactly the arithmetic and order of :func:`run_ledger` followed by :func:`aggregate`.
+
+    Supports what :func:`read_fast` admits, one cost formula for every year and years of assessment ending
+    31 March; raises ``_Fallback`` (an oversell, an unsupported formula) so the caller uses the reference path.
+    """
+    if method not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
+        raise _Fallback
+    fifo = method is LotMethod.FIFO
+    method_name = method.value
+    tokens = ledger.tokens
+    agg = LedgerAggregates(event_count=len(ledger), path="fast")
+    file = ledger.file
+    lots: dict[str, deque[list[Any]]] = {}  # FIFO: asset -> [quantity, cost, acquired µs] oldest first
+    pools: dict[str, list[Decimal]] = {}  # average cost: asset -> [quantity, cost, Σ quantity × µs]
+    held: dict[str, Decimal] = {}  # asset -> quantity held (transfers and oversells check it)
+    stats_q = ZERO  # the current year's Σ quantity and Σ quantity × holding µs (flushed into YearStats)
+
+    def add(asset: str, qty: Decimal, cost: Decimal, at_us: int) -> None:
+        held[asset] = held.get(asset, ZERO) + qty
+        if fifo:
+            queue = lots.get(asset)
+            if queue is None:
+                queue = lots[asset] = deque()
+            queue.append([qty, cost, at_us])
+        else:
+            pool = pools.get(asset)
+            if pool is None:
+                pool = pools[asset] = [ZERO, ZERO, ZERO]
+            pool[0] += qty
+            pool[1] += cost
+            pool[2] += qty * at_us
+
+    def take(asset: str, qty: Decimal, at_us: int, stats: YearStats | None) -> Decimal:
+        """Cost of ``qty`` of ``asset``; adds Σ quantity × holding µs to ``stats`` (None for fees)."""
+        have = held.get(asset)
+        if have is None or have < qty:
+            raise _Fallback  # an oversell: the reference path reports it
+        held[asset] = have - qty
+        if not fifo:
+            pool = pools[asset]
+            q, c, w = pool
+            if qty == q:
+                cost, weight = c, w
+                pool[0] = pool[1] = pool[2] = ZERO
+            else:
+                cost, weight = allocate(c, qty, q), allocate(w, qty, q)
+                pool[0], pool[1], pool[2] = q - qty, c - cost, w - weight
+            if stats is not None:
+                stats.weighted_us += qty * at_us - weight
+                stats.quantity += qty
+            return cost
+        queue = lots[asset]
+        remaining = qty
+        cost_total = ZERO
+        while remaining > 0:
+            lot = queue[0]
+            lq = lot[0]
+            if lq <= remaining:
+                queue.popleft()
+                part, share = lq, lot[1]
+            else:
+                part, share = remaining, allocate(lot[1], remaining, lq)
+                lot[0] = lq - remaining
+                lot[1] -= share
+            remaining -= part
+            cost_total += share
+            if stats is not None:
+                stats.weighted_us += part * (at_us - lot[2])
+                stats.quantity += part
+        return cost_total
+
+    disposals = agg.disposals
+    receipts = agg.receipts
+    outgoings = agg.outgoings
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with exact_context():
+            year = YearOfAssessment(1900)  # replaced at the first event
+            start: datetime | None = None
+            end: datetime | None = None
+            stats: YearStats | None = None
+            for eid, kind, ts, asset, qty, amount, fees, casset, cqty, row, sub in zip(
+                    ledger.ids, ledger.kinds, ledger.timestamps, ledger.assets, ledger.quantities, ledger.amounts,
+                    ledger.fees, ledger.counter_assets, ledger.counter_quantities, ledger.rows, ledger.subtypes,
+                    strict=True):
+                if start is None or end is None or not start <= ts < end:
+                    year = YearOfAssessment.containing(ts)
+                    agg.years_seen.add(year)
+                    start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
+                    stats = None
+                at_us = (ts - _EPOCH) // _US
+                if kind == K_ACQ:
+                    add(asset, qty, amount + fees, at_us)
+                    continue
+                if kind == K_RECEIPT:
+                    value = amount + ZERO
+                    add(asset, qty, value, at_us)
+                    g = receipts.get((year, sub, asset, False))
+                    if g is None:
+                        g = receipts[(year, sub, asset, False)] = Group()
+                    g.total += value
+                    g.receipts += value
+                    g.count += 1
+                    if len(g.samples) < SAMPLE_SIZE:
+                        g.samples.append((eid, SourceRef(file=file, row=row)))
+                    continue
+                if kind == K_TRANSFER:
+                    if held.get(asset, ZERO) < qty:
+                        raise _Fallback
+                    continue
+                if kind == K_FEE:
+                    og = outgoings.get((year, "fee", True))
+                    if og is None:
+                        og = outgoings[(year, "fee", True)] = Group()
+                    if asset not in tokens:  # a fee in HKD: an outgoing, not a disposal
+                        og.total += qty
+                        og.count += 1
+                        if len(og.samples) < SAMPLE_SIZE:
+                            og.samples.append((eid, SourceRef(file=file, row=row)))
+                        continue
+                    og.total += amount
+                    og.count += 1
+                    if len(og.samples) < SAMPLE_SIZE:
+                        og.samples.append((eid, SourceRef(file=file, row=row)))
+                    gross, fee, did, kstats = amount, ZERO, f"{eid}#fee0", None
+                    if stats is None:
+                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())
+                elif kind == K_DISP or kind == K_SWAP:
+                    if stats is None:
+                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())
+                    gross, fee, did, kstats = amount, fees, eid, stats
+                    stats.disposals += 1
+                else:  # pragma: no cover - the reader admits no other kind
+                    raise _Fallback
+                cost = take(asset, qty, at_us, kstats)
+                g = disposals.get((year, asset, False))
+                if g is None:
+                    g = disposals[(year, asset, False)] = Group()
+                    g.method = method_name
+                g.total += (gross - fee) - cost
+                g.receipts += gross
+                g.count += 1
+                if len(g.samples) < SAMPLE_SIZE:
+                    g.samples.append((did, SourceRef(file=file, row=row)))
+                if kind == K_SWAP:
+                    add(casset, cqty, amount, at_us)
+    finally:
+        if enabled:
+            gc.enable()
+    _ = stats_q
+    return agg

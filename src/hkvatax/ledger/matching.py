@@ -252,8 +252,9 @@ class _Run:
         pool = self.pool(asset, wallet)
         takes: list[Take]
         short: Decimal
+        pool_weight = ZERO
         if isinstance(pool, AveragePool):
-            takes, short, _ = pool.take(qty)
+            takes, short, pool_weight = pool.take(qty)
             if picks:
                 self.notes.append(LedgerNote(
                     "picks_ignored", f"{disposal_id}: lot designations ignored under weighted average cost",
@@ -326,7 +327,13 @@ class _Run:
                 allocated += share
             cost_total += tcost
             held_days = None if acquired_us is None else (Decimal(at_us) - Decimal(acquired_us)) / US_PER_DAY
-            fragments.append(Fragment(lot_id, acquired_at, tq, tcost, share, held_days, basis))
+            if acquired_us is None:
+                held_us = None
+            elif basis == "pool":  # tq × (at − weight / tq), kept exact as tq × at − weight
+                held_us = tq * at_us - pool_weight
+            else:
+                held_us = tq * (at_us - acquired_us)
+            fragments.append(Fragment(lot_id, acquired_at, tq, tcost, share, held_days, basis, held_us))
         self.disposals.append(DisposalRecord(
             disposal_id=disposal_id, event_id=event.id, kind=kind, asset=asset,
             wallet=wallet, timestamp=event.timestamp, year=self.year, quantity=qty, gross_proceeds_hkd=gross,
@@ -533,11 +540,14 @@ def run_ledger(
     Raises:
         InputError: with every problem found (missing rates, oversells, unknown lots, duplicate ids …).
     """
+    method_fn: Callable[[YearOfAssessment], LotMethod]
     if isinstance(method_for, LotMethod | str):
         fixed = LotMethod(method_for)
 
-        def method_fn(_: YearOfAssessment) -> LotMethod:
+        def fixed_method(_: YearOfAssessment) -> LotMethod:
             return fixed
+
+        method_fn = fixed_method
     else:
         method_fn = method_for
     ordered_input = list(events)

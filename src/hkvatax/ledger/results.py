@@ -47,6 +47,7 @@ class Fragment:
     proceeds_hkd: Decimal
     holding_days: Decimal | None
     basis: str  # "lot" | "pool" | "unknown" | "fifo_fallback"
+    held_us: Decimal | None = None  # quantity × holding time in µs, exact (Σ over fragments ÷ Σ quantity = mean)
 
     @property
     def gain_hkd(self) -> Decimal:

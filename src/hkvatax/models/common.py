@@ -34,6 +34,8 @@ __all__ = [
 MAX_QUANTITY = Decimal(10) ** 18
 MAX_AMOUNT = Decimal(10) ** 15  # HK$1,000 trillion: beyond any real ledger
 MAX_DECIMALS = 18
+MIN_YEAR = 1901  # years of assessment are defined from 1900/01; earlier instants cannot be assessed
+MAX_YEAR = 2199
 
 
 class Frozen(BaseModel):
@@ -127,9 +129,18 @@ Percent = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(_percent
 """A percentage from 0 to 100 inclusive (``"95"`` means 95%)."""
 
 
+def _in_range(value: datetime) -> datetime:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "bad_timestamp", "{value} is outside the years hkvatax accepts ({lo}–{hi})",
+            {"value": value.isoformat(), "lo": MIN_YEAR, "hi": MAX_YEAR},
+        )
+    return value
+
+
 def _aware(value: datetime, info: ValidationInfo) -> datetime:
     if value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None:
-        return value
+        return _in_range(value)
     default: tzinfo | None = None
     if info.context:
         default = info.context.get("default_tz")
@@ -139,7 +150,7 @@ def _aware(value: datetime, info: ValidationInfo) -> datetime:
             "{value} has no time zone: add an offset such as +08:00, or set a default zone for this input",
             {"value": value.isoformat()},
         )
-    return value.replace(tzinfo=default)
+    return _in_range(value.replace(tzinfo=default))
 
 
 def _timestamp_text(value: Any) -> Any:

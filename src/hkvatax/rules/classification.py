@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, cast
 
+from ..errors import SourceRef
+from ..ledger.aggregate import SAMPLE_SIZE, LedgerAggregates, aggregate
 from ..ledger.results import LedgerResult
 from ..models.assets import Asset
 from ..models.taxpayers import Corporation, FamilyOffice, Individual, Partnership, PrivateFund
-from ..money import exact_context
+from ..money import allocate, exact_context
 from ..periods import YearOfAssessment
 from ..trace import Assumption, FactUse
 from .lines import ProfitLine
@@ -75,21 +77,13 @@ class LedgerStats:
     mean_holding_days: Decimal | None
 
 
-def ledger_stats(ledger: LedgerResult, year: YearOfAssessment) -> LedgerStats:
-    count = 0
-    weight = ZERO
-    qty = ZERO
-    with exact_context():
-        for d in ledger.disposals:
-            if d.year != year or d.kind == "fee":
-                continue
-            count += 1
-            for f in d.fragments:
-                if f.holding_days is not None:
-                    weight += f.quantity * f.holding_days
-                    qty += f.quantity
-        mean = (weight / qty) if qty else None
-    return LedgerStats(count, mean)
+def ledger_stats(ledger: LedgerAggregates | LedgerResult, year: YearOfAssessment) -> LedgerStats:
+    """How many disposals the year had (fees in tokens aside) and their quantity-weighted holding period."""
+    agg = ledger if isinstance(ledger, LedgerAggregates) else aggregate(ledger)
+    stats = agg.stats.get(year)
+    if stats is None:
+        return LedgerStats(0, None)
+    return LedgerStats(stats.disposals, stats.mean_holding_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,117 +346,148 @@ def outgoing_line(ctx: RuleContext, total: Decimal, count: int, kind: str, deduc
                facts=tuple(sample))
 
 
-def _sample(records: Sequence[object], limit: int = 10) -> list[FactUse]:
-    out = []
-    for r in records[:limit]:
-        out.append(FactUse(f"record {getattr(r, 'disposal_id', None) or getattr(r, 'event_id', '')}",
-                           getattr(r, "event_id", None), getattr(r, "source", None)))
-    if len(records) > limit:
-        out.append(FactUse("more records", len(records) - limit, None))
+def _sample(samples: Sequence[tuple[str, SourceRef | None]], count: int) -> list[FactUse]:
+    out = [FactUse(f"record {rid}", rid, src) for rid, src in samples]
+    if count > len(samples):
+        out.append(FactUse("more records", count - len(samples), None))
     return out
 
 
-def build_lines(ctx: RuleContext, ledger: LedgerResult, tp: Taxpayerish, assets: Sequence[Asset],
-                taxpayer_character: Literal["capital", "revenue"]) -> list[ProfitLine]:
-    """Aggregate the year's ledger records into profit lines, applying overrides and source statements."""
+@dataclass
+class _Acc:
+    total: Decimal = ZERO
+    receipts: Decimal = ZERO
+    count: int = 0
+    method: str = "-"
+    reason: str = ""
+    samples: list[tuple[str, SourceRef | None]] | None = None
+
+    def take(self, total: Decimal, receipts: Decimal, count: int, samples: Sequence[tuple[str, SourceRef | None]]) -> None:
+        self.total += total
+        self.receipts += receipts
+        self.count += count
+        if self.samples is None:
+            self.samples = []
+        room = SAMPLE_SIZE - len(self.samples)
+        if room > 0:
+            self.samples.extend(samples[:room])
+
+
+def _disposal_groups(year: YearOfAssessment, agg: LedgerAggregates, ledger: LedgerResult | None,
+                     tp: Taxpayerish, taxpayer_character: str) -> dict[tuple[str, str, bool], _Acc]:
+    """Disposals of the year grouped by (asset, character, offshore), applying asset and lot overrides."""
+    tp_offshore = bool(tp.offshore)
+    out: dict[tuple[str, str, bool], _Acc] = defaultdict(_Acc)
+
+    def base(asset: str) -> tuple[str, str]:
+        override = tp.asset_character.get(asset)
+        if override:
+            return override.character.value, f"asset override: {override.reason}"
+        return taxpayer_character, f"taxpayer: {taxpayer_character}"
+
+    lot_override = {} if ledger is None else {
+        lot.lot_id: (lot.character, lot.character_reason) for lot in ledger.lots if lot.character}
+    with exact_context():
+        if lot_override and ledger is not None:
+            # lot-level overrides need the matched fragments: split each disposal by its lots' character
+            for d in ledger.disposals:
+                if d.year != year:
+                    continue
+                offshore = tp_offshore or bool(d.offshore)
+                char, reason = base(d.asset)
+                for f in d.fragments:
+                    lot_char, why = lot_override.get(f.lot_id, (None, None))
+                    acc = out[(d.asset, lot_char or char, offshore)]
+                    acc.take(f.gain_hkd, allocate(d.gross_proceeds_hkd, f.quantity, d.quantity), 1,
+                             [(d.disposal_id, d.source)])
+                    acc.method = d.method
+                    acc.reason = acc.reason or (f"lot override: {why}" if lot_char else reason)
+            return out
+        for (y, asset, event_offshore), g in agg.disposals.items():
+            if y != year:
+                continue
+            char, reason = base(asset)
+            acc = out[(asset, char, tp_offshore or event_offshore)]
+            acc.take(g.total, g.receipts, g.count, g.samples)
+            acc.method = g.method
+            acc.reason = acc.reason or reason
+    return out
+
+
+def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: Taxpayerish, assets: Sequence[Asset],
+                taxpayer_character: Literal["capital", "revenue"], *,
+                detail: LedgerResult | None = None) -> list[ProfitLine]:
+    """Aggregate the year's ledger into profit lines, applying overrides and source statements.
+
+    ``ledger`` is the aggregates (or a full result, aggregated here); ``detail`` the full result when lot-level
+    character overrides must split disposals by their matched lots.
+    """
+    if isinstance(ledger, LedgerResult):
+        detail = detail or ledger
+        agg = aggregate(ledger)
+    else:
+        agg = ledger
     year = ctx.year
     asset_map = {a.symbol: a for a in assets}
-    lot_override = {lot.lot_id: (lot.character, lot.character_reason) for lot in ledger.lots if lot.character}
     tp_offshore = bool(tp.offshore)
     if not tp_offshore:
         ctx.tracer.assume(A_SOURCE)
-    groups: dict[tuple[str, str, bool], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    members: dict[tuple[str, str, bool], list[object]] = defaultdict(list)
-    reasons: dict[tuple[str, str, bool], str] = {}
-    methods: dict[str, str] = {}
-    with exact_context():
-        for d in ledger.disposals:
-            if d.year != year:
-                continue
-            offshore = tp_offshore or bool(d.offshore)
-            methods[d.asset] = d.method
-            asset_override = tp.asset_character.get(d.asset)
-            base_char = asset_override.character.value if asset_override else taxpayer_character
-            base_reason = (f"asset override: {asset_override.reason}" if asset_override
-                           else f"taxpayer: {taxpayer_character}")
-            if lot_override and any(f.lot_id in lot_override for f in d.fragments):
-                for f in d.fragments:
-                    char, why = lot_override.get(f.lot_id, (base_char, None))
-                    key = (d.asset, char or base_char, offshore)
-                    share = f.gain_hkd
-                    groups[key][0] += share
-                    groups[key][1] += d.gross_proceeds_hkd * f.quantity / d.quantity
-                    members[key].append(d)
-                    reasons.setdefault(key, f"lot override: {why}" if why else base_reason)
-            else:
-                key = (d.asset, base_char, offshore)
-                groups[key][0] += d.gain_hkd
-                groups[key][1] += d.gross_proceeds_hkd
-                members[key].append(d)
-                reasons.setdefault(key, base_reason)
+
+    def klass(asset: str | None) -> tuple[bool, str | None]:
+        a = asset_map.get(asset) if asset else None
+        if a is None:
+            return (asset is not None), None
+        return a.is_virtual_asset, a.sch16c_class.value if a.sch16c_class else None
+
     lines: list[ProfitLine] = []
-    for (asset, char, offshore), (total, receipts) in sorted(groups.items()):
-        a = asset_map.get(asset)
-        fig = disposals_line(ctx, total, receipts, len(members[(asset, char, offshore)]), asset, char, offshore,
-                             methods.get(asset, "-"), _sample(members[(asset, char, offshore)]),
-                             reasons[(asset, char, offshore)], key=f"disposals:{asset}:{char}:{'off' if offshore else 'hk'}")
+    for (asset, char, offshore), acc in sorted(_disposal_groups(year, agg, detail, tp, taxpayer_character).items()):
+        fig = disposals_line(ctx, acc.total, acc.receipts, acc.count, asset, char, offshore, acc.method,
+                             _sample(acc.samples or [], acc.count), acc.reason,
+                             key=f"disposals:{asset}:{char}:{'off' if offshore else 'hk'}")
+        va, cls = klass(asset)
         lines.append(ProfitLine(
             key=f"disposal:{asset}:{char}:{'offshore' if offshore else 'hk'}", kind="disposal", asset=asset,
-            virtual_asset=a.is_virtual_asset if a else True, sch16c_class=a.sch16c_class.value if a and a.sch16c_class else None,
-            character=cast(Literal["capital", "revenue"], char), offshore=offshore, figure=fig,
-            trading_receipts=receipts,
-            count=len(members[(asset, char, offshore)]),
+            virtual_asset=va, sch16c_class=cls, character=cast(Literal["capital", "revenue"], char),
+            offshore=offshore, figure=fig, trading_receipts=acc.receipts, count=acc.count,
         ))
-    # receipts
-    rgroups: dict[tuple[str, str, bool], list[object]] = defaultdict(list)
-    for r in ledger.receipts:
-        if r.year == year:
-            rgroups[(r.receipt_type, r.asset, tp_offshore or bool(r.offshore))].append(r)
-    for (rtype, asset, offshore), recs in sorted(rgroups.items()):
-        with exact_context():
-            total = sum((r.market_value_hkd for r in recs), ZERO)  # type: ignore[attr-defined]
-        fig = receipts_line(ctx, total, len(recs), asset, rtype, _sample(recs),
+    line_char: Literal["capital", "revenue"] = "revenue" if taxpayer_character == "revenue" else "capital"
+    receipts: dict[tuple[str, str, bool], _Acc] = defaultdict(_Acc)
+    incomes: dict[tuple[str, str | None, bool], _Acc] = defaultdict(_Acc)
+    outgoings: dict[tuple[str, bool], _Acc] = defaultdict(_Acc)
+    with exact_context():
+        for (y, rtype, asset, off), g in agg.receipts.items():
+            if y == year:
+                receipts[(rtype, asset, tp_offshore or off)].take(g.total, g.receipts, g.count, g.samples)
+        for (y, itype, rel, off), g in agg.incomes.items():
+            if y == year:
+                incomes[(itype, rel, tp_offshore or off)].take(g.total, g.receipts, g.count, g.samples)
+        for (y, kind, deductible), g in agg.outgoings.items():
+            if y == year:
+                outgoings[(kind, deductible)].take(g.total, g.receipts, g.count, g.samples)
+    for (rtype, asset, offshore), acc in sorted(receipts.items()):
+        fig = receipts_line(ctx, acc.total, acc.count, asset, rtype, _sample(acc.samples or [], acc.count),
                             key=f"receipts:{rtype}:{asset}:{'off' if offshore else 'hk'}")
-        a = asset_map.get(asset)
+        va, cls = klass(asset)
         lines.append(ProfitLine(
             key=f"receipt:{rtype}:{asset}:{'offshore' if offshore else 'hk'}", kind="receipt", asset=asset,
-            virtual_asset=a.is_virtual_asset if a else True, sch16c_class=a.sch16c_class.value if a and a.sch16c_class else None,
-            character="revenue" if taxpayer_character == "revenue" else "capital", offshore=offshore, figure=fig,
-            trading_receipts=total, count=len(recs), receipt_type=rtype,
+            virtual_asset=va, sch16c_class=cls, character=line_char, offshore=offshore, figure=fig,
+            trading_receipts=acc.total, count=acc.count, receipt_type=rtype,
         ))
-    # fiat income
-    igroups: dict[tuple[str, str | None, bool], list[object]] = defaultdict(list)
-    for i in ledger.incomes:
-        if i.year == year:
-            igroups[(i.income_type, i.related_asset, tp_offshore or bool(i.offshore))].append(i)
-    for (itype, rel_asset, offshore), recs in sorted(igroups.items(),
-                                                     key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
-        with exact_context():
-            total = sum((r.amount_hkd for r in recs), ZERO)  # type: ignore[attr-defined]
-        fig = income_line(ctx, total, len(recs), itype, _sample(recs),
-                          key=f"income:{itype}:{rel_asset or '-'}:{'off' if offshore else 'hk'}")
-        a = asset_map.get(rel_asset) if rel_asset else None
+    for (itype, rel, offshore), acc in sorted(incomes.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+        fig = income_line(ctx, acc.total, acc.count, itype, _sample(acc.samples or [], acc.count),
+                          key=f"income:{itype}:{rel or '-'}:{'off' if offshore else 'hk'}")
+        va, cls = klass(rel)
         lines.append(ProfitLine(
-            key=f"income:{itype}:{rel_asset or '-'}:{'offshore' if offshore else 'hk'}", kind="income",
-            asset=rel_asset,
-            virtual_asset=a.is_virtual_asset if a else False,
-            sch16c_class=a.sch16c_class.value if a and a.sch16c_class else None,
-            character="revenue" if taxpayer_character == "revenue" else "capital", offshore=offshore, figure=fig,
-            trading_receipts=total, count=len(recs), income_type=itype,
+            key=f"income:{itype}:{rel or '-'}:{'offshore' if offshore else 'hk'}", kind="income", asset=rel,
+            virtual_asset=va if rel else False, sch16c_class=cls, character=line_char, offshore=offshore,
+            figure=fig, trading_receipts=acc.total, count=acc.count, income_type=itype,
         ))
-    # outgoings
-    ogroups: dict[tuple[str, bool], list[object]] = defaultdict(list)
-    for o in ledger.outgoings:
-        if o.year == year:
-            ogroups[(o.kind, o.deductible)].append(o)
-    for (kind, deductible), recs in sorted(ogroups.items()):
-        with exact_context():
-            total = sum((r.amount_hkd for r in recs), ZERO)  # type: ignore[attr-defined]
-        fig = outgoing_line(ctx, total, len(recs), kind, deductible, _sample(recs),
+    for (kind, deductible), acc in sorted(outgoings.items()):
+        fig = outgoing_line(ctx, acc.total, acc.count, kind, deductible, _sample(acc.samples or [], acc.count),
                             key=f"outgoings:{kind}:{'deductible' if deductible else 'disallowed'}")
         lines.append(ProfitLine(
             key=f"outgoing:{kind}:{'deductible' if deductible else 'disallowed'}", kind="outgoing", asset=None,
             virtual_asset=False, sch16c_class=None, character="n/a", offshore=False, figure=fig,
-            trading_receipts=ZERO, count=len(recs), deductible=deductible,
+            trading_receipts=ZERO, count=acc.count, deductible=deductible,
         ))
     return lines

@@ -23,7 +23,7 @@ __all__ = [
     "baseline_treatment", "net_profit", "losses", "round_assessable", "two_tier_eligible", "tax_at_rates",
     "round_tax", "one_off_reduction", "tax_payable", "rate_class", "individual_investor_note",
     "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment", "stated",
-    "apportion_outgoings",
+    "apportion_outgoings", "basis_period",
 ]
 
 ZERO = Decimal(0)
@@ -94,9 +94,18 @@ def baseline_treatment(ctx: RuleContext, lines: Sequence[ProfitLine], business: 
     return RegimeResult("profits_tax", "yes", (), treatments, reasons)
 
 
+@rule("pt.basis_period", "Basis period of the year of assessment", cite=[IRO("s.18B(2)"), DIPN(1, "para 3")])
+def basis_period(ctx: RuleContext, first: str, last: str, year_end: str) -> Out:
+    """Profits of the accounting period ending within the year of assessment are assessed for that year."""
+    ctx.fact("accounting_year_end", year_end)
+    return Out(f"{first} to {last}", f"Accounts made up to {year_end}: the basis period for {ctx.year.label} is "
+               f"{first} to {last} (the accounting period ending within the year of assessment).",
+               label="basis_period", unit="text")
+
+
 @rule("pt.net_profit", "Assessable profits before losses (or adjusted loss)",
       cite=[IRO("s.14"), IRO("s.18B(1)"), IRO("s.19D"), IRO("s.16")])
-def net_profit(ctx: RuleContext, assessable: Sequence[Figure]) -> Out:
+def net_profit(ctx: RuleContext, assessable: Sequence[Figure], period: Figure | None = None) -> Out:
     """The full amount of chargeable profits for the basis period less deductible outgoings; negative is a loss."""
     total = sum((f.value for f in assessable), ZERO)
     return Out(total, f"Sum of {len(assessable)} chargeable line(s): HKD {total}.", label="net_profit")
@@ -105,6 +114,7 @@ def net_profit(ctx: RuleContext, assessable: Sequence[Figure]) -> Out:
 @rule("pt.losses.brought_forward", "Losses brought forward", cite=[IRO("s.19C(1)"), DIPN(8, "(losses)")])
 def losses_bf(ctx: RuleContext, amount: Decimal, origin: str) -> Out:
     """Adjusted losses of earlier years are carried forward without time limit, in HKD."""
+    ctx.fact("losses_brought_forward_hkd", amount)
     ctx.fact("losses_brought_forward.origin", origin)
     return Out(amount, f"Losses brought forward HKD {amount} ({origin}).", label="losses_brought_forward")
 
@@ -220,6 +230,7 @@ def tax_payable(ctx: RuleContext, charged: Figure, reduction: Figure) -> Out:
       cite=[DIPN(39, "para 46"), IRO("s.14(1) (capital assets excluded)")])
 def individual_investor_note(ctx: RuleContext, capital: Figure) -> Out:
     """Hong Kong has no capital gains tax; an individual who does not trade pays no profits tax on disposals."""
+    ctx.fact("carries_on_business", False)
     return Out(ZERO, f"Capital gains of HKD {capital.value} are not taxed: Hong Kong has no capital gains tax and "
                "an individual investor carries on no business (DIPN 39 para 46).", label="tax_payable")
 
@@ -227,6 +238,7 @@ def individual_investor_note(ctx: RuleContext, capital: Figure) -> Out:
 @rule("st.crypto_salary", "Tokens received as salary (salaries tax item)", cite=[DIPN(39, "para 52"), IRO("s.8")])
 def salaries_tax_items(ctx: RuleContext, lines: Sequence[Figure]) -> Out:
     """Crypto paid as salary is chargeable to salaries tax at its market value when it accrues."""
+    ctx.fact("salary_lines", len(lines))
     total = sum((f.value for f in lines), ZERO)
     return Out(total, f"HKD {total} of tokens received as salary: report for salaries tax at market value on "
                "accrual (not part of profits tax).", label="salaries_tax_items")
@@ -236,6 +248,7 @@ def salaries_tax_items(ctx: RuleContext, lines: Sequence[Figure]) -> Out:
 def sum_lines(ctx: RuleContext, figures: Sequence[Figure], label: str, what: str,
               reasons: Sequence[Figure] = ()) -> Out:
     """A subtotal of the lines named, for the statement of profits."""
+    ctx.fact("lines_included", len(figures))
     total = sum((f.value for f in figures), ZERO)
     return Out(total, f"{what}: HKD {total} from {len(figures)} line(s).", label=label)
 

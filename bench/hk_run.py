@@ -1,0 +1,70 @@
+"""hkvatax on one ledger, timing its steps (run as its own process by bench/run.py).
+
+    python hk_run.py LEDGER.csv RESULT.json [--reference]
+
+Steps: CSV → validated events → matching by FIFO and by weighted average → assessment of a corporation
+(every year of assessment, profits tax baseline) with a summary explanation rendered as text, for each
+method. ``--reference`` times the reference path (one pydantic model per row → run_ledger → aggregates)
+instead of the columnar fast path.
+"""
+
+import json
+import sys
+import time
+
+t_start = time.perf_counter()
+from hkvatax.engine import assess  # noqa: E402
+from hkvatax.io.fastcsv import read_fast  # noqa: E402
+from hkvatax.ledger.aggregate import aggregate  # noqa: E402
+from hkvatax.ledger.fast import fast_aggregates  # noqa: E402
+from hkvatax.models import Scenario  # noqa: E402
+from hkvatax.models.taxpayers import LotMethod  # noqa: E402
+
+path, result_path = sys.argv[1], sys.argv[2]
+reference = "--reference" in sys.argv
+t_import = time.perf_counter()
+steps: dict[str, float] = {}
+aggs = {}
+if reference:
+    from hkvatax.io.loaders import read_csv_events
+    from hkvatax.ledger import run_ledger
+
+    t = time.perf_counter()
+    events, problems = read_csv_events(path)
+    assert not problems, problems[:5]
+    steps["read_validate_s"] = time.perf_counter() - t
+    for m in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
+        t = time.perf_counter()
+        aggs[m] = aggregate(run_ledger(events, method_for=m))
+        steps[f"match_{m.value}_s"] = time.perf_counter() - t
+    route = "reference"
+else:
+    t = time.perf_counter()
+    ledger = read_fast(path)
+    assert ledger is not None, "the benchmark ledger must take the fast path"
+    steps["read_validate_s"] = time.perf_counter() - t
+    for m in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
+        t = time.perf_counter()
+        aggs[m] = fast_aggregates(ledger, m)
+        steps[f"match_{m.value}_s"] = time.perf_counter() - t
+    route = "fast"
+t = time.perf_counter()
+gains = {}
+tax = {}
+for m, agg in aggs.items():
+    scenario = Scenario.model_validate({"taxpayer": {"kind": "corporation", "name": "Benchmark Ltd",
+                                                     "methods": [{"method": m.value, "from_year": "2018/19"}],
+                                                     "two_tier": {"has_connected_entities": False}}})
+    outcome = assess(scenario, aggregates=agg)
+    text = outcome.explain(detail="summary").to_text()
+    assert "Tax payable" in text
+    gains[m] = sum((g.total for g in agg.disposals.values()), start=0)
+    tax[m] = sum((ya.tax_payable or 0 for ya in outcome.years.values()), start=0)
+steps["assess_explain_s"] = time.perf_counter() - t
+t_end = time.perf_counter()
+with open(result_path, "w", encoding="utf-8") as fh:
+    json.dump({
+        "route": route, "steps": steps, "compute_s": t_end - t_import, "import_s": t_import - t_start,
+        "fifo_gain": str(gains[LotMethod.FIFO]), "wa_gain": str(gains[LotMethod.WEIGHTED_AVERAGE]),
+        "fifo_tax": str(tax[LotMethod.FIFO]), "events": aggs[LotMethod.FIFO].event_count, "assess": "timed",
+    }, fh)
