@@ -156,7 +156,9 @@ def test_decision_order():
 
 def _disp(year: int, kind: str, frags: list[tuple[str, str | None]]) -> DisposalRecord:
     t = datetime(2024, 6, 1, tzinfo=UTC)
-    fr = tuple(Fragment("L", t, D(q), D(0), D(0), None if h is None else D(h), "lot") for q, h in frags)
+    us = D(86_400_000_000)
+    fr = tuple(Fragment("L", t, D(q), D(0), D(0), None if h is None else D(h), "lot",
+                        None if h is None else D(q) * D(h) * us) for q, h in frags)
     return DisposalRecord("d", "d", kind, "BTC", None, t, Y(year), D(1), D(0), D(0), D(0), D(0), fr, "fifo")
 
 

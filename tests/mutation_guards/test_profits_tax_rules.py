@@ -106,8 +106,9 @@ def test_net_profit_losses_and_rounding():
     assert "Sum of 2 chargeable line(s)" in node(c, np_).explanation
     assert net_profit(c, [], key="empty").value == 0
     bf = losses_bf(c, D("50"), "stated")
-    assert bf.value == D("50") and node(c, bf).facts[0].name == "losses_brought_forward.origin"
-    assert node(c, bf).facts[0].value == "stated"
+    assert bf.value == D("50") and node(c, bf).label == "losses_brought_forward"
+    assert [(x.name, x.value) for x in node(c, bf).facts] == [("losses_brought_forward_hkd", D("50")),
+                                                              ("losses_brought_forward.origin", "stated")]
     for profit, brought, exp_set_off, exp_cf in [("70.5", "50", "50", "0"), ("30", "50", "30", "20"),
                                                  ("-40", "50", "0", "90"), ("0", "50", "0", "50"),
                                                  ("30", "0", "0", "0")]:
