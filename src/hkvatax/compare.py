@@ -189,7 +189,7 @@ class Comparison:
         out = [f"# {self.scenario.taxpayer.name}: baseline vs va_extension", ""]
         for label in self.baseline.years:
             out += [f"## {label}", "", "| figure | baseline | extension | difference |", "|---|---:|---:|---:|"]
-            for branch, name, vb, ve in self.figures(label):
+            for _branch, name, vb, ve in self.figures(label):
                 diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(ve - vb)
                 out.append(f"| {FIGURE_LABELS.get(name, name)} | {fmt_hkd(vb)} | {fmt_hkd(ve)} | {diff} |")
             out.append("")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .money import fmt_hkd
+from .money import fmt_hkd, fmt_qty
 from .periods import YearOfAssessment
 from .rules.registry import DIPN, IRO, Out, RuleContext, rule
 from .trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer
@@ -269,6 +269,8 @@ class Explanation:
                 continue
             if self.detail != "full" and n.rule_id in {"ledger.disposal", "ledger.fragment"}:
                 continue
+            if self.detail == "summary" and n.rule_id == "pt.sum" and not n.inputs:
+                continue  # an empty subtotal (no line of that kind): nothing to explain
             out.append(n)
             stack.extend(reversed(n.inputs))
         return out
@@ -319,7 +321,7 @@ class Explanation:
                         if f.source is not None and (f.source.file or f.source.row or f.source.path):
                             lines.append(f"        input {f.name}: {f.value} ({f.source})")
                     if n.rounding is not None:
-                        lines.append(f"        rounding {n.rounding.policy}: {n.rounding.before} → {n.rounding.after} "
+                        lines.append(f"        rounding {n.rounding.policy}: {fmt_qty(n.rounding.before)} → {fmt_qty(n.rounding.after)} "
                                      f"({n.rounding.mode})")
                     for aid in n.assumptions:
                         lines.append(f"        assumes {aid}")
@@ -384,7 +386,7 @@ class Explanation:
                     for p in n.params:
                         out.append(f"  - parameter `{p.path}` = {p.value} ({p.year}) — {p.citation} [{p.status}]")
                     if n.rounding is not None:
-                        out.append(f"  - rounding: {n.rounding.before} → {n.rounding.after} ({n.rounding.mode})")
+                        out.append(f"  - rounding: {fmt_qty(n.rounding.before)} → {fmt_qty(n.rounding.after)} ({n.rounding.mode})")
                 out.append("")
                 out.append("</details>")
                 out.append("")

@@ -43,6 +43,8 @@ __all__ = [
     "ROUND_TAX",
     "DISPLAY_CENTS",
     "fmt_hkd",
+    "fmt_amount",
+    "fmt_pct",
     "fmt_qty",
 ]
 
@@ -200,6 +202,29 @@ def fmt_hkd(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{DISPLAY_CENTS.apply(value).after:,.2f}"
+
+
+def fmt_amount(value: Decimal | int) -> str:
+    """An HKD amount for an explanation sentence: grouped, to the cent; "…" marks digits beyond the cent.
+
+    Presentation only — the trace node keeps the exact value (and the JSON rendering shows it in full).
+    """
+    if not isinstance(value, Decimal):
+        value = Decimal(value)
+    with exact_context():
+        cents = value.quantize(Decimal("0.01"), rounding=ROUND_DOWN) if value >= 0 else -(
+            (-value).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+        text = f"{cents:,.2f}"
+        if text.endswith(".00") and cents == value:
+            text = text[:-3]
+        return text if cents == value else text + "…"
+
+
+def fmt_pct(rate: Decimal) -> str:
+    """A rate given as a fraction (0.0825) as a percentage without trailing zeros (8.25%)."""
+    with exact_context():
+        pct = (rate * 100).normalize()
+    return f"{pct:f}%"
 
 
 def fmt_qty(value: Decimal) -> str:

@@ -211,7 +211,7 @@ def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
            held: dict[str, list[Decimal]], snapshot: Callable[[], dict[str, tuple[Decimal, Decimal]]],
            take: Callable[[str, Decimal], Decimal], add: Callable[[str, Decimal, Decimal], None]) -> LedgerSummary:
     """The one pass over the events (fast_summary's closures do the pool arithmetic)."""
-    year = YearOfAssessment(1900)  # replaced at the first event
+    year: YearOfAssessment | None = None
     totals = YearTotals()
     start: datetime | None = None
     end: datetime | None = None
@@ -251,6 +251,7 @@ def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
             else:  # pragma: no cover - the reader admits no other kind
                 raise _Fallback
             cost = take(asset, qty)
+            assert year is not None
             if year not in years:
                 years[year] = totals
             totals.disposals += 1

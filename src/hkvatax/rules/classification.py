@@ -36,6 +36,7 @@ from ..ledger.results import LedgerResult
 from ..models.assets import Asset
 from ..models.taxpayers import Corporation, FamilyOffice, Individual, Partnership, PrivateFund
 from ..money import allocate, exact_context
+from ..money import fmt_amount as A
 from ..periods import YearOfAssessment
 from ..trace import Assumption, FactUse
 from .lines import ProfitLine
@@ -311,7 +312,7 @@ def disposals_line(ctx: RuleContext, total: Decimal, receipts: Decimal, count: i
     ctx.fact("asset", asset)
     ctx.fact("cost_formula", method)
     ctx.fact("proceeds_hkd", receipts)
-    return Out(total, f"{count} disposal(s) of {asset}: net {'gain' if total >= 0 else 'loss'} HKD {total} "
+    return Out(total, f"{count} disposal(s) of {asset}: net {'gain' if total >= 0 else 'loss'} HKD {A(total)} "
                f"({character}, {'offshore' if offshore else 'Hong Kong'} source; {reason}).",
                label="line", facts=tuple(sample))
 
@@ -324,7 +325,7 @@ def receipts_line(ctx: RuleContext, total: Decimal, count: int, asset: str, rece
     """Receipts are measured at their market value when received."""
     ctx.fact("receipts", count)
     ctx.fact("receipt_type", receipt_type)
-    return Out(total, f"{count} {receipt_type} receipt(s) of {asset}, market value HKD {total}.", label="line",
+    return Out(total, f"{count} {receipt_type} receipt(s) of {asset}, market value HKD {A(total)}.", label="line",
                facts=tuple(sample))
 
 
@@ -332,7 +333,7 @@ def receipts_line(ctx: RuleContext, total: Decimal, count: int, asset: str, rece
 def income_line(ctx: RuleContext, total: Decimal, count: int, income_type: str, sample: Sequence[FactUse]) -> Out:
     """Interest, dividends and other income received, in HKD."""
     ctx.fact("income_records", count)
-    return Out(total, f"{count} {income_type} receipt(s), HKD {total}.", label="line", facts=tuple(sample))
+    return Out(total, f"{count} {income_type} receipt(s), HKD {A(total)}.", label="line", facts=tuple(sample))
 
 
 @rule("ledger.outgoings", "Fees and expenses stated by the user", cite=[IRO("s.16"), IRO("s.17")])
@@ -341,7 +342,7 @@ def outgoing_line(ctx: RuleContext, total: Decimal, count: int, kind: str, deduc
     """Outgoings incurred in producing profits are deductible (s.16); capital and private ones are not (s.17)."""
     ctx.fact("outgoings", count)
     ctx.fact("deductible", deductible)
-    return Out(-total, f"{count} {kind.replace('_', ' ')}(s), HKD {total} "
+    return Out(-total, f"{count} {kind.replace('_', ' ')}(s), HKD {A(total)} "
                f"({'deductible, s.16' if deductible else 'not deductible, s.17'}).", label="line",
                facts=tuple(sample))
 

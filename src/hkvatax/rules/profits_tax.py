@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ..models.taxpayers import Corporation, FamilyOffice, PrivateFund
-from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX
+from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX, fmt_pct
+from ..money import fmt_amount as A
 from ..trace import Assumption, Citation, FactUse
 from .classification import Taxpayerish
 from .lines import ProfitLine, RegimeResult, Treatment
@@ -108,7 +109,7 @@ def basis_period(ctx: RuleContext, first: str, last: str, year_end: str) -> Out:
 def net_profit(ctx: RuleContext, assessable: Sequence[Figure], period: Figure | None = None) -> Out:
     """The full amount of chargeable profits for the basis period less deductible outgoings; negative is a loss."""
     total = sum((f.value for f in assessable), ZERO)
-    return Out(total, f"Sum of {len(assessable)} chargeable line(s): HKD {total}.", label="net_profit")
+    return Out(total, f"Sum of {len(assessable)} chargeable line(s): HKD {A(total)}.", label="net_profit")
 
 
 @rule("pt.losses.brought_forward", "Losses brought forward", cite=[IRO("s.19C(1)"), DIPN(8, "(losses)")])
@@ -116,7 +117,7 @@ def losses_bf(ctx: RuleContext, amount: Decimal, origin: str) -> Out:
     """Adjusted losses of earlier years are carried forward without time limit, in HKD."""
     ctx.fact("losses_brought_forward_hkd", amount)
     ctx.fact("losses_brought_forward.origin", origin)
-    return Out(amount, f"Losses brought forward HKD {amount} ({origin}).", label="losses_brought_forward")
+    return Out(amount, f"Losses brought forward HKD {A(amount)} ({origin}).", label="losses_brought_forward")
 
 
 @rule("pt.losses.set_off", "Losses brought forward set off against this year's profits",
@@ -126,8 +127,8 @@ def losses(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
     p: Decimal = profit.value
     bf: Decimal = brought_forward.value
     set_off = min(max(p, ZERO), bf)
-    return Out(set_off, f"Set off HKD {set_off} of the HKD {bf} brought forward against profits of HKD "
-               f"{max(p, ZERO)}.", label="losses_set_off")
+    return Out(set_off, f"Set off HKD {A(set_off)} of the HKD {A(bf)} brought forward against profits of HKD "
+               f"{A(max(p, ZERO))}.", label="losses_set_off")
 
 
 @rule("pt.losses.carried_forward", "Losses carried forward", cite=[IRO("s.19C(1)"), IRO("s.19D")])
@@ -135,8 +136,8 @@ def losses_cf(ctx: RuleContext, profit: Figure, brought_forward: Figure, set_off
     """Unused losses plus this year's adjusted loss go forward to later years."""
     p: Decimal = profit.value
     cf = brought_forward.value - set_off.value + (-p if p < 0 else ZERO)
-    return Out(cf, f"Carried forward HKD {cf} = brought forward {brought_forward.value} − set off {set_off.value}"
-               f"{' + adjusted loss ' + str(-p) if p < 0 else ''}.", label="losses_carried_forward")
+    return Out(cf, f"Carried forward HKD {A(cf)} = brought forward {A(brought_forward.value)} − set off "
+               f"{A(set_off.value)}{' + adjusted loss ' + A(-p) if p < 0 else ''}.", label="losses_carried_forward")
 
 
 @rule("pt.round.assessable_profits", "Assessable profits stated in whole dollars",
@@ -145,7 +146,7 @@ def round_assessable(ctx: RuleContext, profit: Figure, set_off: Figure) -> Out:
     """Assessable profits after set-off, cents dropped."""
     exact = max(profit.value - set_off.value, ZERO)
     step = ROUND_ASSESSABLE_PROFITS.apply(exact)
-    return Out(step.after, f"Assessable profits HKD {exact} → HKD {step.after} (cents dropped).",
+    return Out(step.after, f"Assessable profits HKD {A(exact)} → HKD {A(step.after)} (cents dropped).",
                label="assessable_profits", rounding=step)
 
 
@@ -193,18 +194,18 @@ def tax_at_rates(ctx: RuleContext, assessable: Figure, eligible: Figure, klass: 
         first = min(profit, threshold)
         rest = max(profit - threshold, ZERO)
         tax = first * lower + rest * standard
-        why = (f"{klass} rates: HKD {first} × {lower * 100}% + HKD {rest} × {standard * 100}% = HKD {tax}")
+        why = (f"{klass} rates: HKD {A(first)} × {fmt_pct(lower)} + HKD {A(rest)} × {fmt_pct(standard)} = HKD {A(tax)}")
     else:
         tax = profit * standard
-        why = f"{klass} standard rate: HKD {profit} × {standard * 100}% = HKD {tax}"
+        why = f"{klass} standard rate: HKD {A(profit)} × {fmt_pct(standard)} = HKD {A(tax)}"
     return Out(tax, why + ".", label="tax_at_rates")
 
 
-@rule("pt.round.tax", "Tax charged in whole dollars", cite=[TAXREP, HKVATAX("0003-rounding")], status="assumption")
+@rule("pt.round.tax", "Tax in whole dollars", cite=[TAXREP, HKVATAX("0003-rounding")], status="assumption")
 def round_tax(ctx: RuleContext, tax: Figure, label: str) -> Out:
     """Tax is charged in whole HK dollars, cents dropped."""
     step = ROUND_TAX.apply(tax.value)
-    return Out(step.after, f"HKD {tax.value} → HKD {step.after} (cents dropped).", label=label, rounding=step)
+    return Out(step.after, f"HKD {A(tax.value)} → HKD {A(step.after)} (cents dropped).", label=label, rounding=step)
 
 
 @rule("pt.reduction.one_off", "One-off reduction of final profits tax",
@@ -215,7 +216,7 @@ def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
     pct = ctx.param("profits_tax.one_off_reduction.percent")
     cap = ctx.param("profits_tax.one_off_reduction.cap")
     amount = min(tax.value * pct, cap)
-    return Out(amount, f"min(HKD {tax.value} × {pct * 100}%, cap HKD {cap}) = HKD {amount}.",
+    return Out(amount, f"min(HKD {A(tax.value)} × {fmt_pct(pct)}, cap HKD {A(cap)}) = HKD {A(amount)}.",
                label="one_off_reduction")
 
 
@@ -223,7 +224,7 @@ def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
 def tax_payable(ctx: RuleContext, charged: Figure, reduction: Figure) -> Out:
     """Tax charged less the one-off reduction."""
     value = charged.value - reduction.value
-    return Out(value, f"HKD {charged.value} − HKD {reduction.value} = HKD {value}.", label="tax_before_rounding")
+    return Out(value, f"HKD {A(charged.value)} − HKD {A(reduction.value)} = HKD {A(value)}.", label="tax_before_rounding")
 
 
 @rule("pt.individual.no_capital_gains_tax", "An individual investor pays no tax on crypto gains",
@@ -231,7 +232,7 @@ def tax_payable(ctx: RuleContext, charged: Figure, reduction: Figure) -> Out:
 def individual_investor_note(ctx: RuleContext, capital: Figure) -> Out:
     """Hong Kong has no capital gains tax; an individual who does not trade pays no profits tax on disposals."""
     ctx.fact("carries_on_business", False)
-    return Out(ZERO, f"Capital gains of HKD {capital.value} are not taxed: Hong Kong has no capital gains tax and "
+    return Out(ZERO, f"Capital gains of HKD {A(capital.value)} are not taxed: Hong Kong has no capital gains tax and "
                "an individual investor carries on no business (DIPN 39 para 46).", label="tax_payable")
 
 
@@ -240,7 +241,7 @@ def salaries_tax_items(ctx: RuleContext, lines: Sequence[Figure]) -> Out:
     """Crypto paid as salary is chargeable to salaries tax at its market value when it accrues."""
     ctx.fact("salary_lines", len(lines))
     total = sum((f.value for f in lines), ZERO)
-    return Out(total, f"HKD {total} of tokens received as salary: report for salaries tax at market value on "
+    return Out(total, f"HKD {A(total)} of tokens received as salary: report for salaries tax at market value on "
                "accrual (not part of profits tax).", label="salaries_tax_items")
 
 
@@ -250,7 +251,7 @@ def sum_lines(ctx: RuleContext, figures: Sequence[Figure], label: str, what: str
     """A subtotal of the lines named, for the statement of profits."""
     ctx.fact("lines_included", len(figures))
     total = sum((f.value for f in figures), ZERO)
-    return Out(total, f"{what}: HKD {total} from {len(figures)} line(s).", label=label)
+    return Out(total, f"{what}: HKD {A(total)} from {len(figures)} line(s).", label=label)
 
 
 @rule("input.stated", "A figure stated by the caller", cite=[HKVATAX("a stated input, not computed")])
@@ -265,5 +266,5 @@ def stated(ctx: RuleContext, name: str, value: Decimal | bool | str, unit: str =
 def apportion_outgoings(ctx: RuleContext, deductions: Figure, share: Figure) -> Out:
     """Outgoings are deductible only to the extent incurred in producing chargeable profits."""
     value = deductions.value * share.value
-    return Out(value, f"HKD {deductions.value} × chargeable share {share.value} = HKD {value}.",
+    return Out(value, f"HKD {A(deductions.value)} × chargeable share {share.value:.4%} = HKD {A(value)}.",
                label="deductions_apportioned")
