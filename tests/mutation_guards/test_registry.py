@@ -255,3 +255,18 @@ def test_context_basics():
     assert other.year == Y(2021) and other.scenario == "s1" and other.settings == {"a": 1}
     assert other.tracer is ctx.tracer and other.params is ctx.params
     assert _ctx().scenario == "baseline" and _ctx().settings == {}
+
+
+def test_catalogue_escapes_pipes_and_marks_missing_paraphrases():
+    from hkvatax.rules.catalogue import render_rules_markdown
+
+    rid = _rid()
+
+    def undocumented(ctx: RuleContext) -> Out:
+        return Out(1, "x")
+
+    rule(rid, "A title", cite=[Citation("Case", "A | B")], valid_from="2020/21")(undocumented)
+    text = render_rules_markdown()
+    assert f"| `{rid}` | A title | Case A / B | 2020/21 onward | enacted |" in text
+    assert f"- `{rid}` — (no paraphrase)" in text
+    assert "- `pt.net_profit` — The full amount of chargeable profits" in text
