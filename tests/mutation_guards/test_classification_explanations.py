@@ -99,3 +99,20 @@ def test_two_tier_explanations():
         c = ctx()
         f = two_tier_eligible(c, Corporation(name="c", two_tier=tt))
         assert node(c, f).explanation == text
+
+
+def test_override_and_individual_note():
+    from hkvatax.rules.classification import override_taxpayer
+    from hkvatax.rules.profits_tax import individual_investor_note
+
+    c = ctx()
+    f = override_taxpayer(c, "capital", "board minute of 1 May")
+    n = node(c, f)
+    assert f.value == "capital" and n.explanation == "Set by the user: capital — reason: board minute of 1 May"
+    assert facts(n) == [("character_override", "capital"), ("character_override.reason", "board minute of 1 May")]
+    assert n.label == "character" and n.unit == "text"
+    note = individual_investor_note(c, stated(c, "cap", D("1000")))
+    assert note.value == 0
+    assert node(c, note).explanation == ("Capital gains of HKD 1,000 are not taxed: Hong Kong has no capital gains "
+                                         "tax and an individual investor carries on no business (DIPN 39 para 46).")
+    assert facts(node(c, note)) == [("carries_on_business", False)] and node(c, note).label == "tax_payable"

@@ -88,3 +88,48 @@ def test_spe_deemed_profits(profits, investor, widely, expected, why):
     assert [(x.name, x.value) for x in n.facts] == [
         ("spe", "S1"), ("spe_exempt_profits_hkd", None if profits is None else D(profits)),
         ("days_in_spe_accounting_period", 365)]
+
+
+def _fund(**facts):
+    from hkvatax.models.taxpayers import PrivateFund
+
+    return PrivateFund(name="F", fund=facts)
+
+
+@pytest.mark.parametrize("facts,expected,why,assumed", [
+    ({"bona_fide_widely_held_accepted": True, "holders_count": 1}, "met",
+     "the Commissioner is satisfied it is bona fide widely held", False),
+    ({"bona_fide_widely_held_accepted": False, "holders_count": 500, "largest_21_hold_75_percent_or_less": True},
+     "failed", "the Commissioner is not satisfied it is bona fide widely held", False),
+    ({"holders_count": 50, "largest_21_hold_75_percent_or_less": True}, "met",
+     "50 holders (at least 50) and no 20 holders reach 75%", True),
+    ({"holders_count": 49, "largest_21_hold_75_percent_or_less": True}, "failed",
+     "the para 171 benchmarks are not met and no acceptance is recorded", False),
+    ({"holders_count": 500, "largest_21_hold_75_percent_or_less": False}, "failed",
+     "the para 171 benchmarks are not met and no acceptance is recorded", False),
+    ({"holders_count": 49}, "failed", "the para 171 benchmarks are not met and no acceptance is recorded", False),
+    ({"largest_21_hold_75_percent_or_less": False}, "failed",
+     "the para 171 benchmarks are not met and no acceptance is recorded", False),
+    ({"holders_count": 50}, "unknown", "supply holders_count and largest_21_hold_75_percent_or_less, or "
+     "bona_fide_widely_held_accepted; deeming is computed as if not widely held", False),
+    ({"largest_21_hold_75_percent_or_less": True}, "unknown", None, False),
+    ({}, "unknown", None, False),
+])
+def test_widely_held(facts, expected, why, assumed):
+    from hkvatax.rules.ufe import widely_held
+
+    c = make_ctx("2024/25")
+    f = widely_held(c, _fund(**facts))
+    n = node(c, f)
+    assert f.value == expected
+    if why is not None:
+        assert n.explanation == why
+    assert n.label == "ufe.art.widely_held" and n.unit == "text"
+    assert n.assumptions == (("A-UFE-WIDELY-HELD-BENCHMARK",) if assumed else ())
+    names = [x.name for x in n.facts]
+    assert names[0] == "bona_fide_widely_held_accepted"
+    if "bona_fide_widely_held_accepted" not in facts:
+        assert names[1:] == ["holders_count", "largest_21_hold_75_percent_or_less"]
+        assert [p.path for p in n.params] == ["ufe.widely_held.min_holders"]
+    else:
+        assert names == ["bona_fide_widely_held_accepted"] and n.params == ()
