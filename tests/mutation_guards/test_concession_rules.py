@@ -133,3 +133,103 @@ def test_widely_held(facts, expected, why, assumed):
         assert [p.path for p in n.params] == ["ufe.widely_held.min_holders"]
     else:
         assert names == ["bona_fide_widely_held_accepted"] and n.params == ()
+
+
+def _ip(start: date, end: date, pct: str, route: str | None = None) -> dict:
+    return {"start": start, "end": end, "percent": pct, "route": route}
+
+
+PERIOD = (date(2024, 1, 1), date(2024, 12, 31))  # 366 days
+
+
+def _days(investor: ResidentInvestor, *, settings=None, through=D(100), target="fund"):
+    from hkvatax.rules.ufe import interest_days
+
+    c = make_ctx("2024/25", settings=settings)
+    f = interest_days(c, investor, PERIOD, through, target)
+    return f.value, node(c, f)
+
+
+def test_interest_days_threshold_of_30_percent_with_associates():
+    jan, feb_end, mar = date(2024, 1, 1), date(2024, 2, 29), date(2024, 3, 1)
+    # 20% own all year; associates 10% from March: threshold (30%) met from 1 March (306 days)
+    inv = ResidentInvestor(name="R", interests=(_ip(jan, date(2024, 12, 31), "20", "direct"),),
+                           associates_interests=(_ip(mar, date(2024, 12, 31), "10"),))
+    value, n = _days(inv)
+    assert value == D(20) * 306
+    assert n.explanation == "2024-03-01..2024-12-31: 306 days × 20%"
+    assert n.unit == "percent-days" and n.label == "ufe.art.interest_days"
+    f = dict((x.name, x.value) for x in n.facts)
+    assert f["target"] == "fund" and f["interests"] == ["2024-01-01..2024-12-31 20% (direct)"]
+    assert f["associates_interests"] == ["2024-03-01..2024-12-31 10%"] and f["fund_is_associate"] is False
+    assert f["days_threshold_met"] == 306 and "fund_interest_in_spe_percent" not in f
+    assert [p.path for p in n.params] == ["ufe.art.threshold"]
+    # 29.99% never meets the threshold
+    low = ResidentInvestor(name="R", interests=(_ip(jan, date(2024, 12, 31), "19.99"),),
+                           associates_interests=(_ip(jan, date(2024, 12, 31), "10"),))
+    value, n = _days(low)
+    assert value == 0 and n.explanation == "the threshold is not met on any day"
+    # exactly 30% alone meets it; an interest ending in February splits the year
+    exact = ResidentInvestor(name="R", interests=(_ip(jan, feb_end, "30"),))
+    value, n = _days(exact)
+    assert value == D(30) * 60 and n.explanation == "2024-01-01..2024-02-29: 60 days × 30%"
+
+
+def test_interest_days_through_an_spe_and_with_the_fund_as_associate():
+    jan, dec = date(2024, 1, 1), date(2024, 12, 31)
+    inv = ResidentInvestor(name="R", interests=(_ip(jan, dec, "60"),))
+    value, n = _days(inv, through=D(50), target="spe:S")
+    assert value == D(30) * 366
+    f = dict((x.name, x.value) for x in n.facts)
+    assert f["fund_interest_in_spe_percent"] == D(50) and f["target"] == "spe:S"
+    value, _ = _days(inv, through=D(40))
+    assert value == 0  # 60% × 40% = 24% < 30%
+    assoc = ResidentInvestor(name="R", interests=(_ip(jan, dec, "5"),), fund_is_associate=True)
+    value, n = _days(assoc)
+    assert value == D(5) * 366 and n.assumptions == ("A-UFE-ART-ASSOCIATE-FUND",)
+    value, _ = _days(assoc, settings={"art_associate_fund_share": "all"})
+    assert value == D(100) * 366
+    value, _ = _days(assoc, settings={"art_associate_fund_share": "all"}, through=D(50))
+    assert value == D(50) * 366
+    nothing = ResidentInvestor(name="R", interests=(_ip(jan, date(2024, 1, 31), "0"),), fund_is_associate=True)
+    assert _days(nothing)[0] == 0
+
+
+@pytest.mark.parametrize("investor,widely,exempt,expected,why", [
+    ({}, "failed", "366000", D("366000") * D(3660) / (100 * 366),
+     "HK$366,000 × 3660 percent-days ÷ (100 × 366 days)"),
+    ({"is_hk_resident": False}, "failed", "366000", D(0),
+     "not resident in Hong Kong: not charged (its interest still counts for its associates)"),
+    ({"interposed_resident_already_deemed": True}, "failed", "366000", D(0),
+     "discharged: an interposed resident person is charged on the same profits"),
+    ({}, "met", "366000", D(0), "the fund is bona fide widely held: no deeming"),
+    ({}, "unknown", "366000", D("366000") * D(3660) / (100 * 366), None),
+    ({}, "failed", "0", D(0), "no exempt profits: no deemed profits and never a deemed loss"),
+    ({}, "failed", "-1", D(0), "no exempt profits: no deemed profits and never a deemed loss"),
+])
+def test_deemed_profits(investor, widely, exempt, expected, why):
+    from hkvatax.rules.ufe import deemed_profits
+
+    c = make_ctx("2024/25")
+    inv = ResidentInvestor(name="R", interests=(_ip(date(2024, 1, 1), date(2024, 12, 31), "10"),), **investor)
+    f = deemed_profits(c, inv, stated(c, "exempt", D(exempt)), stated(c, "w", D(3660), "percent-days"), PERIOD,
+                       stated(c, "widely", widely, "text"))
+    n = node(c, f)
+    assert f.value == expected
+    if why:
+        assert n.explanation == why
+    assert n.assumptions == ("A-UFE-ART-PERIOD",) and n.label == "ufe.art.deemed_profits"
+    assert [(x.name, x.value) for x in n.facts] == [
+        ("is_hk_resident", investor.get("is_hk_resident", True)),
+        ("interposed_resident_already_deemed", investor.get("interposed_resident_already_deemed", False)),
+        ("days_in_accounting_period", 366)]
+
+
+def test_deemed_total():
+    from hkvatax.rules.ufe import deemed_total
+
+    c = make_ctx("2024/25")
+    f = deemed_total(c, [stated(c, "a", D("1000.5")), stated(c, "b", D("2"))])
+    assert f.value == D("1002.5") and node(c, f).explanation == "HK$1,000.50 + HK$2.00"
+    assert node(c, f).label == "ufe.art.deemed_total"
+    assert deemed_total(c, [], key="0").value == 0
