@@ -115,3 +115,40 @@ def test_per_wallet_pools_are_separate_only_when_asked():
     assert [p.lot_id for p in shared.closing_pools(Y(2023))] == ["b2"]
     avg = run_ledger(events, method_for=AVG, per_wallet=True)
     assert [(p.wallet, p.lot_id) for p in avg.closing_pools(Y(2023))] == [("w1", "pool:BTC@w1")]
+
+
+def test_specific_identification_keeps_the_pool_quantity_for_later_checks():
+    import pytest
+
+    from hkvatax.errors import InputError
+    from hkvatax.models.events import LotPick, Transfer
+
+    SID = LotMethod.SPECIFIC_ID
+    base = [buy("b1", at(2023, 5, 1), "1", "100", "w1"), buy("b2", at(2023, 5, 2), "2", "300", "w1"),
+            Disposal(id="s", timestamp=at(2023, 6, 1), asset="BTC", quantity=D("1.5"), proceeds=D(500), wallet="w1",
+                     lots=(LotPick(lot_id="b2", quantity=D("1.5")),))]
+    res = run_ledger(base, method_for=SID, per_wallet=True)
+    assert res.disposals[0].cost_hkd == D(225)
+    assert [(p.lot_id, p.quantity, p.cost_hkd) for p in res.closing_pools(Y(2023))] == [
+        ("b1", D(1), D(100)), ("b2", D("0.5"), D(75))]
+    # 1.5 is left: moving 1.5 is fine, moving 1.6 is refused
+    ok = run_ledger(base + [Transfer(id="t", timestamp=at(2023, 7, 1), asset="BTC", quantity=D("1.5"),
+                                     from_wallet="w1", to_wallet="w2")], method_for=SID, per_wallet=True)
+    assert sorted((p.wallet, p.lot_id, p.quantity) for p in ok.closing_pools(Y(2023))) == [
+        ("w2", "b1", D(1)), ("w2", "b2", D("0.5"))]
+    with pytest.raises(InputError):
+        run_ledger(base + [Transfer(id="t", timestamp=at(2023, 7, 1), asset="BTC", quantity=D("1.6"),
+                                    from_wallet="w1", to_wallet="w2")], method_for=SID, per_wallet=True)
+    # designating more than the lot holds names what it holds
+    over = base[:2] + [Disposal(id="s", timestamp=at(2023, 6, 1), asset="BTC", quantity=D(3), proceeds=D(500),
+                                wallet="w1", lots=(LotPick(lot_id="b2", quantity=D(3)),))]
+    with pytest.raises(InputError) as err:
+        run_ledger(over, method_for=SID, per_wallet=True)
+    [p] = [p for p in err.value.problems if p.code == "unknown_lot"]
+    assert p.message == "lot 'b2' of BTC does not exist here or holds 2, less than the 3 designated"
+    missing = base[:2] + [Disposal(id="s", timestamp=at(2023, 6, 1), asset="BTC", quantity=D(1), proceeds=D(5),
+                                   wallet="w1", lots=(LotPick(lot_id="zz", quantity=D(1)),))]
+    with pytest.raises(InputError) as err:
+        run_ledger(missing, method_for=SID, per_wallet=True)
+    assert [p.message for p in err.value.problems if p.code == "unknown_lot"] == [
+        "lot 'zz' of BTC does not exist here or holds 0, less than the 1 designated"]
