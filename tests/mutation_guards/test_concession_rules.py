@@ -233,3 +233,40 @@ def test_deemed_total():
     assert f.value == D("1002.5") and node(c, f).explanation == "HK$1,000.50 + HK$2.00"
     assert node(c, f).label == "ufe.art.deemed_total"
     assert deemed_total(c, [], key="0").value == 0
+
+
+def test_ufe_deemed_profits_per_investor_with_spes_and_duplicate_names():
+    from hkvatax.models.taxpayers import PrivateFund
+    from hkvatax.rules.ufe import ufe_deemed_profits
+
+    jan, dec = date(2024, 1, 1), date(2024, 12, 31)
+    inv = {"name": "R", "interests": [_ip(jan, dec, "40")]}
+    fund = PrivateFund(name="F", fund={
+        "resident_investors": [inv, inv, {"name": "Q", "interests": [_ip(jan, dec, "10")]}],
+        "spes": [{"name": "S", "fund_interest_percent": "100", "exempt_profits_hkd": "36600"},
+                 {"name": "T", "fund_interest_percent": "50", "exempt_profits_hkd": "7320",
+                  "accounting_period_start": date(2024, 7, 1), "accounting_period_end": date(2024, 12, 31)}],
+    })
+    c = make_ctx("2024/25")
+    res = ufe_deemed_profits(c, fund, stated(c, "exempt", D("366000")), (jan, dec))
+    assert list(res.by_investor) == ["R#1", "R#2", "Q"]
+    # R: 40% of 366,000 + 40% of 36,600 + (40% × 50% = 20% < 30%: nothing from T)
+    assert res.by_investor["R#1"].value == D("146400") + D("14640")
+    assert res.by_investor["R#2"].value == res.by_investor["R#1"].value
+    assert res.by_investor["Q"].value == 0
+    assert res.deemed == tuple(res.by_investor.values())
+    [cond] = res.conditions
+    assert cond.outcome == "unknown"
+    assert res.notes == ("anti-round-tripping: whether the fund is bona fide widely held is unknown; deemed profits "
+                         "are computed as if it is not (supply " + ", ".join(cond.missing) + ")",)
+    spe_t = c.tracer.nodes["baseline/2024/25/ufe.art.interest_days[R#1/T]"]
+    assert [x.value for x in spe_t.facts if x.name == "target"] == ["SPE T"]
+    assert [x.value for x in c.tracer.nodes["baseline/2024/25/ufe.art.spe_deemed_profits[R#1/T]"].facts
+            if x.name == "days_in_spe_accounting_period"] == [184]
+    widely = PrivateFund(name="F", fund={"resident_investors": [inv], "bona_fide_widely_held_accepted": True})
+    c2 = make_ctx("2024/25")
+    res2 = ufe_deemed_profits(c2, widely, stated(c2, "exempt", D("366000")), (jan, dec))
+    assert res2.by_investor["R"].value == 0 and res2.notes == ()
+    c3 = make_ctx("2024/25")
+    empty = ufe_deemed_profits(c3, PrivateFund(name="F"), stated(c3, "exempt", D(1)), (jan, dec))
+    assert (empty.deemed, empty.by_investor, empty.conditions, empty.notes) == ((), {}, (), ())
