@@ -10,6 +10,7 @@ Usage: python bench/mutation_score.py [RUN_DIR] [--survivors]
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -59,15 +60,23 @@ def main(argv: list[str]) -> int:
 
 
 def _line(c: Counter[str]) -> str:
+    """Counts and the score over the mutants checked (all of them after a full run; a sample otherwise)."""
     total = sum(c.values())
+    unchecked = c["not checked"]
+    checked = total - unchecked
     caught = c["killed"] + c["timeout"]
     equivalent = c["equivalent"]
-    raw = 100 * caught / total if total else 0.0
-    net = 100 * caught / (total - equivalent) if total - equivalent else 0.0
-    return (f"{total:5d} mutants: killed {c['killed']}, timeout {c['timeout']}, survived {c['survived']}, "
-            f"no coverage {c['no tests']}, equivalent {equivalent}, other "
-            f"{total - caught - c['survived'] - c['no tests'] - equivalent} | score {raw:.1f}% raw, "
-            f"{net:.1f}% excl. equivalent")
+    raw = 100 * caught / checked if checked else 0.0
+    net = 100 * caught / (checked - equivalent) if checked - equivalent else 0.0
+    other = checked - caught - c["survived"] - c["no tests"] - equivalent
+    text = (f"{total:5d} mutants, {checked} checked: killed {c['killed']}, timeout {c['timeout']}, survived "
+            f"{c['survived']}, no coverage {c['no tests']}, equivalent {equivalent}, other {other} | score "
+            f"{raw:.1f}% raw, {net:.1f}% excl. equivalent")
+    if unchecked and checked:
+        p, n = raw / 100, checked
+        half = 1.96 * math.sqrt(p * (1 - p) / n * (total - n) / max(total - 1, 1))
+        text += f" (if a uniform sample: ±{100 * half:.1f} points, 95%)"
+    return text
 
 
 if __name__ == "__main__":
