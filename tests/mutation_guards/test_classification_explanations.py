@@ -63,6 +63,9 @@ def test_receipt_income_and_outgoing_lines():
     assert o.value == D("-30")
     assert node(c, o).explanation == "2 transfer fee(s), HKD 30 (deductible, s.16)."
     assert facts(node(c, o)) == [("outgoings", 2), ("deductible", True), ("record e1", "e1")]
+    assert [node(c, x).label for x in (r, i, o)] == ["line", "line", "line"]
+    assert [x.id for x in (r, i, o)] == ["baseline/2024/25/line[r]", "baseline/2024/25/line[i]",
+                                         "baseline/2024/25/line[o]"]
     o2 = outgoing_line(c, D("5"), 1, "expense", False, (), key="2")
     assert node(c, o2).explanation == "1 expense(s), HKD 5 (not deductible, s.17)."
 
