@@ -50,7 +50,7 @@ Take = tuple[str, datetime | None, Decimal | int | None, Decimal, Decimal, str]
 class LotPool:
     """Lots in acquisition order (FIFO), with look-up by id for specific identification."""
 
-    __slots__ = ("asset", "wallet", "lots", "by_id", "quantity", "cost")
+    __slots__ = ("asset", "wallet", "lots", "by_id", "quantity")
 
     def __init__(self, asset: str, wallet: str | None):
         self.asset = asset
@@ -58,7 +58,6 @@ class LotPool:
         self.lots: deque[Lot] = deque()
         self.by_id: dict[str, Lot] = {}
         self.quantity = ZERO
-        self.cost = ZERO
 
     def add(self, lot: Lot) -> None:
         existing = self.by_id.get(lot.lot_id)
@@ -67,7 +66,6 @@ class LotPool:
             existing.quantity += lot.quantity
             existing.cost += lot.cost
             self.quantity += lot.quantity
-            self.cost += lot.cost
             return
         if self.lots and lot.acquired_us < self.lots[-1].acquired_us:
             # Only moved lots (per-wallet transfers) and opening lots can arrive out of order.
@@ -77,7 +75,6 @@ class LotPool:
             self.lots.append(lot)
         self.by_id[lot.lot_id] = lot
         self.quantity += lot.quantity
-        self.cost += lot.cost
 
     def _drop_front_empties(self) -> None:
         lots = self.lots
@@ -100,7 +97,6 @@ class LotPool:
                 takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, lot.quantity, lot.cost, basis))
                 remaining -= lot.quantity
                 self.quantity -= lot.quantity
-                self.cost -= lot.cost
                 lot.quantity = ZERO
                 lot.cost = ZERO
             else:
@@ -109,7 +105,6 @@ class LotPool:
                 lot.quantity -= remaining
                 lot.cost -= share
                 self.quantity -= remaining
-                self.cost -= share
                 remaining = ZERO
         self._drop_front_empties()
         return takes, remaining
@@ -126,7 +121,6 @@ class LotPool:
         lot.quantity -= quantity
         lot.cost -= share
         self.quantity -= quantity
-        self.cost -= share
         self._drop_front_empties()
         return (lot.lot_id, lot.acquired_at, lot.acquired_us, quantity, share, "lot")
 
