@@ -52,6 +52,7 @@ HEADER = ("id", "timestamp", "kind", "asset", "quantity", "amount", "currency", 
           "fee_amount", "fee_currency", "fee_value", "wallet", "to_wallet", "subtype", "lots", "offshore", "note")
 KIND_WEIGHTS = (("buy", 35), ("sell", 25), ("swap", 12), ("fee", 8), ("transfer", 8), ("receipt", 12))
 START = datetime(2018, 4, 1, tzinfo=UTC)
+SPAN_SECONDS = 7 * 365 * 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +83,10 @@ def generate(rows: int, seed: int) -> list[Row]:
     kinds = [k for k, w in KIND_WEIGHTS for _ in range(w)]
     at = START
     out: list[Row] = []
+    # at most ~7 years (2018/19 to 2024/25), so every year assessed has its rates and reductions in force
+    gap = max(2, min(600, 2 * SPAN_SECONDS // max(rows, 1)))
     for n in range(1, rows + 1):
-        at += timedelta(seconds=rng.randint(1, 600))
+        at += timedelta(seconds=rng.randint(1, gap))
         for a in ASSETS:  # random walk, kept between 1% and 10x of the start price
             step = Decimal(rng.randint(-100, 100)) / 10000
             start = Decimal(START_PRICES[a])

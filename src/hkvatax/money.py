@@ -78,6 +78,8 @@ def exact_context(*, trap_inexact: bool = False) -> Iterator[decimal.Context]:
 
 #: Scale of a share produced by :func:`allocate` (10^-40 of an HK dollar, or of a token unit).
 ALLOCATION_EXPONENT = -40
+_GRID = Decimal(1).scaleb(ALLOCATION_EXPONENT)
+_GRID_FITS_BELOW = PRECISION + ALLOCATION_EXPONENT  # adjusted exponents below this keep the 10^-40 grid
 
 
 def allocate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -93,8 +95,10 @@ def allocate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     raw = total * part / whole
     if raw == 0:
         return raw
-    exponent = max(ALLOCATION_EXPONENT, raw.adjusted() - PRECISION + 1)
-    return raw.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_DOWN)
+    adjusted = raw.adjusted()
+    if adjusted < _GRID_FITS_BELOW:  # the usual case: the 10^-40 grid fits within 80 digits
+        return raw.quantize(_GRID, rounding=ROUND_DOWN)
+    return raw.quantize(Decimal(1).scaleb(adjusted - PRECISION + 1), rounding=ROUND_DOWN)
 
 
 class FloatMoneyError(ValueError):

@@ -17,7 +17,6 @@ therefore never reports a problem of its own: its errors are the reference path'
 
 from __future__ import annotations
 
-import collections
 import csv
 import dataclasses
 import gc
@@ -25,6 +24,7 @@ import io
 import itertools
 import operator
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -96,7 +96,7 @@ class FastLedger:
     counter_assets: list[str]
     counter_quantities: list[Decimal | None]
     tokens: set[str]
-    rows: list[int] = dataclasses.field(default_factory=list)  # 1-based file row of each event
+    rows: Sequence[int] = dataclasses.field(default_factory=list)  # 1-based file row of each event
     subtypes: list[str] = dataclasses.field(default_factory=list)  # receipt type of receipt rows, else ""
     file: str = "<csv>"
 
@@ -111,12 +111,13 @@ def read_fast(path: str | Path | None = None, *, text: str | None = None, file: 
     enabled = gc.isenabled()
     gc.disable()  # the reader makes millions of acyclic objects: the cycle collector would rescan them
     try:
-        if text is not None:
-            return _read(io.StringIO(text, newline=""), name, chunk)
-        assert path is not None
-        # streamed from the file (same decoding as the reference): no second copy of the whole text
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return _read(fh, name, chunk)
+        if text is None:
+            assert path is not None
+            with open(path, encoding="utf-8-sig", newline="") as fh:  # the reference's decoding
+                text = fh.read()
+        if '"' in text or "\r" in text:  # quoting or CR line ends: the csv module's rules
+            return _read(_csv_chunks(io.StringIO(text, newline=""), chunk), name, chunk)
+        return _read(_split_chunks(text, chunk), name, chunk)
     except (_Unsupported, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError, OSError,
             UnicodeDecodeError):
         return None
@@ -142,32 +143,100 @@ _NEEDS: dict[str, set[int]] = {
 def _codes(cells: tuple[str, ...], cache: dict[str, str], empty: str) -> list[str]:
     """A code column: each distinct value validated once, then mapped at C speed."""
     mapping = {v: (_code(v, cache) if v else empty) for v in set(cells)}
+    if all(k == v for k, v in mapping.items()):
+        return list(cells)  # every value is already a valid code as written
     return list(map(mapping.__getitem__, cells))
+
+
+def _picker(indices: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """A function returning the cells at ``indices`` of a column, as a tuple (at C speed)."""
+    if not indices:
+        return lambda cells: ()
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda cells: (cells[only],)
+    return operator.itemgetter(*indices)
 
 
 def _decimals(cells: tuple[str, ...], limit: Decimal, positive: bool) -> list[Decimal | None]:
     """A numeric column: digits and at most one point per cell (checked for the whole column at once)."""
+    if not any(cells):
+        return [None] * len(cells)  # an empty column (e.g. no fee in this chunk)
     joined = "\n".join(cells)
     digits = joined.replace("\n", "")
     if digits and not (digits.isascii() and digits.replace(".", "").isdigit()):
         raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
-    if _PLACES.search(joined):
+    if max(map(len, cells)) > 19 and _PLACES.search(joined):
         raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
-    present: list[Decimal] = list(map(Decimal, filter(None, cells)))  # "1.2.3" raises: reference
-    values: list[Decimal | None]
-    if len(present) == len(cells):
-        values = list(present)
-    else:  # scatter the parsed cells into place, at C speed
-        values = [None] * len(cells)
-        collections.deque(map(values.__setitem__, itertools.compress(range(len(cells)), cells), present), maxlen=0)
+    if "" not in cells:
+        values: list[Decimal | None] = list(map(Decimal, cells))  # "1.2.3" raises: the reference judges it
+        present: list[Decimal] = values  # type: ignore[assignment]
+    else:
+        values = [Decimal(c) if c else None for c in cells]
+        # the parsed cells (a non-empty string is true), none of them None
+        present = list(itertools.compress(values, cells))  # type: ignore[arg-type]
     if present and (max(present) > limit or (positive and min(present) == 0)):
         raise _Unsupported
     return values
 
 
-def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
+Chunks = Iterator[tuple[int, int, list[tuple[str, ...]]]]  # (first row, row count, columns), rows from 1
+
+
+def _csv_chunks(stream: IO[str], chunk: int) -> tuple[list[str], Chunks]:
+    """Columns by the csv module (any quoting)."""
     reader = csv.reader(stream)
-    header = [h.strip().lower() for h in next(reader)]
+    header = next(reader)
+    width = len(header)
+
+    def chunks() -> Chunks:
+        line = 1
+        while True:
+            rows = list(itertools.islice(reader, chunk))
+            if not rows:
+                return
+            first = line + 1
+            line = reader.line_num
+            if set(map(len, rows)) != {width}:
+                raise _Unsupported  # short, long or blank rows: the reference reports or skips them
+            if line - first + 1 != len(rows):
+                raise _Unsupported  # a quoted newline: row numbers differ from line numbers
+            yield first, len(rows), list(zip(*rows, strict=True))
+
+    return header, chunks()
+
+
+_COUNT_COMMAS = operator.methodcaller("count", ",")
+
+
+def _split_chunks(text: str, chunk: int) -> tuple[list[str], Chunks]:
+    """Columns by splitting at newlines and commas: the csv module's rows for a text with no quote and no CR.
+
+    A chunk of lines is joined into one comma-separated string and split once; every line having exactly
+    ``width - 1`` commas, column ``i`` is then the slice ``cells[i::width]`` — no row lists, no transpose.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        raise _Unsupported
+    header = lines[0].split(",")
+    width = len(header)
+
+    def chunks() -> Chunks:
+        for start in range(1, len(lines), chunk):
+            part = lines[start:start + chunk]
+            if set(map(_COUNT_COMMAS, part)) != {width - 1}:
+                raise _Unsupported  # short, long or blank rows: the reference reports or skips them
+            cells = ",".join(part).split(",")
+            yield start + 1, len(part), [tuple(cells[i::width]) for i in range(width)]
+
+    return header, chunks()
+
+
+def _read(source: tuple[list[str], Chunks], name: str, chunk: int) -> FastLedger:
+    raw_header, chunks = source
+    header = [h.strip().lower() for h in raw_header]
     if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
             or "timestamp" not in header or "kind" not in header:
         raise _Unsupported
@@ -175,20 +244,11 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
     base = Path(name).name
     codes: dict[str, str] = {}
     out = FastLedger([], [], [], [], [], [], [], [], [], set(), [], [], name)
-    line = 1
-    while True:
-        rows = list(itertools.islice(reader, chunk))
-        if not rows:
-            break
-        first_line = line + 1
-        line = reader.line_num
-        if set(map(len, rows)) != {width}:
-            raise _Unsupported  # short, long or blank rows: the reference reports or skips them
-        if line - first_line + 1 != len(rows):
-            raise _Unsupported  # a quoted newline: row numbers differ from line numbers
-        n = len(rows)
-        cols = dict(zip(header, zip(*rows, strict=True), strict=True))
-        del rows
+    for first_line, n, columns in chunks:
+        if len(columns) != width:
+            raise _Unsupported
+        cols = dict(zip(header, columns, strict=True))
+        del columns
         blank = ("",) * n
 
         kind_texts = cols["kind"]
@@ -196,6 +256,8 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
             raise _Unsupported
         kinds = list(map(_KINDS.__getitem__, kind_texts))
         kind_set = set(kinds)
+        # the rows of each kind, once: each column is then checked only on the rows whose kind matters
+        rows_of = {k: _picker(list(itertools.compress(range(n), map(k.__eq__, kinds)))) for k in kind_set}
         for c in CSV_COLUMNS:
             if c in ("id", "timestamp", "kind"):
                 continue
@@ -205,10 +267,12 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
                 if need:
                     raise _Unsupported
                 continue
-            if any(c not in _ALLOWED[k] for k in set(itertools.compress(kinds, cells))):
-                raise _Unsupported  # a column the kind does not use is filled
-            if need and set(itertools.compress(kinds, map(operator.not_, cells))) & need:
-                raise _Unsupported  # a required column is empty
+            for k in kind_set:
+                if c not in _ALLOWED[k] and any(rows_of[k](cells)):
+                    raise _Unsupported  # a column the kind does not use is filled
+            for k in need:
+                if not all(rows_of[k](cells)):
+                    raise _Unsupported  # a required column is empty
         id_cells = cols.get("id", blank)
         if any(map(operator.ne, id_cells, map(str.strip, id_cells))):
             raise _Unsupported
@@ -239,8 +303,9 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
                 itertools.compress(cols["subtype"], map(K_RECEIPT.__eq__, kinds))) <= _RECEIPT_TYPES:
             raise _Unsupported
         if K_TRANSFER in kind_set:
-            for k, f, t in zip(kinds, cols["wallet"], cols["to_wallet"], strict=True):
-                if k == K_TRANSFER and (f != f.strip() or t != t.strip() or f == t):
+            pick = rows_of[K_TRANSFER]
+            for f, t in zip(pick(cols["wallet"]), pick(cols["to_wallet"]), strict=True):
+                if f != f.strip() or t != t.strip() or f == t:
                     raise _Unsupported
         is_fee = list(map(K_FEE.__eq__, kinds)) if K_FEE in kind_set else []
         trade_fee_currencies = set(itertools.compress(fee_currency, famt))  # rows with a fee amount …
@@ -254,7 +319,11 @@ def _read(stream: IO[str], name: str, chunk: int) -> FastLedger:
         for i in itertools.compress(range(n), is_fee):  # fee rows: the fee's currency, amount and value
             assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
         out.ids += ids
-        out.rows += range(first_line, first_line + n)
+        if not out.rows:  # rows are consecutive lines (a quoted newline is refused): a range, not a million ints
+            out.rows = range(first_line, first_line + n)
+        else:
+            assert isinstance(out.rows, range) and out.rows.stop == first_line
+            out.rows = range(out.rows.start, first_line + n)
         out.subtypes += cols.get("subtype", blank)
         out.kinds += kinds
         out.timestamps += stamps

@@ -44,7 +44,8 @@ from ..periods import YearOfAssessment
 from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
 from .results import LedgerResult
 
-__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "fast_aggregates", "summarise", "summarise_csv"]
+__all__ = ["YearTotals", "LedgerSummary", "fast_summary", "fast_aggregates", "fast_aggregates_many", "summarise",
+           "summarise_csv"]
 
 ZERO = Decimal(0)
 
@@ -286,48 +287,49 @@ def summarise_csv(path: str | Path | None = None, *, text: str | None = None, fi
     return {m: summarise(run_ledger(events, method_for=m), m, keep_disposals=keep_disposals) for m in methods}
 
 
-def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
-    """The :class:`~hkvatax.ledger.aggregate.LedgerAggregates` of ``ledger`` under ``method``, computed in one
-    pass with exactly the arithmetic and order of :func:`run_ledger` followed by :func:`aggregate`.
+class _Matcher:
+    """The pools of one cost formula during :func:`fast_aggregates_many` (mutable, private)."""
 
-    Supports what :func:`read_fast` admits, one cost formula for every year and years of assessment ending
-    31 March; raises ``_Fallback`` (an oversell, an unsupported formula) so the caller uses the reference path.
-    """
-    if method not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
-        raise _Fallback
-    fifo = method is LotMethod.FIFO
-    method_name = method.value
-    tokens = ledger.tokens
-    agg = LedgerAggregates(event_count=len(ledger), path="fast")
-    file = ledger.file
-    lots: dict[str, deque[list[Any]]] = {}  # FIFO: asset -> [quantity, cost, acquired µs] oldest first
-    pools: dict[str, list[Decimal]] = {}  # average cost: asset -> [quantity, cost, Σ quantity × µs]
-    held: dict[str, Decimal] = {}  # asset -> quantity held (transfers and oversells check it)
-    stats_q = ZERO  # the current year's Σ quantity and Σ quantity × holding µs (flushed into YearStats)
+    __slots__ = ("fifo", "method", "agg", "lots", "pools", "held", "year_disposals", "stats")
 
-    def add(asset: str, qty: Decimal, cost: Decimal, at_us: int) -> None:
+    def __init__(self, method: LotMethod, event_count: int):
+        self.fifo = method is LotMethod.FIFO
+        self.method = method.value
+        self.agg = LedgerAggregates(event_count=event_count, path="fast")
+        self.lots: dict[str, deque[list[Any]]] = {}  # FIFO: asset -> [quantity, cost, acquired µs], oldest first
+        self.pools: dict[str, list[Decimal]] = {}  # average cost: asset -> [quantity, cost, Σ quantity × µs]
+        self.held: dict[str, Decimal] = {}  # asset -> quantity held (transfers and oversells check it)
+        self.year_disposals: dict[str, Group] = {}  # asset -> this year's disposal group
+        self.stats: YearStats | None = None  # this year's statistics, created at its first disposal
+
+    def new_year(self) -> None:
+        self.year_disposals = {}
+        self.stats = None
+
+    def add(self, asset: str, qty: Decimal, cost: Decimal, at_us: int) -> None:
+        held = self.held
         held[asset] = held.get(asset, ZERO) + qty
-        if fifo:
-            queue = lots.get(asset)
+        if self.fifo:
+            queue = self.lots.get(asset)
             if queue is None:
-                queue = lots[asset] = deque()
+                queue = self.lots[asset] = deque()
             queue.append([qty, cost, at_us])
         else:
-            pool = pools.get(asset)
+            pool = self.pools.get(asset)
             if pool is None:
-                pool = pools[asset] = [ZERO, ZERO, ZERO]
+                pool = self.pools[asset] = [ZERO, ZERO, ZERO]
             pool[0] += qty
             pool[1] += cost
             pool[2] += qty * at_us
 
-    def take(asset: str, qty: Decimal, at_us: int, stats: YearStats | None) -> Decimal:
+    def take(self, asset: str, qty: Decimal, at_us: int, stats: YearStats | None) -> Decimal:
         """Cost of ``qty`` of ``asset``; adds Σ quantity × holding µs to ``stats`` (None for fees)."""
-        have = held.get(asset)
+        have = self.held.get(asset)
         if have is None or have < qty:
             raise _Fallback  # an oversell: the reference path reports it
-        held[asset] = have - qty
-        if not fifo:
-            pool = pools[asset]
+        self.held[asset] = have - qty
+        if not self.fifo:
+            pool = self.pools[asset]
             q, c, w = pool
             if qty == q:
                 cost, weight = c, w
@@ -339,7 +341,7 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
                 stats.weighted_us += qty * at_us - weight
                 stats.quantity += qty
             return cost
-        queue = lots[asset]
+        queue = self.lots[asset]
         remaining = qty
         cost_total = ZERO
         while remaining > 0:
@@ -359,9 +361,24 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
                 stats.quantity += part
         return cost_total
 
-    disposals = agg.disposals
-    receipts = agg.receipts
-    outgoings = agg.outgoings
+
+def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
+    """:func:`fast_aggregates_many` for one cost formula."""
+    return fast_aggregates_many(ledger, (method,))[method]
+
+
+def fast_aggregates_many(ledger: FastLedger, methods: tuple[LotMethod, ...]) -> dict[LotMethod, LedgerAggregates]:
+    """The :class:`~hkvatax.ledger.aggregate.LedgerAggregates` of ``ledger`` under each cost formula, in one pass
+    over the events, with exactly the arithmetic and order of :func:`run_ledger` followed by :func:`aggregate`.
+
+    Supports what :func:`read_fast` admits, one cost formula for every year and years of assessment ending
+    31 March; raises ``_Fallback`` (an oversell, an unsupported formula) so the caller uses the reference path.
+    """
+    if not methods or any(m not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE) for m in methods):
+        raise _Fallback
+    matchers = [_Matcher(m, len(ledger)) for m in methods]
+    tokens = ledger.tokens
+    file = ledger.file
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -369,74 +386,83 @@ def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
             year = YearOfAssessment(1900)  # replaced at the first event
             start: datetime | None = None
             end: datetime | None = None
-            stats: YearStats | None = None
             for eid, kind, ts, asset, qty, amount, fees, casset, cqty, row, sub in zip(
                     ledger.ids, ledger.kinds, ledger.timestamps, ledger.assets, ledger.quantities, ledger.amounts,
                     ledger.fees, ledger.counter_assets, ledger.counter_quantities, ledger.rows, ledger.subtypes,
                     strict=True):
                 if start is None or end is None or not start <= ts < end:
                     year = YearOfAssessment.containing(ts)
-                    agg.years_seen.add(year)
                     start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
-                    stats = None
+                    for m in matchers:
+                        m.agg.years_seen.add(year)
+                        m.new_year()
                 at_us = (ts - _EPOCH) // _US
                 if kind == K_ACQ:
-                    add(asset, qty, amount + fees, at_us)
+                    cost = amount + fees
+                    for m in matchers:
+                        m.add(asset, qty, cost, at_us)
                     continue
                 if kind == K_RECEIPT:
                     value = amount + ZERO
-                    add(asset, qty, value, at_us)
-                    g = receipts.get((year, sub, asset, False))
-                    if g is None:
-                        g = receipts[(year, sub, asset, False)] = Group()
-                    g.total += value
-                    g.receipts += value
-                    g.count += 1
-                    if len(g.samples) < SAMPLE_SIZE:
-                        g.samples.append((eid, SourceRef(file=file, row=row)))
+                    for m in matchers:
+                        m.add(asset, qty, value, at_us)
+                        g = m.agg.receipts.get((year, sub, asset, False))
+                        if g is None:
+                            g = m.agg.receipts[(year, sub, asset, False)] = Group()
+                        g.total += value
+                        g.receipts += value
+                        g.count += 1
+                        if len(g.samples) < SAMPLE_SIZE:
+                            g.samples.append((eid, SourceRef(file=file, row=row)))
                     continue
                 if kind == K_TRANSFER:
-                    if held.get(asset, ZERO) < qty:
-                        raise _Fallback
+                    for m in matchers:
+                        if m.held.get(asset, ZERO) < qty:
+                            raise _Fallback
                     continue
                 if kind == K_FEE:
-                    og = outgoings.get((year, "fee", True))
-                    if og is None:
-                        og = outgoings[(year, "fee", True)] = Group()
-                    if asset not in tokens:  # a fee in HKD: an outgoing, not a disposal
-                        og.total += qty
+                    token_fee = asset in tokens
+                    outgoing = amount if token_fee else qty  # a token fee's value, or the HKD fee itself
+                    for m in matchers:
+                        og = m.agg.outgoings.get((year, "fee", True))
+                        if og is None:
+                            og = m.agg.outgoings[(year, "fee", True)] = Group()
+                        og.total += outgoing
                         og.count += 1
                         if len(og.samples) < SAMPLE_SIZE:
                             og.samples.append((eid, SourceRef(file=file, row=row)))
-                        continue
-                    og.total += amount
-                    og.count += 1
-                    if len(og.samples) < SAMPLE_SIZE:
-                        og.samples.append((eid, SourceRef(file=file, row=row)))
-                    gross, fee, did, kstats = amount, ZERO, f"{eid}#fee0", None
-                    if stats is None:
-                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())
+                    if not token_fee:
+                        continue  # a fee in HKD: an outgoing, not a disposal
+                    gross, fee, did = amount, ZERO, f"{eid}#fee0"
                 elif kind == K_DISP or kind == K_SWAP:
-                    if stats is None:
-                        stats = agg.stats.get(year) or agg.stats.setdefault(year, YearStats())
-                    gross, fee, did, kstats = amount, fees, eid, stats
-                    stats.disposals += 1
+                    gross, fee, did = amount, fees, eid
                 else:  # pragma: no cover - the reader admits no other kind
                     raise _Fallback
-                cost = take(asset, qty, at_us, kstats)
-                g = disposals.get((year, asset, False))
-                if g is None:
-                    g = disposals[(year, asset, False)] = Group()
-                    g.method = method_name
-                g.total += (gross - fee) - cost
-                g.receipts += gross
-                g.count += 1
-                if len(g.samples) < SAMPLE_SIZE:
-                    g.samples.append((did, SourceRef(file=file, row=row)))
-                if kind == K_SWAP:
-                    add(casset, cqty, amount, at_us)
+                net = gross - fee
+                for m in matchers:
+                    stats = m.stats
+                    if stats is None:
+                        stats = m.stats = m.agg.stats.get(year) or m.agg.stats.setdefault(year, YearStats())
+                    if kind == K_FEE:
+                        cost = m.take(asset, qty, at_us, None)
+                    else:
+                        stats.disposals += 1
+                        cost = m.take(asset, qty, at_us, stats)
+                    g = m.year_disposals.get(asset)
+                    if g is None:
+                        g = m.agg.disposals.get((year, asset, False))
+                        if g is None:
+                            g = m.agg.disposals[(year, asset, False)] = Group()
+                            g.method = m.method
+                        m.year_disposals[asset] = g
+                    g.total += net - cost
+                    g.receipts += gross
+                    g.count += 1
+                    if len(g.samples) < SAMPLE_SIZE:
+                        g.samples.append((did, SourceRef(file=file, row=row)))
+                    if kind == K_SWAP:
+                        m.add(casset, cqty, amount, at_us)
     finally:
         if enabled:
             gc.enable()
-    _ = stats_q
-    return agg
+    return {m: matcher.agg for m, matcher in zip(methods, matchers, strict=True)}
