@@ -131,6 +131,7 @@ _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 _TS_SHAPES = frozenset(f"0000-00-00T00:00:00{frac}{zone}" for frac in ["", *("." + "0" * k for k in range(1, 7))]
                        for zone in ("Z", "+00:00", "-00:00"))
 _PLACES = re.compile(r"\.\d{19}")
+_SPACE_AT_EDGE = re.compile(r"(?:^|\n)[^\S\n]|[^\S\n](?:\n|$)")  # white space (not a newline) at a cell's edge
 # which kinds need each column (an empty required cell is an error the reference reports)
 _NEEDS: dict[str, set[int]] = {
     "quantity": {K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT}, "amount": {K_ACQ, K_DISP, K_SWAP, K_RECEIPT},
@@ -251,10 +252,10 @@ def _read(source: tuple[list[str], Chunks], name: str, chunk: int) -> FastLedger
         del columns
         blank = ("",) * n
 
-        kind_texts = cols["kind"]
-        if not set(kind_texts) <= _KINDS.keys():
-            raise _Unsupported
-        kinds = list(map(_KINDS.__getitem__, kind_texts))
+        try:
+            kinds = list(map(_KINDS.__getitem__, cols["kind"]))
+        except KeyError:
+            raise _Unsupported from None  # an unknown or unsupported kind: the reference judges it
         kind_set = set(kinds)
         # the rows of each kind, once: each column is then checked only on the rows whose kind matters
         rows_of = {k: _picker(list(itertools.compress(range(n), map(k.__eq__, kinds)))) for k in kind_set}
@@ -274,8 +275,8 @@ def _read(source: tuple[list[str], Chunks], name: str, chunk: int) -> FastLedger
                 if not all(rows_of[k](cells)):
                     raise _Unsupported  # a required column is empty
         id_cells = cols.get("id", blank)
-        if any(map(operator.ne, id_cells, map(str.strip, id_cells))):
-            raise _Unsupported
+        if _SPACE_AT_EDGE.search("\n".join(id_cells)):
+            raise _Unsupported  # an id with leading or trailing white space (the reference strips it)
         ids = [i or f"{base}:{first_line + k}" for k, i in enumerate(id_cells)] if "" in id_cells else list(id_cells)
         if max(map(len, ids)) > 200:
             raise _Unsupported
@@ -286,6 +287,7 @@ def _read(source: tuple[list[str], Chunks], name: str, chunk: int) -> FastLedger
         if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
             raise _Unsupported  # out of the accepted years: the reference reports bad_timestamp
         assets = _codes(cols.get("asset", blank), codes, "")
+        asset_codes = set(assets)
         counter = _codes(cols.get("counter_asset", blank), codes, "")
         is_swap = list(map(K_SWAP.__eq__, kinds)) if K_SWAP in kind_set else []
         if is_swap and any(map(operator.eq, itertools.compress(assets, is_swap), itertools.compress(counter, is_swap))):
@@ -333,7 +335,7 @@ def _read(source: tuple[list[str], Chunks], name: str, chunk: int) -> FastLedger
         out.fees += fees
         out.counter_assets += counter
         out.counter_quantities += cqty
-        out.tokens.update(itertools.compress(assets, map(K_FEE.__ne__, kinds)))
+        out.tokens.update(asset_codes)  # the asset column before fee rows borrowed it (fee rows leave it empty)
         out.tokens.update(counter)
     out.tokens.discard("")
     if len(set(out.ids)) != len(out.ids):
