@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from hkvatax.money import exact_context
 from hkvatax.models.taxpayers import InterestPeriod, PrivateFund, ResidentInvestor, SpeFacts
+from hkvatax.money import exact_context
 from hkvatax.rules.concessions import condition, extension_applies
 from hkvatax.rules.registry import Figure, RuleContext
 from hkvatax.rules.ufe import (
@@ -37,8 +37,8 @@ from hkvatax.rules.ufe import (
     qif_investors,
     qif_originator_share,
     qualified_investment_fund,
-    specified_person,
     spe_deemed_profits,
+    specified_person,
     ufe_commencement,
     ufe_deemed_profits,
     ufe_regime,
