@@ -486,6 +486,8 @@ def test_interest_days_through_an_spe_and_for_an_associate_fund() -> None:
     c2 = make_ctx("2024/25", settings={"art_associate_fund_share": "all"})
     f2 = interest_days(c2, inv, (date(2024, 4, 3), date(2024, 4, 12)), D(50))
     assert text(c2, f2) == (D(50 * 8), "2024-04-03..2024-04-10: 8 days × 50%")
+    c2b = make_ctx("2024/25", settings={"art_associate_fund_share": "interest"})
+    assert interest_days(c2b, inv, (date(2024, 4, 3), date(2024, 4, 12)), D(50)).value == D(20 * 8)
     c3 = make_ctx("2024/25")
     low = ResidentInvestor(name="L", interests=(period("2024-04-01", "2024-04-10", "29.99"),))
     f3 = interest_days(c3, low, (date(2024, 4, 1), date(2024, 4, 30)))
@@ -650,3 +652,16 @@ def test_regime_assembly_extension_and_unknown_eligibility() -> None:
     assert r3.extra["extension"].value is False and r3.treatments == {"va": "assessable"}
     assert "ext.ufe.fund.excepted" not in [x.id for x in r3.conditions]
     assert "ufe.incidental.five_percent" in [x.id for x in r3.conditions]
+
+
+def test_stated_input() -> None:
+    from hkvatax.rules.profits_tax import stated
+
+    c = make_ctx("2024/25")
+    f = stated(c, "eligible", "yes", "text")
+    n = node(c, f)
+    assert (f.value, n.explanation, n.label, n.unit) == ("yes", "eligible stated by the caller: yes.",
+                                                         "stated_eligible", "text")
+    assert facts(n) == {"eligible": "yes"}
+    g = stated(c, "profit", D(5))
+    assert (node(c, g).unit, node(c, g).explanation) == ("HKD", "profit stated by the caller: 5.")

@@ -112,7 +112,7 @@ def extension_applies(ctx: RuleContext, requested: bool) -> Out:
                "the law in force applies")
     else:
         why = "the extension was not asked for: the law in force applies"
-    return Out(applies, why, label="ext.applies", unit="bool")
+    return Out(applies, why, unit="bool")
 
 
 def condition(ctx: RuleContext, fig: Figure) -> ConditionResult:
