@@ -296,3 +296,19 @@ def test_comparable_leaves_out_path_and_samples_only() -> None:
         {(Y20, "fee", True): (D(1), D(2), 1, "fifo")}, (Y20, Y21), 3)
     b.event_count = 4
     assert a.comparable() != b.comparable()
+
+
+def test_summaries_keep_disposals_only_when_asked() -> None:
+    from hkvatax.ledger.fast import summarise_csv
+
+    _, text = ledger(MIXED)
+    for fast in (True, False):
+        plain = summarise_csv(text=text, file="t.csv", fast=fast)
+        kept = summarise_csv(text=text, file="t.csv", fast=fast, keep_disposals=True)
+        assert {m: s.disposals for m, s in plain.items()} == {FIFO: None, WA: None}
+        assert [d[0] for d in kept[FIFO].disposals or []] == ["d1", "s1", "f1#fee0", "d2", "d3"]
+        assert plain[FIFO].path == ("fast" if fast else "reference")
+        assert {y: (t.disposals, t.gain) for y, t in plain[FIFO].years.items()} == {
+            Y20: (2, D(265)), Y21: (3, D(85))}
+        assert plain[WA].closing[Y21] == {"ETH": (D(1), D(25))} and plain[FIFO].closing[Y20]["BTC"] == (D("1.5"),
+                                                                                                        D(225))

@@ -247,6 +247,9 @@ def test_regime_extension_and_unknown() -> None:
     assert "ext.fihv.min_assets" in [x.id for x in r.conditions]
     assert "fihv.incidental.five_percent" not in [x.id for x in r.conditions]
     assert r.extra["extension"].value is True and r.extra["incidental_test"].value == "not_applicable"
+    assert r.extra["extension"].id == "va_extension/2025/26/ext.applies[fihv]"
+    ext_cond = next(x for x in r.conditions if x.id == "ext.fihv.min_assets")
+    assert r.extra["extension"].id in c.tracer.nodes[ext_cond.figure.id].inputs
     assert "outgoings_assessable_share" not in r.extra
     assert r.notes == ("eligibility unknown: every line is charged at the normal rates until these facts are "
                        "supplied: election_made, virtual_assets_value_hkd",)
@@ -263,3 +266,9 @@ def test_regime_extension_and_unknown() -> None:
     with pytest.raises(ValueError, match="distinct keys"):
         fihv_regime(c4, office(**GOOD), [make_line(c4, "a", 1), replace(make_line(c4, "b", 1), key="a")],
                     extension=False)
+
+    c5 = make_ctx("2025/26", scenario="va_extension", settings={"extension_first_year": "2026/27"})
+    r5 = fihv_regime(c5, office(**GOOD), [make_line(c5, "va", 1, virtual_asset=True)], extension=True)
+    ids = [x.id for x in r5.conditions]
+    assert "fihv.min_assets" in ids and "ext.fihv.min_assets" not in ids and "fihv.incidental.five_percent" in ids
+    assert r5.extra["extension"].value is False and r5.treatments == {"va": "assessable"}

@@ -227,7 +227,7 @@ def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
                     if year is not None:
                         closing[year] = snapshot()
                     year = new_year
-                    totals = years.get(year) or YearTotals()
+                    totals = YearTotals()  # events are in time order: a year is never entered twice
                 # bounds in UTC: comparing with a dateutil zone would call Python code per event
                 start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
             if kind == K_ACQ:
