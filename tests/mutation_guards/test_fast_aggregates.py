@@ -8,6 +8,7 @@ exactly, fees in tokens and in HKD, receipts, swaps, transfers, year boundaries,
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from decimal import Decimal as D
 from typing import Any
@@ -72,6 +73,7 @@ def both(rows: list[dict[str, str]]) -> dict[LotMethod, LedgerAggregates]:
     fl, text = ledger(rows)
     fast = fast_aggregates_many(fl, (FIFO, WA))
     assert list(fast) == [FIFO, WA]
+    assert gc.isenabled()  # switched off during the pass only
     for m, agg in fast.items():
         ref = reference(text, m)
         assert agg.path == "fast" and ref.path == "reference"
@@ -306,9 +308,12 @@ def test_summaries_keep_disposals_only_when_asked() -> None:
         plain = summarise_csv(text=text, file="t.csv", fast=fast)
         kept = summarise_csv(text=text, file="t.csv", fast=fast, keep_disposals=True)
         assert {m: s.disposals for m, s in plain.items()} == {FIFO: None, WA: None}
+        assert gc.isenabled()
         assert [d[0] for d in kept[FIFO].disposals or []] == ["d1", "s1", "f1#fee0", "d2", "d3"]
         assert plain[FIFO].path == ("fast" if fast else "reference")
         assert {y: (t.disposals, t.gain) for y, t in plain[FIFO].years.items()} == {
             Y20: (2, D(265)), Y21: (3, D(85))}
+        assert {y: (t.disposals, t.gain) for y, t in plain[WA].years.items()} == {
+            Y20: (2, D(245)), Y21: (3, D(105))}
         assert plain[WA].closing[Y21] == {"ETH": (D(1), D(25))} and plain[FIFO].closing[Y20]["BTC"] == (D("1.5"),
                                                                                                         D(225))

@@ -380,12 +380,13 @@ def test_line_treatment(spec: dict[str, Any], cls: str, elig: str, incidental: s
 def test_sums_over_lines() -> None:
     c = make_ctx("2024/25")
     lines = [make_line(c, "a", 10), make_line(c, "b", -4), make_line(c, "c", 3), make_line(c, "d", -2),
-             make_line(c, "e", -1, kind="outgoing", receipts=100)]
-    treats = [fixed(c, t) for t in ("exempt", "exempt", "assessable", "excluded", "assessable")]
-    classes = [fixed(c, x) for x in ("qualifying", "qualifying", "non_qualifying", "excluded", "non_qualifying")]
+             make_line(c, "e", -1, kind="outgoing", receipts=100), make_line(c, "f", "0.5", receipts=0)]
+    treats = [fixed(c, t) for t in ("exempt", "exempt", "assessable", "excluded", "assessable", "exempt")]
+    classes = [fixed(c, x) for x in ("qualifying", "qualifying", "non_qualifying", "excluded", "non_qualifying",
+                                     "qualifying")]
     ex = exempt_profits(c, lines, treats)
-    assert text(c, ex) == (D(6), "sum of the exempt lines")
-    assert node(c, ex).inputs[-2:] == (lines[0].figure.id, lines[1].figure.id)
+    assert text(c, ex) == (D("6.5"), "sum of the exempt lines")
+    assert node(c, ex).inputs[-3:] == (lines[0].figure.id, lines[1].figure.id, lines[5].figure.id)
     assert lines[2].figure.id not in node(c, ex).inputs
     assert node(c, ex).label == "ufe.exempt_profits" and node(c, ex).unit == "HKD"
     lo = losses_no_carry_forward(c, lines, treats)
@@ -393,7 +394,7 @@ def test_sums_over_lines() -> None:
                            "carried forward")
     assert node(c, lo).inputs[-1] == lines[1].figure.id and lines[0].figure.id not in node(c, lo).inputs and node(c, lo).label == "ufe.losses.no_carry_forward"
     q = profits_by_class(c, lines, classes, "qualifying")
-    assert text(c, q) == (D(6), "sum of the qualifying lines") and node(c, q).label == "ufe.profits.qualifying"
+    assert text(c, q) == (D("6.5"), "sum of the qualifying lines") and node(c, q).label == "ufe.profits.qualifying"
     nq = profits_by_class(c, lines, classes, "non_qualifying")
     assert text(c, nq) == (D(2), "sum of the non-qualifying lines")
     assert node(c, nq).inputs[-2:] == (lines[2].figure.id, lines[4].figure.id)
@@ -407,7 +408,7 @@ def test_sums_over_lines() -> None:
     assert facts(n) == {"chargeable_trading_receipts": D(3), "all_trading_receipts": D(17)}
     assert (n.label, n.unit, n.assumptions, n.status) == ("ufe.outgoings.assessable_share", "ratio",
                                                           ("A-UFE-COMMON-OUTGOINGS",), "assumption")
-    o2 = outgoings_share(c, lines[4:], treats[4:], key="none")
+    o2 = outgoings_share(c, lines[4:5], treats[4:5], key="none")
     assert text(c, o2) == (D(1), "no receipts: all chargeable")
 
 

@@ -441,8 +441,8 @@ def fast_aggregates_many(ledger: FastLedger, methods: tuple[LotMethod, ...]) -> 
                 net = gross - fee
                 for m in matchers:
                     stats = m.stats
-                    if stats is None:
-                        stats = m.stats = m.agg.stats.get(year) or m.agg.stats.setdefault(year, YearStats())
+                    if stats is None:  # the year's first disposal (events are in time order: a year is new once)
+                        stats = m.stats = m.agg.stats[year] = YearStats()
                     if kind == K_FEE:
                         cost = m.take(asset, qty, at_us, None)
                     else:
@@ -450,11 +450,7 @@ def fast_aggregates_many(ledger: FastLedger, methods: tuple[LotMethod, ...]) -> 
                         cost = m.take(asset, qty, at_us, stats)
                     g = m.year_disposals.get(asset)
                     if g is None:
-                        g = m.agg.disposals.get((year, asset, False))
-                        if g is None:
-                            g = m.agg.disposals[(year, asset, False)] = Group()
-                            g.method = m.method
-                        m.year_disposals[asset] = g
+                        g = m.year_disposals[asset] = m.agg.disposals[(year, asset, False)] = Group(method=m.method)
                     g.total += net - cost
                     g.receipts += gross
                     g.count += 1
