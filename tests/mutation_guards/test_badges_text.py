@@ -79,3 +79,22 @@ def test_company_presumption_rebutted_label() -> None:
     assert (f.value, n.label, n.unit) == ("capital", "character", "text")
     assert n.explanation == ("The company presumption is rebutted: the badges of trade point clearly to long-term "
                              "investment, so gains are capital.")
+
+
+def test_assess_badges_node_ids_and_units() -> None:
+    from hkvatax.rules.classification import LedgerStats, assess_badges
+
+    c = make_ctx("2024/25")
+    badges = assess_badges(c, Corporation(name="C"), LedgerStats(3, None))
+    assert [(b.name, b.figure.id.rsplit("/", 1)[-1], b.indicates, b.missing) for b in badges] == [
+        ("intention", "badge[intention]", "unknown", "trading.intention_at_acquisition"),
+        ("holding_period", "badge[holding_period]", "unknown", "disposals in the year (holding period)"),
+        ("frequency", "badge[frequency]", "investment", None),
+        ("organisation", "badge[organisation]", "unknown", "trading.organised_like_a_business"),
+        ("financing", "badge[financing]", "unknown", "trading.financed_by_borrowing"),
+        ("supplementary_work", "badge[supplementary_work]", "unknown", "trading.supplementary_work"),
+        ("realisation", "badge[realisation]", "unknown", "trading.realisation_circumstances"),
+        ("profit_motive", "badge[profit_motive]", "unknown", "trading.profit_motive"),
+    ]
+    assert {c.tracer.nodes[b.figure.id].unit for b in badges} == {"text"}
+    assert c.tracer.nodes[badges[2].figure.id].explanation == "3 disposals in the year → points to investment."

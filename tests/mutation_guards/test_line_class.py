@@ -60,3 +60,35 @@ VA_NOTE = "a transaction in a virtual asset, which is not a Sch. 16C class under
 def test_line_class(spec: dict[str, Any], ext_on: bool, expected: tuple[str, str, bool]) -> None:
     line = make_line(make_ctx("2024/25"), "l", 1, **spec)
     assert line_class(line, ext_on) == expected
+
+
+def test_incidental_receipts_leave_out_excluded_non_qualifying_dividends_and_outgoings() -> None:
+    from decimal import Decimal as D
+
+    from hkvatax.rules.concessions import incidental_receipts
+
+    c = make_ctx("2024/25")
+    lines = [make_line(c, "q", 1, receipts=100), make_line(c, "i", 1, kind="income", receipts=7),
+             make_line(c, "x", 1, receipts=1000), make_line(c, "n", 1, receipts=2000),
+             make_line(c, "d", 1, kind="income", income_type="dividend", receipts=3000),
+             make_line(c, "o", -1, kind="outgoing", receipts=4000)]
+    classes = {"q": "qualifying", "i": "incidental", "x": "excluded", "n": "non_qualifying", "d": "incidental",
+               "o": "qualifying"}
+    assert incidental_receipts(lines, classes) == (D(7), D(107))  # type: ignore[arg-type]
+
+
+def test_extension_applies_records_its_facts() -> None:
+    from hkvatax.rules.concessions import extension_applies
+
+    c = make_ctx("2025/26", scenario="va_extension")
+    f = extension_applies(c, True)
+    n = c.tracer.nodes[f.id]
+    assert [(x.name, x.value) for x in n.facts] == [("extension_requested", True), ("extension_first_year", "2025/26")]
+    assert (f.value, n.explanation) == (True, "the extension is applied: 2025/26 is not before its first year 2025/26")
+    c2 = make_ctx("2024/25", scenario="va_extension")
+    f2 = extension_applies(c2, True)
+    assert (f2.value, c2.tracer.nodes[f2.id].explanation) == (
+        False, "the extension was asked for, but 2024/25 is before its first year 2025/26: the law in force applies")
+    f3 = extension_applies(c2, False, key="off")
+    assert (f3.value, c2.tracer.nodes[f3.id].explanation) == (
+        False, "the extension was not asked for: the law in force applies")
