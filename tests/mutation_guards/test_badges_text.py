@@ -98,3 +98,21 @@ def test_assess_badges_node_ids_and_units() -> None:
     ]
     assert {c.tracer.nodes[b.figure.id].unit for b in badges} == {"text"}
     assert c.tracer.nodes[badges[2].figure.id].explanation == "3 disposals in the year → points to investment."
+
+
+def test_decide_character_records_the_override_and_the_intention() -> None:
+    from hkvatax.rules.classification import LedgerStats, decide_character
+
+    c = make_ctx("2024/25")
+    d = decide_character(c, Corporation(name="C", character={"character": "capital", "reason": "board minute"}),
+                         LedgerStats(0, None))
+    n = c.tracer.nodes[d.figure.id]
+    assert (d.character, d.basis, n.explanation) == ("capital", "override",
+                                                     "Set by the user: capital — reason: board minute")
+    c2 = make_ctx("2024/25")
+    tp = Corporation(name="C", trading={"intention_at_acquisition": "long_term_investment",
+                                        "organised_like_a_business": False, "profit_motive": False})
+    d2 = decide_character(c2, tp, LedgerStats(1, None))
+    n2 = c2.tracer.nodes[d2.figure.id]
+    assert (d2.character, d2.basis) == ("capital", "presumption")
+    assert ("trading.intention_at_acquisition", "long_term_investment") in [(x.name, x.value) for x in n2.facts]

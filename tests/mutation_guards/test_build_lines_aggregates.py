@@ -33,8 +33,8 @@ def aggregates() -> LedgerAggregates:
     agg.receipts[(Y24, "staking", "ETH", False)] = group(60, 60, [f"r{i}" for i in range(10)], count=11)
     agg.receipts[(Y24, "staking", "ETH", True)] = group(6, 6, ["q"])
     agg.receipts[(Y23, "staking", "ETH", False)] = group(1, 1, ["old"])
+    agg.incomes[(Y24, "interest", "SHR", False)] = group(3, 3, ["i2"])  # lines are sorted: no asset first
     agg.incomes[(Y24, "interest", None, False)] = group(9, 9, ["i1"])
-    agg.incomes[(Y24, "interest", "SHR", False)] = group(3, 3, ["i2"])
     agg.outgoings[(Y24, "fee", True)] = group(85, 0, ["f1", "f2"])
     agg.outgoings[(Y24, "management_fee", False)] = group(12, 0, ["m1"])
     agg.outgoings[(Y23, "fee", True)] = group(1, 0, ["old"])

@@ -317,3 +317,25 @@ def test_summaries_keep_disposals_only_when_asked() -> None:
             Y20: (2, D(245)), Y21: (3, D(105))}
         assert plain[WA].closing[Y21] == {"ETH": (D(1), D(25))} and plain[FIFO].closing[Y20]["BTC"] == (D("1.5"),
                                                                                                         D(225))
+
+
+def test_fast_summary_keeps_zero_cost_lots_and_checks_transfers_after_full_lots() -> None:
+    from hkvatax.errors import InputError
+    from hkvatax.ledger.fast import summarise_csv
+
+    free = [row("a", "2020-05-01", "receipt", "ETH", "1", "0", subtype="airdrop"),
+            row("b", "2020-05-02", "acquisition", "ETH", "1", "10"),
+            row("d", "2020-05-03", "disposal", "ETH", "1.5", "30")]
+    _, text = ledger(free)
+    out = summarise_csv(text=text, file="t.csv", methods=(FIFO,))
+    assert out[FIFO].path == "fast"
+    assert (out[FIFO].years[Y20].cost, out[FIFO].years[Y20].gain) == (D(5), D(25))
+    assert out[FIFO].closing[Y20] == {"ETH": (D("0.5"), D(5))}
+    over = [row("a", "2020-05-01", "acquisition", "BTC", "1", "10"),
+            row("b", "2020-05-02", "acquisition", "BTC", "1", "10"),
+            row("d", "2020-05-03", "disposal", "BTC", "1.5", "30"),
+            row("t", "2020-05-04", "transfer", "BTC", "1", to_wallet="w2")]
+    _, text = ledger(over)
+    for fast in (True, False):
+        with pytest.raises(InputError, match="transfers 1 but only 0.5 is held"):
+            summarise_csv(text=text, file="t.csv", methods=(FIFO,), fast=fast)

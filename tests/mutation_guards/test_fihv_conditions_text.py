@@ -153,6 +153,8 @@ def test_classify_and_ratio() -> None:
                                         "the extension")
     assert (n.label, n.unit, facts(n), n.assumptions) == ("fihv.transaction.classify", "text", {"line": "va"},
                                                           ("A-EXT-VA-DEFINITION",))
+    sec = make_line(c, "sec", 5, sch16c_class="securities")
+    assert node(c, classify(c, sec, ext, key="sec")).assumptions == ()
     g = classify(c, st, ext, key="st")
     assert node(c, g).assumptions == ("A-EXT-VA-DEFINITION", "A-CONC-INCIDENTAL-LINES")
     r = incidental_ratio(c, [va, st], [f, g])

@@ -55,3 +55,11 @@ def test_problems_of_a_scenario_without_csv_rows_keep_the_model_field() -> None:
          "proceeds": "100", "currency": "USD"}]})
     _, got = problems(sc)
     assert [g[:2] for g in got] == [("unknown_currency", "proceeds"), ("disposal_before_acquisition", "quantity")]
+
+
+def test_declared_assets_reach_the_ledger() -> None:
+    events, _ = read_csv_events(text=CSV, file="t.csv")
+    sc = Scenario(taxpayer={"kind": "corporation", "name": "C"}, events=events[:1], assets=[{"symbol": "BTC"}],
+                  rates=[{"base": "XYZ", "rate": "1", "at": "2024-05-01T00:00:00+08:00", "source": "t"}])
+    res = match_scenario(sc)
+    assert [n.code for n in res.notes] == [] and [lot.cost_hkd for lot in res.lots] == [101]

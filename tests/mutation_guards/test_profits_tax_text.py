@@ -24,8 +24,23 @@ def test_labels_and_facts() -> None:
     n = c.tracer.nodes[bp.id]
     assert (n.label, n.unit, [(x.name, x.value) for x in n.facts]) == ("basis_period", "text",
                                                                         [("accounting_year_end", "12-31")])
-    assert bp.id == "baseline/2024/25/basis_period"
+    assert bp.id == "baseline/2024/25/basis_period" and bp.value == "2024-01-01 to 2024-12-31"
     so = losses(c, input_figure(c, "p", D(100)), input_figure(c, "bf", D(30)))
     assert (so.value, so.id) == (D(30), "baseline/2024/25/losses_set_off")
     ra = round_assessable(c, input_figure(c, "p2", D("70.99")), so)
     assert (ra.value, ra.id) == (D(40), "baseline/2024/25/assessable_profits")
+
+
+def test_outgoing_and_capital_line_explanations() -> None:
+    c = make_ctx("2024/25")
+    out = make_line(c, "o", -5, kind="outgoing", asset=None)
+    nd = make_line(c, "p", -5, kind="outgoing", asset=None)
+    object.__setattr__(nd, "deductible", False)
+    cap = make_line(c, "k", 5, character="capital")
+    got = [(f.value, c.tracer.nodes[f.id].explanation) for f in (
+        line_treatment(c, out, True, key="o"), line_treatment(c, nd, True, key="p"), line_treatment(c, cap, True))]
+    assert got == [
+        ("assessable", "o: deductible outgoing of the business (s.16)."),
+        ("excluded", "p: not deductible (s.17): stated as capital or private."),
+        ("excluded", "k: capital: profits on the sale of capital assets are outside s.14 (DIPN 39 para 46)."),
+    ]

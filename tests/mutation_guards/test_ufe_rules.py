@@ -631,6 +631,7 @@ def test_regime_assembly_extension_and_unknown_eligibility() -> None:
     assert "ufe.incidental.five_percent" not in [x.id for x in r.conditions]
     assert r.treatments == {"va": "assessable"} and r.deemed == ()
     assert r.extra["extension"].value is True and r.extra["incidental_test"].value == "not_applicable"
+    assert r.extra["extension"].id in c.tracer.nodes[r.extra["incidental_test"].id].inputs
     assert "outgoings_assessable_share" not in r.extra
     assert r.notes == ("eligibility unknown: every line is treated as chargeable until these facts are supplied: "
                        "investor_commitments_percent, investor_count, managed_assets_hkd, "

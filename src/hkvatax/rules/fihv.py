@@ -87,7 +87,7 @@ A_FSPE = Assumption(
 )
 
 
-def _text(ctx: RuleContext, outcome: str, why: str) -> Out:
+def _text(outcome: str, why: str) -> Out:
     return Out(outcome, why, unit="text")
 
 
@@ -98,7 +98,7 @@ def fihv_commencement(ctx: RuleContext) -> Out:
     Ordinance 2023 (in operation 19 May 2023) applies to years of assessment beginning on or after
     1 April 2022."""
     ok = ctx.year.start_year >= 2022
-    return _text(ctx, "met" if ok else "failed",
+    return _text("met" if ok else "failed",
                  f"{ctx.year.label} {'begins on or after' if ok else 'begins before'} 1 April 2022")
 
 
@@ -110,8 +110,8 @@ def election(ctx: RuleContext, office: FamilyOffice) -> Out:
     if office.fihv.election_date:
         ctx.fact("election_date", office.fihv.election_date.isoformat())
     if made is None:
-        return _text(ctx, "unknown", "supply election_made")
-    return _text(ctx, "met" if made else "failed", "election made" if made else "no election made")
+        return _text("unknown", "supply election_made")
+    return _text("met" if made else "failed", "election made" if made else "no election made")
 
 
 def _ownership(ctx: RuleContext, who: str, family: Decimal | None, charity: Decimal | None,
@@ -119,37 +119,37 @@ def _ownership(ctx: RuleContext, who: str, family: Decimal | None, charity: Deci
     floor = ctx.param("fihv.family_ownership_min")
     ctx.fact(f"{who}_family_ownership_percent", family)
     if family is None:
-        return _text(ctx, "unknown", f"supply the {who}'s family ownership")
+        return _text("unknown", f"supply the {who}'s family ownership")
     if family >= floor:
-        return _text(ctx, "met", f"family members hold {family}% (at least {floor}%)")
+        return _text("met", f"family members hold {family}% (at least {floor}%)")
     charity_max = ctx.param("fihv.charity_max")
     family_floor = ctx.param("fihv.family_floor_with_charity")
     unrelated_max = ctx.param("fihv.unrelated_max")
     ctx.assume(A_UNRELATED_BOUNDARY)
     if family < family_floor:
-        return _text(ctx, "failed", f"family members hold {family}%: below {floor}%, and below {family_floor}% "
+        return _text("failed", f"family members hold {family}%: below {floor}%, and below {family_floor}% "
                      "even with a charity")
     ctx.fact(f"{who}_charity_ownership_percent", charity)
     if charity is None:
-        return _text(ctx, "unknown", f"family members hold {family}% (below {floor}%): supply the charity's "
+        return _text("unknown", f"family members hold {family}% (below {floor}%): supply the charity's "
                      "holding for the charity variant")
     if charity == 0:
-        return _text(ctx, "failed", f"family members hold {family}% (below {floor}%) and no charity holds any "
+        return _text("failed", f"family members hold {family}% (below {floor}%) and no charity holds any "
                      "interest")
     if charity > charity_max:
-        return _text(ctx, "failed", f"the charity holds {charity}%, more than {charity_max}%")
+        return _text("failed", f"the charity holds {charity}%, more than {charity_max}%")
     if unrelated is None:
         with exact_context():
             bound = Decimal(100) - family - charity
         ctx.fact(f"{who}_unrelated_ownership_upper_bound", bound)
         if bound <= unrelated_max:
-            return _text(ctx, "met", f"family {family}% + charity {charity}%: unrelated persons hold at most "
+            return _text("met", f"family {family}% + charity {charity}%: unrelated persons hold at most "
                          f"{bound}% (not more than {unrelated_max}%)")
         ctx.fact(f"{who}_unrelated_ownership_percent", None)
-        return _text(ctx, "unknown", "supply the unrelated persons' holding")
+        return _text("unknown", "supply the unrelated persons' holding")
     ctx.fact(f"{who}_unrelated_ownership_percent", unrelated)
     ok = unrelated <= unrelated_max
-    return _text(ctx, "met" if ok else "failed",
+    return _text("met" if ok else "failed",
                  f"family {family}% (at least {family_floor}%), charity {charity}% (at most {charity_max}%), "
                  f"unrelated {unrelated}% ({'not more than' if ok else 'more than'} {unrelated_max}%)")
 
@@ -186,7 +186,7 @@ def esfo(ctx: RuleContext, office: FamilyOffice) -> Out:
         f"services (at least {safe}%)": "unknown" if services is None else ("met" if services >= safe else "failed"),
     }
     outcome = combine(outcomes.values())
-    return _text(ctx, outcome, "; ".join(f"{k}: {v}" for k, v in outcomes.items()) + f" ({own.explanation})")
+    return _text(outcome, "; ".join(f"{k}: {v}" for k, v in outcomes.items()) + f" ({own.explanation})")
 
 
 @rule("fihv.managed_in_hk", "The FIHV is normally managed or controlled in Hong Kong",
@@ -196,8 +196,8 @@ def managed_in_hk(ctx: RuleContext, office: FamilyOffice) -> Out:
     Amendments replaced 'central management and control')."""
     v = ctx.fact("normally_managed_or_controlled_in_hk", office.fihv.normally_managed_or_controlled_in_hk)
     if v is None:
-        return _text(ctx, "unknown", "supply normally_managed_or_controlled_in_hk")
-    return _text(ctx, "met" if v else "failed", "managed or controlled in Hong Kong" if v
+        return _text("unknown", "supply normally_managed_or_controlled_in_hk")
+    return _text("met" if v else "failed", "managed or controlled in Hong Kong" if v
                  else "not normally managed or controlled in Hong Kong")
 
 
@@ -207,8 +207,8 @@ def business_undertaking(ctx: RuleContext, office: FamilyOffice) -> Out:
     """A business undertaking for general commercial or industrial purposes cannot be an FIHV."""
     v = ctx.fact("business_undertaking_general_commercial", office.fihv.business_undertaking_general_commercial)
     if v is None:
-        return _text(ctx, "unknown", "supply business_undertaking_general_commercial")
-    return _text(ctx, "failed" if v else "met", "a business undertaking" if v else "not a business undertaking")
+        return _text("unknown", "supply business_undertaking_general_commercial")
+    return _text("failed" if v else "met", "a business undertaking" if v else "not a business undertaking")
 
 
 @rule("fihv.min_assets", "Specified assets of at least HK$240 million managed by the ESFO",
@@ -220,12 +220,12 @@ def min_assets(ctx: RuleContext, office: FamilyOffice) -> Out:
     value = ctx.fact("specified_assets_value_hkd", office.fihv.specified_assets_value_hkd)
     ctx.assume(A_ASSETS_BASIS)
     if value is None:
-        return _text(ctx, "unknown", "supply specified_assets_value_hkd")
+        return _text("unknown", "supply specified_assets_value_hkd")
     ok = value >= floor
     note = ""
     if not ok and office.fihv.virtual_assets_value_hkd:
         note = f" (virtual assets of HK${office.fihv.virtual_assets_value_hkd:,} do not count under the law in force)"
-    return _text(ctx, "met" if ok else "failed",
+    return _text("met" if ok else "failed",
                  f"HK${value:,} is {'at least' if ok else 'below'} HK${floor:,}{note}")
 
 
@@ -241,14 +241,14 @@ def ext_min_assets(ctx: RuleContext, office: FamilyOffice, ext: Figure) -> Out:
     ctx.assume(A_EXT_VA_DEFINITION)
     if spec is not None and spec >= floor:
         ctx.fact("virtual_assets_value_hkd", va if va is not None else "not needed")
-        return _text(ctx, "met", f"HK${spec:,} of Sch. 16C assets alone reach HK${floor:,}")
+        return _text("met", f"HK${spec:,} of Sch. 16C assets alone reach HK${floor:,}")
     ctx.fact("virtual_assets_value_hkd", va)
     if spec is None or va is None:
-        return _text(ctx, "unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd")
+        return _text("unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd")
     with exact_context():
         total = spec + va
     ok = total >= floor
-    return _text(ctx, "met" if ok else "failed", f"HK${spec:,} + virtual assets HK${va:,} = HK${total:,}, "
+    return _text("met" if ok else "failed", f"HK${spec:,} + virtual assets HK${va:,} = HK${total:,}, "
                  f"{'at least' if ok else 'below'} HK${floor:,}")
 
 
@@ -266,7 +266,7 @@ def substantial_activities(ctx: RuleContext, office: FamilyOffice) -> Out:
         "employees": "unknown" if emp is None else ("met" if emp >= min_emp else "failed"),
         "expenditure": "unknown" if opex is None else ("met" if opex >= min_opex else "failed"),
     }
-    return _text(ctx, combine(parts.values()), f"{emp} employees (at least {min_emp}): {parts['employees']}; "
+    return _text(combine(parts.values()), f"{emp} employees (at least {min_emp}): {parts['employees']}; "
                  f"HK${opex if opex is None else f'{opex:,}'} expenditure (at least HK${min_opex:,}): "
                  f"{parts['expenditure']}")
 
@@ -278,8 +278,8 @@ def esfo_arranges(ctx: RuleContext, office: FamilyOffice) -> Out:
     arranged in Hong Kong by, the ESFO."""
     v = ctx.fact("transactions_arranged_by_esfo_in_hk", office.fihv.transactions_arranged_by_esfo_in_hk)
     if v is None:
-        return _text(ctx, "unknown", "supply transactions_arranged_by_esfo_in_hk")
-    return _text(ctx, "met" if v else "failed", "carried out or arranged in Hong Kong by the ESFO" if v
+        return _text("unknown", "supply transactions_arranged_by_esfo_in_hk")
+    return _text("met" if v else "failed", "carried out or arranged in Hong Kong by the ESFO" if v
                  else "not carried out or arranged in Hong Kong by the ESFO")
 
 
@@ -331,7 +331,7 @@ def five_percent(ctx: RuleContext, ratio: Figure) -> Out:
     """If incidental trading receipts exceed 5%, no incidental profits get the 0% rate; exactly 5% passes."""
     limit = ctx.param("fihv.incidental_threshold")
     ok = ratio.value <= limit
-    return _text(ctx, "met" if ok else "failed",
+    return _text("met" if ok else "failed",
                  f"ratio {ratio.value:.6%} {'does not exceed' if ok else 'exceeds'} {limit:.0%}")
 
 
