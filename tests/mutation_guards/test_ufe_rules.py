@@ -667,3 +667,20 @@ def test_stated_input() -> None:
     assert facts(n) == {"eligible": "yes"}
     g = stated(c, "profit", D(5))
     assert (node(c, g).unit, node(c, g).explanation) == ("HKD", "profit stated by the caller: 5.")
+
+
+def test_line_sums_refuse_mismatched_lists() -> None:
+    from hkvatax.rules.fihv import concessionary_profits
+    from hkvatax.rules.profits_tax import net_profit
+
+    c = make_ctx("2024/25")
+    lines = [make_line(c, "a", 1), make_line(c, "b", 2)]
+    one = [fixed(c, "exempt")]
+    for i, call in enumerate([
+            lambda k: exempt_profits(c, lines, one, key=k), lambda k: losses_no_carry_forward(c, lines, one, key=k),
+            lambda k: profits_by_class(c, lines, one, "qualifying", key=k),
+            lambda k: outgoings_share(c, lines, one, key=k), lambda k: concessionary_profits(c, lines, one, key=k)]):
+        with pytest.raises(ValueError, match="zip"):
+            call(f"k{i}")
+    empty = net_profit(c, [])
+    assert isinstance(empty.value, D) and str(empty.value) == "0"
