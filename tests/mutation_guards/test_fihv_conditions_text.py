@@ -250,6 +250,7 @@ def test_regime_extension_and_unknown() -> None:
     assert "fihv.incidental.five_percent" not in [x.id for x in r.conditions]
     assert r.extra["extension"].value is True and r.extra["incidental_test"].value == "not_applicable"
     assert r.extra["extension"].id == "va_extension/2025/26/ext.applies[fihv]"
+    assert r.extra["incidental_test"].id == "va_extension/2025/26/ext.incidental.abolished.fihv"
     ext_cond = next(x for x in r.conditions if x.id == "ext.fihv.min_assets")
     assert r.extra["extension"].id in c.tracer.nodes[ext_cond.figure.id].inputs
     assert "outgoings_assessable_share" not in r.extra

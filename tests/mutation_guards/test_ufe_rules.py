@@ -521,6 +521,7 @@ def test_deemed_profits() -> None:
     for i, (who, e, held, why) in enumerate(cases):
         assert text(c, deemed_profits(c, who, e, w, p, held, key=i)) == (D(0), why)
     assert deemed_profits(c, inv, ex, w, p, fixed(c, "unknown"), key="u").value == D(200)
+    assert deemed_profits(c, inv, fixed(c, D(1)), w, p, no, key="one").value == D("0.2")
 
 
 def test_spe_deemed_profits_and_total() -> None:
@@ -590,7 +591,7 @@ def test_regime_before_commencement() -> None:
 
 def test_regime_rejects_duplicate_keys() -> None:
     c = make_ctx("2024/25")
-    with pytest.raises(ValueError, match="distinct keys"):
+    with pytest.raises(ValueError, match="^profit lines must have distinct keys$"):
         ufe_regime(c, fund(**OK), [make_line(c, "a", 1), replace(make_line(c, "b", 2), key="a")], extension=False, basis_period=FY)
 
 
@@ -632,6 +633,10 @@ def test_regime_assembly_extension_and_unknown_eligibility() -> None:
     assert r.treatments == {"va": "assessable"} and r.deemed == ()
     assert r.extra["extension"].value is True and r.extra["incidental_test"].value == "not_applicable"
     assert r.extra["extension"].id in c.tracer.nodes[r.extra["incidental_test"].id].inputs
+    abolished = c.tracer.nodes[r.extra["incidental_test"].id]
+    assert (abolished.id, abolished.label, abolished.unit, abolished.explanation) == (
+        "va_extension/2025/26/ext.incidental.abolished.ufe", "ext.incidental.abolished.ufe", "text",
+        "ufe: no 5% limit on incidental transactions under the extension")
     assert "outgoings_assessable_share" not in r.extra
     assert r.notes == ("eligibility unknown: every line is treated as chargeable until these facts are supplied: "
                        "investor_commitments_percent, investor_count, managed_assets_hkd, "
