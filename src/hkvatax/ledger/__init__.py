@@ -88,7 +88,7 @@ def _csv_columns(problems: tuple[Problem, ...], scenario: Scenario) -> list[Prob
              if e.source is not None and e.source.row is not None}
     if not kinds:
         return list(problems)
-    fees = {"amount": "fee_amount", "currency": "fee_currency", "value": "fee_value", "value_currency": "currency"}
+    fees = {"amount": "fee_amount", "value": "fee_value"}  # the ledger's fee problems: fees[n].amount, fees[n].value
     out = []
     for p in problems:
         kind = kinds.get((p.source.file, p.source.row))
@@ -97,7 +97,7 @@ def _csv_columns(problems: tuple[Problem, ...], scenario: Scenario) -> list[Prob
             if column.startswith("fees["):
                 column = fees.get(column.rsplit(".", 1)[-1], "fee_amount")
             else:
-                reverse = {field: col for col, field in COLUMNS_BY_KIND.get(kind, {}).items()}
+                reverse = {field: col for col, field in COLUMNS_BY_KIND[kind].items()}
                 column = reverse.get(column, column)
         out.append(Problem(p.code, p.message, p.source, column, p.suggestion))
     return out

@@ -111,7 +111,7 @@ class _Fallback(Exception):
     """The ledger would report a problem (an oversell): the reference path reports it."""
 
 
-def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool = False) -> LedgerSummary:
+def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool) -> LedgerSummary:
     """Match ``ledger`` by ``method`` (FIFO or weighted average). Raises _Fallback on an oversell."""
     if method not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
         raise _Fallback
@@ -168,11 +168,10 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
                 raise _Fallback
             lot = queue[0]
             lq = lot[0]
-            if lq <= remaining:
+            if lq <= remaining:  # (FIFO reads only the pool's quantity; its cost is in the lots)
                 cost_total += lot[1]
                 remaining -= lq
                 pool[0] -= lq
-                pool[1] -= lot[1]
                 lot[0] = ZERO
                 lot[1] = ZERO
             else:
@@ -181,7 +180,6 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
                 lot[0] = lq - remaining
                 lot[1] -= share
                 pool[0] -= remaining
-                pool[1] -= share
                 remaining = ZERO
         while queue and queue[0][0] == 0:
             queue.popleft()
@@ -193,22 +191,23 @@ def fast_summary(ledger: FastLedger, method: LotMethod, *, keep_disposals: bool 
             pool = held[asset] = [ZERO, ZERO]
             lots[asset] = deque()
         pool[0] += qty
-        pool[1] += cost
         if fifo:
             lots[asset].append([qty, cost])
+        else:
+            pool[1] += cost
 
     enabled = gc.isenabled()
     gc.disable()  # lots are small acyclic lists: no need for the cycle collector to rescan them
     try:
-        return _match(ledger, method, fifo, tokens, years, closing, kept, lots, held, snapshot, take, add)
+        return _match(ledger, method, tokens, years, closing, kept, held, snapshot, take, add)
     finally:
         if enabled:
             gc.enable()
 
 
-def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
+def _match(ledger: FastLedger, method: LotMethod, tokens: set[str],
            years: dict[YearOfAssessment, YearTotals], closing: dict[YearOfAssessment, dict[str, tuple[Decimal, Decimal]]],
-           kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None, lots: object,
+           kept: list[tuple[str, YearOfAssessment, Decimal, Decimal]] | None,
            held: dict[str, list[Decimal]], snapshot: Callable[[], dict[str, tuple[Decimal, Decimal]]],
            take: Callable[[str, Decimal], Decimal], add: Callable[[str, Decimal, Decimal], None]) -> LedgerSummary:
     """The one pass over the events (fast_summary's closures do the pool arithmetic)."""
@@ -227,7 +226,7 @@ def _match(ledger: FastLedger, method: LotMethod, fifo: bool, tokens: set[str],
                     if year is not None:
                         closing[year] = snapshot()
                     year = new_year
-                    totals = years.get(year) or YearTotals()
+                    totals = YearTotals()  # events are in time order: a year is never entered twice
                 # bounds in UTC: comparing with a dateutil zone would call Python code per event
                 start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
             if kind == K_ACQ:
@@ -441,8 +440,8 @@ def fast_aggregates_many(ledger: FastLedger, methods: tuple[LotMethod, ...]) -> 
                 net = gross - fee
                 for m in matchers:
                     stats = m.stats
-                    if stats is None:
-                        stats = m.stats = m.agg.stats.get(year) or m.agg.stats.setdefault(year, YearStats())
+                    if stats is None:  # the year's first disposal (events are in time order: a year is new once)
+                        stats = m.stats = m.agg.stats[year] = YearStats()
                     if kind == K_FEE:
                         cost = m.take(asset, qty, at_us, None)
                     else:
@@ -450,11 +449,7 @@ def fast_aggregates_many(ledger: FastLedger, methods: tuple[LotMethod, ...]) -> 
                         cost = m.take(asset, qty, at_us, stats)
                     g = m.year_disposals.get(asset)
                     if g is None:
-                        g = m.agg.disposals.get((year, asset, False))
-                        if g is None:
-                            g = m.agg.disposals[(year, asset, False)] = Group()
-                            g.method = m.method
-                        m.year_disposals[asset] = g
+                        g = m.year_disposals[asset] = m.agg.disposals[(year, asset, False)] = Group(method=m.method)
                     g.total += net - cost
                     g.receipts += gross
                     g.count += 1

@@ -171,11 +171,10 @@ class _Run:
                 converted[key] = avg
             elif method is not LotMethod.WEIGHTED_AVERAGE and isinstance(pool, AveragePool):
                 lots = LotPool(key[0], key[1])
-                if pool.quantity > 0:
-                    mean = pool.mean_acquired_us()
-                    for snap in pool.snapshot():
-                        lots.add(Lot(f"{pool.pool_id}@{year.label}", snap.acquired_at, int(mean), snap.quantity,
-                                     snap.cost_hkd))
+                mean = pool.mean_acquired_us()
+                for snap in pool.snapshot():  # none for an empty pool
+                    lots.add(Lot(f"{pool.pool_id}@{year.label}", snap.acquired_at, int(mean), snap.quantity,
+                                 snap.cost_hkd))
                 converted[key] = lots
             else:
                 converted[key] = pool

@@ -112,7 +112,7 @@ def extension_applies(ctx: RuleContext, requested: bool) -> Out:
                "the law in force applies")
     else:
         why = "the extension was not asked for: the law in force applies"
-    return Out(applies, why, label="ext.applies", unit="bool")
+    return Out(applies, why, unit="bool")
 
 
 def condition(ctx: RuleContext, fig: Figure) -> ConditionResult:
@@ -128,7 +128,7 @@ def condition(ctx: RuleContext, fig: Figure) -> ConditionResult:
 
 def combine(outcomes: Iterable[str]) -> Outcome:
     """All conditions together: failed if any failed, else unknown if any unknown, else met."""
-    seen = [o for o in outcomes if o != "not_applicable"]
+    seen = list(outcomes)  # "not_applicable" decides nothing
     if "failed" in seen:
         return "failed"
     if "unknown" in seen:

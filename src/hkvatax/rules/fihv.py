@@ -87,8 +87,8 @@ A_FSPE = Assumption(
 )
 
 
-def _text(ctx: RuleContext, outcome: str, why: str, label: str) -> Out:
-    return Out(outcome, why, label=label, unit="text")
+def _text(outcome: str, why: str) -> Out:
+    return Out(outcome, why, unit="text")
 
 
 @rule("fihv.commencement", "The FIHV regime applies to years of assessment from 2022/23",
@@ -98,8 +98,8 @@ def fihv_commencement(ctx: RuleContext) -> Out:
     Ordinance 2023 (in operation 19 May 2023) applies to years of assessment beginning on or after
     1 April 2022."""
     ok = ctx.year.start_year >= 2022
-    return _text(ctx, "met" if ok else "failed",
-                 f"{ctx.year.label} {'begins on or after' if ok else 'begins before'} 1 April 2022", "fihv.commencement")
+    return _text("met" if ok else "failed",
+                 f"{ctx.year.label} {'begins on or after' if ok else 'begins before'} 1 April 2022")
 
 
 @rule("fihv.election", "The FIHV has elected in writing for the concession (irrevocable)",
@@ -110,48 +110,48 @@ def election(ctx: RuleContext, office: FamilyOffice) -> Out:
     if office.fihv.election_date:
         ctx.fact("election_date", office.fihv.election_date.isoformat())
     if made is None:
-        return _text(ctx, "unknown", "supply election_made", "fihv.election")
-    return _text(ctx, "met" if made else "failed", "election made" if made else "no election made", "fihv.election")
+        return _text("unknown", "supply election_made")
+    return _text("met" if made else "failed", "election made" if made else "no election made")
 
 
 def _ownership(ctx: RuleContext, who: str, family: Decimal | None, charity: Decimal | None,
-               unrelated: Decimal | None, label: str) -> Out:
+               unrelated: Decimal | None) -> Out:
     floor = ctx.param("fihv.family_ownership_min")
     ctx.fact(f"{who}_family_ownership_percent", family)
     if family is None:
-        return _text(ctx, "unknown", f"supply the {who}'s family ownership", label)
+        return _text("unknown", f"supply the {who}'s family ownership")
     if family >= floor:
-        return _text(ctx, "met", f"family members hold {family}% (at least {floor}%)", label)
+        return _text("met", f"family members hold {family}% (at least {floor}%)")
     charity_max = ctx.param("fihv.charity_max")
     family_floor = ctx.param("fihv.family_floor_with_charity")
     unrelated_max = ctx.param("fihv.unrelated_max")
     ctx.assume(A_UNRELATED_BOUNDARY)
     if family < family_floor:
-        return _text(ctx, "failed", f"family members hold {family}%: below {floor}%, and below {family_floor}% "
-                     "even with a charity", label)
+        return _text("failed", f"family members hold {family}%: below {floor}%, and below {family_floor}% "
+                     "even with a charity")
     ctx.fact(f"{who}_charity_ownership_percent", charity)
     if charity is None:
-        return _text(ctx, "unknown", f"family members hold {family}% (below {floor}%): supply the charity's "
-                     "holding for the charity variant", label)
+        return _text("unknown", f"family members hold {family}% (below {floor}%): supply the charity's "
+                     "holding for the charity variant")
     if charity == 0:
-        return _text(ctx, "failed", f"family members hold {family}% (below {floor}%) and no charity holds any "
-                     "interest", label)
+        return _text("failed", f"family members hold {family}% (below {floor}%) and no charity holds any "
+                     "interest")
     if charity > charity_max:
-        return _text(ctx, "failed", f"the charity holds {charity}%, more than {charity_max}%", label)
+        return _text("failed", f"the charity holds {charity}%, more than {charity_max}%")
     if unrelated is None:
         with exact_context():
             bound = Decimal(100) - family - charity
         ctx.fact(f"{who}_unrelated_ownership_upper_bound", bound)
         if bound <= unrelated_max:
-            return _text(ctx, "met", f"family {family}% + charity {charity}%: unrelated persons hold at most "
-                         f"{bound}% (not more than {unrelated_max}%)", label)
+            return _text("met", f"family {family}% + charity {charity}%: unrelated persons hold at most "
+                         f"{bound}% (not more than {unrelated_max}%)")
         ctx.fact(f"{who}_unrelated_ownership_percent", None)
-        return _text(ctx, "unknown", "supply the unrelated persons' holding", label)
+        return _text("unknown", "supply the unrelated persons' holding")
     ctx.fact(f"{who}_unrelated_ownership_percent", unrelated)
     ok = unrelated <= unrelated_max
-    return _text(ctx, "met" if ok else "failed",
+    return _text("met" if ok else "failed",
                  f"family {family}% (at least {family_floor}%), charity {charity}% (at most {charity_max}%), "
-                 f"unrelated {unrelated}% ({'not more than' if ok else 'more than'} {unrelated_max}%)", label)
+                 f"unrelated {unrelated}% ({'not more than' if ok else 'more than'} {unrelated_max}%)")
 
 
 @rule("fihv.ownership", "Family members hold at least 95% of the FIHV (or the charity variant)",
@@ -163,7 +163,7 @@ def ownership(ctx: RuleContext, office: FamilyOffice) -> Out:
     members hold at least 75% and unrelated persons at most 5% in total."""
     f = office.fihv
     return _ownership(ctx, "fihv", f.family_ownership_percent, f.charity_ownership_percent,
-                      f.unrelated_ownership_percent, "fihv.ownership")
+                      f.unrelated_ownership_percent)
 
 
 @rule("fihv.esfo", "Managed by an eligible single family office",
@@ -175,7 +175,7 @@ def esfo(ctx: RuleContext, office: FamilyOffice) -> Out:
     e = office.fihv.esfo
     private = ctx.fact("esfo_is_private_company", e.is_private_company)
     managed = ctx.fact("esfo_normally_managed_or_controlled_in_hk", e.normally_managed_or_controlled_in_hk)
-    own = _ownership(ctx, "esfo", e.family_ownership_percent, e.charity_ownership_percent, None, "fihv.esfo")
+    own = _ownership(ctx, "esfo", e.family_ownership_percent, e.charity_ownership_percent, None)
     safe = ctx.param("fihv.esfo_services_safe_harbour")
     services = ctx.fact("esfo_services_to_family_percent", e.services_to_family_percent)
     ctx.assume(A_ESFO_SAFE_HARBOUR)
@@ -186,8 +186,7 @@ def esfo(ctx: RuleContext, office: FamilyOffice) -> Out:
         f"services (at least {safe}%)": "unknown" if services is None else ("met" if services >= safe else "failed"),
     }
     outcome = combine(outcomes.values())
-    return _text(ctx, outcome, "; ".join(f"{k}: {v}" for k, v in outcomes.items()) + f" ({own.explanation})",
-                 "fihv.esfo")
+    return _text(outcome, "; ".join(f"{k}: {v}" for k, v in outcomes.items()) + f" ({own.explanation})")
 
 
 @rule("fihv.managed_in_hk", "The FIHV is normally managed or controlled in Hong Kong",
@@ -197,9 +196,9 @@ def managed_in_hk(ctx: RuleContext, office: FamilyOffice) -> Out:
     Amendments replaced 'central management and control')."""
     v = ctx.fact("normally_managed_or_controlled_in_hk", office.fihv.normally_managed_or_controlled_in_hk)
     if v is None:
-        return _text(ctx, "unknown", "supply normally_managed_or_controlled_in_hk", "fihv.managed_in_hk")
-    return _text(ctx, "met" if v else "failed", "managed or controlled in Hong Kong" if v
-                 else "not normally managed or controlled in Hong Kong", "fihv.managed_in_hk")
+        return _text("unknown", "supply normally_managed_or_controlled_in_hk")
+    return _text("met" if v else "failed", "managed or controlled in Hong Kong" if v
+                 else "not normally managed or controlled in Hong Kong")
 
 
 @rule("fihv.business_undertaking", "The FIHV is not a business undertaking for general commercial or industrial "
@@ -208,9 +207,8 @@ def business_undertaking(ctx: RuleContext, office: FamilyOffice) -> Out:
     """A business undertaking for general commercial or industrial purposes cannot be an FIHV."""
     v = ctx.fact("business_undertaking_general_commercial", office.fihv.business_undertaking_general_commercial)
     if v is None:
-        return _text(ctx, "unknown", "supply business_undertaking_general_commercial", "fihv.business_undertaking")
-    return _text(ctx, "failed" if v else "met", "a business undertaking" if v else "not a business undertaking",
-                 "fihv.business_undertaking")
+        return _text("unknown", "supply business_undertaking_general_commercial")
+    return _text("failed" if v else "met", "a business undertaking" if v else "not a business undertaking")
 
 
 @rule("fihv.min_assets", "Specified assets of at least HK$240 million managed by the ESFO",
@@ -222,13 +220,13 @@ def min_assets(ctx: RuleContext, office: FamilyOffice) -> Out:
     value = ctx.fact("specified_assets_value_hkd", office.fihv.specified_assets_value_hkd)
     ctx.assume(A_ASSETS_BASIS)
     if value is None:
-        return _text(ctx, "unknown", "supply specified_assets_value_hkd", "fihv.min_assets")
+        return _text("unknown", "supply specified_assets_value_hkd")
     ok = value >= floor
     note = ""
     if not ok and office.fihv.virtual_assets_value_hkd:
         note = f" (virtual assets of HK${office.fihv.virtual_assets_value_hkd:,} do not count under the law in force)"
-    return _text(ctx, "met" if ok else "failed",
-                 f"HK${value:,} is {'at least' if ok else 'below'} HK${floor:,}{note}", "fihv.min_assets")
+    return _text("met" if ok else "failed",
+                 f"HK${value:,} is {'at least' if ok else 'below'} HK${floor:,}{note}")
 
 
 @rule("ext.fihv.min_assets", "Proposed: specified assets including virtual assets of at least HK$240 million",
@@ -243,16 +241,15 @@ def ext_min_assets(ctx: RuleContext, office: FamilyOffice, ext: Figure) -> Out:
     ctx.assume(A_EXT_VA_DEFINITION)
     if spec is not None and spec >= floor:
         ctx.fact("virtual_assets_value_hkd", va if va is not None else "not needed")
-        return _text(ctx, "met", f"HK${spec:,} of Sch. 16C assets alone reach HK${floor:,}", "ext.fihv.min_assets")
+        return _text("met", f"HK${spec:,} of Sch. 16C assets alone reach HK${floor:,}")
     ctx.fact("virtual_assets_value_hkd", va)
     if spec is None or va is None:
-        return _text(ctx, "unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd",
-                     "ext.fihv.min_assets")
+        return _text("unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd")
     with exact_context():
         total = spec + va
     ok = total >= floor
-    return _text(ctx, "met" if ok else "failed", f"HK${spec:,} + virtual assets HK${va:,} = HK${total:,}, "
-                 f"{'at least' if ok else 'below'} HK${floor:,}", "ext.fihv.min_assets")
+    return _text("met" if ok else "failed", f"HK${spec:,} + virtual assets HK${va:,} = HK${total:,}, "
+                 f"{'at least' if ok else 'below'} HK${floor:,}")
 
 
 @rule("fihv.substantial_activities", "At least 2 qualified full-time employees and HK$2m operating expenditure "
@@ -269,9 +266,9 @@ def substantial_activities(ctx: RuleContext, office: FamilyOffice) -> Out:
         "employees": "unknown" if emp is None else ("met" if emp >= min_emp else "failed"),
         "expenditure": "unknown" if opex is None else ("met" if opex >= min_opex else "failed"),
     }
-    return _text(ctx, combine(parts.values()), f"{emp} employees (at least {min_emp}): {parts['employees']}; "
+    return _text(combine(parts.values()), f"{emp} employees (at least {min_emp}): {parts['employees']}; "
                  f"HK${opex if opex is None else f'{opex:,}'} expenditure (at least HK${min_opex:,}): "
-                 f"{parts['expenditure']}", "fihv.substantial_activities")
+                 f"{parts['expenditure']}")
 
 
 @rule("fihv.esfo_arranges", "Qualifying transactions carried out or arranged in Hong Kong by the ESFO",
@@ -281,9 +278,9 @@ def esfo_arranges(ctx: RuleContext, office: FamilyOffice) -> Out:
     arranged in Hong Kong by, the ESFO."""
     v = ctx.fact("transactions_arranged_by_esfo_in_hk", office.fihv.transactions_arranged_by_esfo_in_hk)
     if v is None:
-        return _text(ctx, "unknown", "supply transactions_arranged_by_esfo_in_hk", "fihv.esfo_arranges")
-    return _text(ctx, "met" if v else "failed", "carried out or arranged in Hong Kong by the ESFO" if v
-                 else "not carried out or arranged in Hong Kong by the ESFO", "fihv.esfo_arranges")
+        return _text("unknown", "supply transactions_arranged_by_esfo_in_hk")
+    return _text("met" if v else "failed", "carried out or arranged in Hong Kong by the ESFO" if v
+                 else "not carried out or arranged in Hong Kong by the ESFO")
 
 
 @rule("fihv.eligibility", "An eligible FIHV", cite=[IRO("Part 6E"), IRO("Sch. 16E")], valid_from=FIHV_FROM)
@@ -291,7 +288,7 @@ def eligibility(ctx: RuleContext, conditions: Sequence[Figure]) -> Out:
     """Every condition of Sch. 16E is met for the basis period."""
     outcome = combine(c.value for c in conditions)
     return Out({"met": "yes", "failed": "no", "unknown": "unknown"}[outcome],
-               ", ".join(f"{c.id.rsplit('/', 1)[-1]}: {c.value}" for c in conditions), label="fihv.eligibility",
+               ", ".join(f"{c.id.rsplit('/', 1)[-1]}: {c.value}" for c in conditions),
                unit="text")
 
 
@@ -310,7 +307,7 @@ def classify(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> Out:
         ctx.assume(A_EXT_VA_DEFINITION)
     if line.kind in ("income", "receipt"):
         ctx.assume(A_INCIDENTAL_LINES)
-    return Out(cls, why, label="fihv.transaction.classify", unit="text")
+    return Out(cls, why, unit="text")
 
 
 @rule("fihv.incidental.ratio", "FIHV incidental trading receipts as a share of qualifying + incidental receipts",
@@ -325,7 +322,7 @@ def incidental_ratio(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Seq
     ctx.assume(A_TRADING_RECEIPTS)
     with exact_context():
         ratio = ZERO if b == 0 else a / b
-    return Out(ratio, f"A = HK${a:,} ÷ B = HK${b:,}", label="fihv.incidental.ratio", unit="ratio")
+    return Out(ratio, f"A = HK${a:,} ÷ B = HK${b:,}", unit="ratio")
 
 
 @rule("fihv.incidental.five_percent", "FIHV incidental trading receipts do not exceed 5%",
@@ -334,9 +331,8 @@ def five_percent(ctx: RuleContext, ratio: Figure) -> Out:
     """If incidental trading receipts exceed 5%, no incidental profits get the 0% rate; exactly 5% passes."""
     limit = ctx.param("fihv.incidental_threshold")
     ok = ratio.value <= limit
-    return _text(ctx, "met" if ok else "failed",
-                 f"ratio {ratio.value:.6%} {'does not exceed' if ok else 'exceeds'} {limit:.0%}",
-                 "fihv.incidental.five_percent")
+    return _text("met" if ok else "failed",
+                 f"ratio {ratio.value:.6%} {'does not exceed' if ok else 'exceeds'} {limit:.0%}")
 
 
 @rule("fihv.line.treatment", "0% concessionary rate, normal rates, or outside the charge",
@@ -364,7 +360,7 @@ def line_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Fi
             treatment, why = "zero_rate", "an incidental transaction of an eligible FIHV: 0%"
     else:
         treatment, why = "assessable", "a non-qualifying transaction: normal rates"
-    return Out(treatment, why, label="fihv.line.treatment", unit="text")
+    return Out(treatment, why, unit="text")
 
 
 @rule("fihv.concessionary_profits", "Assessable profits charged at the 0% concessionary rate",
@@ -378,7 +374,7 @@ def concessionary_profits(ctx: RuleContext, lines: Sequence[ProfitLine], treatme
             if t.value == "zero_rate":
                 ctx.uses(ln.figure)
                 total += ln.amount
-    return Out(total, f"sum of the lines charged at {rate:.0%}", label="fihv.concessionary_profits")
+    return Out(total, f"sum of the lines charged at {rate:.0%}")
 
 
 @rule("fihv.losses.ring_fenced", "Losses on 0%-rate transactions are not set off against normal-rate profits",
@@ -394,8 +390,7 @@ def losses_ring_fenced(ctx: RuleContext, lines: Sequence[ProfitLine], treatments
             if t.value == "zero_rate" and ln.amount < 0:
                 ctx.uses(ln.figure)
                 total += -ln.amount
-    return Out(total, "losses on 0%-rate lines: not available against normal-rate profits",
-               label="fihv.losses.ring_fenced")
+    return Out(total, "losses on 0%-rate lines: not available against normal-rate profits")
 
 
 @rule("fihv.profits.by_class", "FIHV profits by class of transaction", cite=[IRO("Sch. 16E")], valid_from=FIHV_FROM)
@@ -421,16 +416,15 @@ def fspe_share(ctx: RuleContext, fspe: FspeFacts, eligible: Figure) -> Out:
     pct = ctx.fact("fihv_interest_percent", fspe.fihv_interest_percent)
     only = ctx.fact("holds_only_investee_private_companies", fspe.holds_only_investee_private_companies)
     if eligible.value != "yes":
-        return Out(ZERO, "the FIHV is not (or not shown to be) eligible", label="fihv.fspe.share", unit="ratio")
+        return Out(ZERO, "the FIHV is not (or not shown to be) eligible", unit="ratio")
     if only is None:
-        return Out(ZERO, "supply holds_only_investee_private_companies: share 0 until then", label="fihv.fspe.share",
+        return Out(ZERO, "supply holds_only_investee_private_companies: share 0 until then",
                    unit="ratio")
     if not only:
-        return Out(ZERO, "not an FSPE: it does more than hold investee private companies or FSPEs",
-                   label="fihv.fspe.share", unit="ratio")
+        return Out(ZERO, "not an FSPE: it does more than hold investee private companies or FSPEs", unit="ratio")
     with exact_context():
         share = pct / 100
-    return Out(share, f"{pct}% of its qualifying profits at 0%", label="fihv.fspe.share", unit="ratio")
+    return Out(share, f"{pct}% of its qualifying profits at 0%", unit="ratio")
 
 
 def fihv_regime(ctx: RuleContext, office: FamilyOffice, lines: Sequence[ProfitLine], *,

@@ -126,8 +126,7 @@ def ufe_commencement(ctx: RuleContext) -> Out:
     assessment beginning on or after 1 April 2019, without retrospective effect."""
     ok = ctx.year.start_year >= 2019
     return Out("met" if ok else "failed",
-               f"{ctx.year.label} {'begins on or after' if ok else 'begins before'} 1 April 2019",
-               label="ufe.commencement", unit="text")
+               f"{ctx.year.label} {'begins on or after' if ok else 'begins before'} 1 April 2019", unit="text")
 
 
 @rule("ufe.fund.definition", "A fund: the three limbs of s.20AM(2) at all times in the basis period",
@@ -140,8 +139,7 @@ def fund_definition(ctx: RuleContext, fund: PrivateFund) -> Out:
     f = fund.fund
     ctx.fact("fund_type", f.fund_type.value)
     if f.fund_type == FundType.SOVEREIGN_WEALTH:
-        return Out("met", "a sovereign wealth fund is deemed to be a fund (s.20AM(4); DIPN 61 paras 56-57)",
-                   label="ufe.fund.definition", unit="text")
+        return Out("met", "a sovereign wealth fund is deemed to be a fund (s.20AM(4); DIPN 61 paras 56-57)", unit="text")
     limbs = {
         "managed_as_whole_or_pooled": f.managed_as_whole_or_pooled,
         "participants_no_day_to_day_control": f.participants_no_day_to_day_control,
@@ -156,13 +154,10 @@ def fund_definition(ctx: RuleContext, fund: PrivateFund) -> Out:
         note = ("; an arrangement meant to have one investor is unlikely to be pooled (DIPN 61 para 43), so limb "
                 "(a) rests on management as a whole")
     if failed:
-        return Out("failed", f"not a fund: limb(s) not met at all times: {', '.join(failed)}{note}",
-                   label="ufe.fund.definition", unit="text")
+        return Out("failed", f"not a fund: limb(s) not met at all times: {', '.join(failed)}{note}", unit="text")
     if missing:
-        return Out("unknown", f"supply {', '.join(missing)} to decide whether the arrangement is a fund{note}",
-                   label="ufe.fund.definition", unit="text")
-    return Out("met", f"all three limbs of s.20AM(2) are met at all times in the basis period{note}",
-               label="ufe.fund.definition", unit="text")
+        return Out("unknown", f"supply {', '.join(missing)} to decide whether the arrangement is a fund{note}", unit="text")
+    return Out("met", f"all three limbs of s.20AM(2) are met at all times in the basis period{note}", unit="text")
 
 
 @rule("ext.ufe.fund.excepted",
@@ -180,28 +175,23 @@ def excepted_fund(ctx: RuleContext, fund: PrivateFund, ext: Figure) -> Out:
     f = fund.fund
     ctx.fact("fund_type", f.fund_type.value)
     if f.fund_type == FundType.SOVEREIGN_WEALTH:
-        return Out("met", "a sovereign wealth fund is an excepted fund: no specified person needed",
-                   label="ext.ufe.fund.excepted", unit="text")
+        return Out("met", "a sovereign wealth fund is an excepted fund: no specified person needed", unit="text")
     if f.fund_type not in EXCEPTED_BY_EXTENSION:
-        return Out("not_applicable", "an ordinary fund is not an excepted fund", label="ext.ufe.fund.excepted",
+        return Out("not_applicable", "an ordinary fund is not an excepted fund",
                    unit="text")
     if f.fund_type != FundType.SINGLE_INVESTOR:
-        return Out("met", f"a {f.fund_type.value.replace('_', ' ')} fund is an excepted fund under the extension",
-                   label="ext.ufe.fund.excepted", unit="text")
+        return Out("met", f"a {f.fund_type.value.replace('_', ' ')} fund is an excepted fund under the extension", unit="text")
     floor = ctx.param("extension.single_investor_min_assets")
     assets = _need(ctx, "managed_assets_hkd", f.managed_assets_hkd)
     control = _need(ctx, "participants_no_day_to_day_control", f.participants_no_day_to_day_control)
     if control is False:
-        return Out("failed", "a single-investor arrangement whose investor has day-to-day control is not a fund",
-                   label="ext.ufe.fund.excepted", unit="text")
+        return Out("failed", "a single-investor arrangement whose investor has day-to-day control is not a fund", unit="text")
     if assets is not None and assets < floor:  # type: ignore[operator]
-        return Out("failed", f"managed assets HK${assets:,} are below the HK${floor:,} floor",
-                   label="ext.ufe.fund.excepted", unit="text")
+        return Out("failed", f"managed assets HK${assets:,} are below the HK${floor:,} floor", unit="text")
     if assets is None or control is None:
-        return Out("unknown", "supply the managed assets and whether the investor has day-to-day control",
-                   label="ext.ufe.fund.excepted", unit="text")
+        return Out("unknown", "supply the managed assets and whether the investor has day-to-day control", unit="text")
     return Out("met", f"a single-investor arrangement managing HK${assets:,} (at least HK${floor:,}) with no "
-               "day-to-day control by the investor", label="ext.ufe.fund.excepted", unit="text")
+               "day-to-day control by the investor", unit="text")
 
 
 @rule("ufe.fund.exclusions", "Not an arrangement excluded from the fund definition",
@@ -213,12 +203,12 @@ def fund_exclusions(ctx: RuleContext, fund: PrivateFund, extension_on: bool) -> 
     f = fund.fund
     excluded = ctx.fact("excluded_arrangement", f.excluded_arrangement or "none")
     if f.excluded_arrangement:
-        return Out("failed", f"excluded by s.20AM(5): {excluded}", label="ufe.fund.exclusions", unit="text")
+        return Out("failed", f"excluded by s.20AM(5): {excluded}", unit="text")
     if f.fund_type == FundType.PENSION and not extension_on:
         ctx.assume(A_PENSION_BASELINE)
         return Out("failed", "a pension fund: an employee benefit scheme excluded by s.20AM(5) (DIPN 61 para 58, "
-                   "footnote 11) under the law in force", label="ufe.fund.exclusions", unit="text")
-    return Out("met", "no s.20AM(5) exclusion applies", label="ufe.fund.exclusions", unit="text")
+                   "footnote 11) under the law in force", unit="text")
+    return Out("met", "no s.20AM(5) exclusion applies", unit="text")
 
 
 @rule("ufe.fund.business_undertaking",
@@ -231,13 +221,10 @@ def business_undertaking(ctx: RuleContext, fund: PrivateFund) -> Out:
     virtual assets is such an undertaking is a question of fact the user answers."""
     value = _need(ctx, "business_undertaking_general_commercial", fund.fund.business_undertaking_general_commercial)
     if value is None:
-        return Out("unknown", "supply business_undertaking_general_commercial (s.20AM(6))",
-                   label="ufe.fund.business_undertaking", unit="text")
+        return Out("unknown", "supply business_undertaking_general_commercial (s.20AM(6))", unit="text")
     if value:
-        return Out("failed", "a business undertaking for general commercial or industrial purposes is not a fund",
-                   label="ufe.fund.business_undertaking", unit="text")
-    return Out("met", "not a business undertaking for general commercial or industrial purposes",
-               label="ufe.fund.business_undertaking", unit="text")
+        return Out("failed", "a business undertaking for general commercial or industrial purposes is not a fund", unit="text")
+    return Out("met", "not a business undertaking for general commercial or industrial purposes", unit="text")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,11 +243,10 @@ def specified_person(ctx: RuleContext, fund: PrivateFund) -> Out:
     if fund.fund.specified_person_name:
         ctx.fact("specified_person_name", fund.fund.specified_person_name)
     if uses is None:
-        return Out("unknown", "supply uses_specified_person", label="ufe.gateway.specified_person", unit="text")
+        return Out("unknown", "supply uses_specified_person", unit="text")
     return Out("met" if uses else "failed",
                "carried out or arranged in Hong Kong by a specified person" if uses
-               else "not carried out or arranged in Hong Kong by a specified person",
-               label="ufe.gateway.specified_person", unit="text")
+               else "not carried out or arranged in Hong Kong by a specified person", unit="text")
 
 
 @rule("ufe.qif.investors", "Qualified investment fund: more than 4 investors at all times after final closing",
@@ -274,10 +260,9 @@ def qif_investors(ctx: RuleContext, fund: PrivateFund) -> Out:
     if fund.fund.final_closing_date:
         ctx.fact("final_closing_date", fund.fund.final_closing_date.isoformat())
     if count is None:
-        return Out("unknown", "supply investor_count", label="ufe.qif.investors", unit="text")
+        return Out("unknown", "supply investor_count", unit="text")
     ok = count > floor  # type: ignore[operator]
-    return Out("met" if ok else "failed", f"{count} investors {'exceeds' if ok else 'does not exceed'} {floor}",
-               label="ufe.qif.investors", unit="text")
+    return Out("met" if ok else "failed", f"{count} investors {'exceeds' if ok else 'does not exceed'} {floor}", unit="text")
 
 
 @rule("ufe.qif.commitments", "Qualified investment fund: investors' capital commitments exceed 90% of the total",
@@ -289,10 +274,9 @@ def qif_commitments(ctx: RuleContext, fund: PrivateFund) -> Out:
     floor = ctx.param("ufe.qif.min_commitments_exclusive")
     pct = _need(ctx, "investor_commitments_percent", fund.fund.investor_commitments_percent)
     if pct is None:
-        return Out("unknown", "supply investor_commitments_percent", label="ufe.qif.commitments", unit="text")
+        return Out("unknown", "supply investor_commitments_percent", unit="text")
     ok = pct > floor  # type: ignore[operator]
-    return Out("met" if ok else "failed", f"{pct}% {'exceeds' if ok else 'does not exceed'} {floor}%",
-               label="ufe.qif.commitments", unit="text")
+    return Out("met" if ok else "failed", f"{pct}% {'exceeds' if ok else 'does not exceed'} {floor}%", unit="text")
 
 
 @rule("ufe.qif.originator_share",
@@ -304,11 +288,10 @@ def qif_originator_share(ctx: RuleContext, fund: PrivateFund) -> Out:
     cap = ctx.param("ufe.qif.max_originator_share")
     pct = _need(ctx, "originator_net_proceeds_percent", fund.fund.originator_net_proceeds_percent)
     if pct is None:
-        return Out("unknown", "supply originator_net_proceeds_percent", label="ufe.qif.originator_share",
+        return Out("unknown", "supply originator_net_proceeds_percent",
                    unit="text")
     ok = pct <= cap  # type: ignore[operator]
-    return Out("met" if ok else "failed", f"{pct}% is {'not more than' if ok else 'more than'} {cap}%",
-               label="ufe.qif.originator_share", unit="text")
+    return Out("met" if ok else "failed", f"{pct}% is {'not more than' if ok else 'more than'} {cap}%", unit="text")
 
 
 @rule("ufe.gateway.qualified_investment_fund", "A qualified investment fund",
@@ -318,7 +301,7 @@ def qualified_investment_fund(ctx: RuleContext, investors: Figure, commitments: 
     closing, and the originator's share of net proceeds not more than 30%."""
     outcome = combine([investors.value, commitments.value, originator.value])
     return Out(outcome, f"investors {investors.value}, commitments {commitments.value}, originator share "
-               f"{originator.value}", label="ufe.gateway.qualified_investment_fund", unit="text")
+               f"{originator.value}", unit="text")
 
 
 @rule("ufe.gateway", "The gateway: a specified person, or a qualified investment fund",
@@ -339,7 +322,7 @@ def gateway(ctx: RuleContext, specified: Figure, qif: Figure, excepted: Figure |
         why = "neither route is shown met and at least one is unknown"
     else:
         why = "neither a specified person nor a qualified investment fund"
-    return Out(outcome, why, label="ufe.gateway", unit="text")
+    return Out(outcome, why, unit="text")
 
 
 @rule("ufe.eligibility", "The fund's profits are within the exemption",
@@ -351,8 +334,7 @@ def eligibility(ctx: RuleContext, fund_tests: Sequence[Figure], conditions: Sequ
     is_fund = _any_of([f.value for f in fund_tests if f.value != "not_applicable"])
     outcome = combine([is_fund] + [c.value for c in conditions])
     eligible = {"met": "yes", "failed": "no", "unknown": "unknown"}[outcome]
-    return Out(eligible, f"fund {is_fund}; " + ", ".join(f"{c.id.rsplit('/', 1)[-1]}: {c.value}" for c in conditions),
-               label="ufe.eligibility", unit="text")
+    return Out(eligible, f"fund {is_fund}; " + ", ".join(f"{c.id.rsplit('/', 1)[-1]}: {c.value}" for c in conditions), unit="text")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,7 +360,7 @@ def classify(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> Out:
         ctx.assume(A_EXT_VA_DEFINITION)
     if line.kind in ("income", "receipt"):
         ctx.assume(A_INCIDENTAL_LINES)
-    return Out(cls, why, label="ufe.transaction.classify", unit="text")
+    return Out(cls, why, unit="text")
 
 
 @rule("ufe.incidental.ratio", "Incidental trading receipts as a share of qualifying + incidental trading receipts",
@@ -396,8 +378,7 @@ def incidental_ratio(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Seq
         ctx.assume(A_DIVIDENDS)
     with exact_context():
         ratio = ZERO if b == 0 else a / b
-    return Out(ratio, f"A = HK${a:,} ÷ B = HK${b:,}" + (" (no receipts: ratio 0)" if b == 0 else ""),
-               label="ufe.incidental.ratio", unit="ratio")
+    return Out(ratio, f"A = HK${a:,} ÷ B = HK${b:,}" + (" (no receipts: ratio 0)" if b == 0 else ""), unit="ratio")
 
 
 @rule("ufe.incidental.five_percent", "Incidental trading receipts do not exceed 5%",
@@ -409,8 +390,7 @@ def five_percent(ctx: RuleContext, ratio: Figure) -> Out:
     ok = ratio.value <= limit
     return Out("met" if ok else "failed",
                f"ratio {ratio.value:.6%} {'does not exceed' if ok else 'exceeds'} {limit:.0%}: "
-               + ("incidental profits are exempt" if ok else "all incidental profits are chargeable"),
-               label="ufe.incidental.five_percent", unit="text")
+               + ("incidental profits are exempt" if ok else "all incidental profits are chargeable"), unit="text")
 
 
 @rule("ext.incidental.abolished", "Proposed: the 5% incidental-transaction threshold is abolished",
@@ -451,7 +431,7 @@ def line_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Fi
             treatment, why = "exempt", "an incidental transaction of an eligible fund (s.20AN(2)(b))"
     else:
         treatment, why = "assessable", "a non-qualifying transaction: chargeable under the ordinary rules"
-    return Out(treatment, why, label="ufe.line.treatment", unit="text")
+    return Out(treatment, why, unit="text")
 
 
 @rule("ufe.exempt_profits", "Profits exempt under s.20AN", cite=[IRO("s.20AN(2)"), DIPN(61, "para 68")],
@@ -464,7 +444,7 @@ def exempt_profits(ctx: RuleContext, lines: Sequence[ProfitLine], treatments: Se
             if t.value == "exempt":
                 ctx.uses(ln.figure)
                 total += ln.amount
-    return Out(total, "sum of the exempt lines", label="ufe.exempt_profits")
+    return Out(total, "sum of the exempt lines")
 
 
 @rule("ufe.losses.no_carry_forward", "Losses from exempt transactions are not set off or carried forward",
@@ -479,8 +459,7 @@ def losses_no_carry_forward(ctx: RuleContext, lines: Sequence[ProfitLine], treat
             if t.value == "exempt" and ln.amount < 0:
                 ctx.uses(ln.figure)
                 total += -ln.amount
-    return Out(total, "losses on exempt lines: never set off against assessable profits, never carried forward",
-               label="ufe.losses.no_carry_forward")
+    return Out(total, "losses on exempt lines: never set off against assessable profits, never carried forward")
 
 
 @rule("ufe.profits.by_class", "Profits by class of transaction", cite=[IRO("s.20AN(2)"), DIPN(61, "para 70")],
@@ -517,8 +496,7 @@ def outgoings_share(ctx: RuleContext, lines: Sequence[ProfitLine], treatments: S
         share = ONE if everything == 0 else chargeable / everything
     ctx.fact("chargeable_trading_receipts", chargeable)
     ctx.fact("all_trading_receipts", everything)
-    return Out(share, f"HK${chargeable:,} ÷ HK${everything:,}" if everything else "no receipts: all chargeable",
-               label="ufe.outgoings.assessable_share", unit="ratio")
+    return Out(share, f"HK${chargeable:,} ÷ HK${everything:,}" if everything else "no receipts: all chargeable", unit="ratio")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -536,8 +514,7 @@ def indirect_interest(ctx: RuleContext, links: Sequence[Decimal]) -> Out:
         product = Decimal(100)
         for link in links:
             product = product * link / 100
-    return Out(product, " × ".join(f"{x}%" for x in links) + f" = {_num(product)}%",
-               label="ufe.art.indirect_interest", unit="percent")
+    return Out(product, " × ".join(f"{x}%" for x in links) + f" = {_num(product)}%", unit="percent")
 
 
 @rule("ufe.art.widely_held", "The fund is bona fide widely held (no deeming)",
@@ -550,21 +527,17 @@ def widely_held(ctx: RuleContext, fund: PrivateFund) -> Out:
     accepted = ctx.fact("bona_fide_widely_held_accepted", f.bona_fide_widely_held_accepted)
     if accepted is not None:
         return Out("met" if accepted else "failed",
-                   "the Commissioner is " + ("" if accepted else "not ") + "satisfied it is bona fide widely held",
-                   label="ufe.art.widely_held", unit="text")
+                   "the Commissioner is " + ("" if accepted else "not ") + "satisfied it is bona fide widely held", unit="text")
     floor = ctx.param("ufe.widely_held.min_holders")
     holders = _need(ctx, "holders_count", f.holders_count)
     spread = _need(ctx, "largest_21_hold_75_percent_or_less", f.largest_21_hold_75_percent_or_less)
     if (holders is not None and holders < floor) or spread is False:  # type: ignore[operator]
-        return Out("failed", "the para 171 benchmarks are not met and no acceptance is recorded",
-                   label="ufe.art.widely_held", unit="text")
+        return Out("failed", "the para 171 benchmarks are not met and no acceptance is recorded", unit="text")
     if holders is None or spread is None:
         return Out("unknown", "supply holders_count and largest_21_hold_75_percent_or_less, or "
-                   "bona_fide_widely_held_accepted; deeming is computed as if not widely held",
-                   label="ufe.art.widely_held", unit="text")
+                   "bona_fide_widely_held_accepted; deeming is computed as if not widely held", unit="text")
     ctx.assume(A_WIDELY_HELD_BENCHMARK)
-    return Out("met", f"{holders} holders (at least {floor}) and no 20 holders reach 75%",
-               label="ufe.art.widely_held", unit="text")
+    return Out("met", f"{holders} holders (at least {floor}) and no 20 holders reach 75%", unit="text")
 
 
 def _segments(start: date, end: date, periods: Sequence[InterestPeriod]) -> list[tuple[date, date]]:
@@ -592,7 +565,7 @@ def interest_days(ctx: RuleContext, investor: ResidentInvestor, period: tuple[da
     or holds any interest where the fund is its associate — add the person's own interest on that day (B, or
     B1 × B2 for an SPE). Once the threshold is met, the person's whole interest counts (Example 5.6)."""
     threshold = ctx.param("ufe.art.threshold")
-    basis = str(ctx.settings.get("art_associate_fund_share", "interest"))
+    deem_all = ctx.settings.get("art_associate_fund_share") == "all"  # else the person's own interest
     ctx.fact("target", target)
     ctx.fact("interests", [f"{p.start}..{p.end} {p.percent}%" + (f" ({p.route})" if p.route else "")
                            for p in investor.interests])
@@ -613,7 +586,7 @@ def interest_days(ctx: RuleContext, investor: ResidentInvestor, period: tuple[da
             if own <= 0:
                 continue
             if investor.fund_is_associate:
-                b_pct = Decimal(100) * through_percent / 100 if basis == "all" else own
+                b_pct = Decimal(100) * through_percent / 100 if deem_all else own
             elif combined >= threshold:
                 b_pct = own
             else:
@@ -623,8 +596,7 @@ def interest_days(ctx: RuleContext, investor: ResidentInvestor, period: tuple[da
             weighted += b_pct * n
             parts.append(f"{a}..{b}: {n} days × {_num(b_pct)}%")
     ctx.fact("days_threshold_met", days_met)
-    return Out(weighted, "; ".join(parts) if parts else "the threshold is not met on any day",
-               label="ufe.art.interest_days", unit="percent-days")
+    return Out(weighted, "; ".join(parts) if parts else "the threshold is not met on any day", unit="percent-days")
 
 
 @rule("ufe.art.deemed_profits", "Deemed assessable profits of a resident person from the fund's exempt profits",
@@ -642,20 +614,16 @@ def deemed_profits(ctx: RuleContext, investor: ResidentInvestor, exempt: Figure,
     d = (period[1] - period[0]).days + 1
     ctx.fact("days_in_accounting_period", d)
     if not investor.is_hk_resident:
-        return Out(ZERO, "not resident in Hong Kong: not charged (its interest still counts for its associates)",
-                   label="ufe.art.deemed_profits")
+        return Out(ZERO, "not resident in Hong Kong: not charged (its interest still counts for its associates)")
     if investor.interposed_resident_already_deemed:
-        return Out(ZERO, "discharged: an interposed resident person is charged on the same profits",
-                   label="ufe.art.deemed_profits")
+        return Out(ZERO, "discharged: an interposed resident person is charged on the same profits")
     if held_widely.value == "met":
-        return Out(ZERO, "the fund is bona fide widely held: no deeming", label="ufe.art.deemed_profits")
+        return Out(ZERO, "the fund is bona fide widely held: no deeming")
     if exempt.value <= 0:
-        return Out(ZERO, "no exempt profits: no deemed profits and never a deemed loss",
-                   label="ufe.art.deemed_profits")
+        return Out(ZERO, "no exempt profits: no deemed profits and never a deemed loss")
     with exact_context():
         value = exempt.value * weighted.value / (100 * d)
-    return Out(value, f"HK${exempt.value:,} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)",
-               label="ufe.art.deemed_profits")
+    return Out(value, f"HK${exempt.value:,} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)")
 
 
 @rule("ufe.art.spe_deemed_profits", "Deemed assessable profits from an SPE's exempt profits",
@@ -670,16 +638,14 @@ def spe_deemed_profits(ctx: RuleContext, investor: ResidentInvestor, spe: SpeFac
     d = (period[1] - period[0]).days + 1
     ctx.fact("days_in_spe_accounting_period", d)
     if c is None:
-        return Out(ZERO, f"the exempt profits of {spe.name} are not supplied: nothing deemed from it",
-                   label="ufe.art.spe_deemed_profits")
+        return Out(ZERO, f"the exempt profits of {spe.name} are not supplied: nothing deemed from it")
     if not investor.is_hk_resident or investor.interposed_resident_already_deemed or held_widely.value == "met":
-        return Out(ZERO, "not charged (non-resident, discharged, or widely held)", label="ufe.art.spe_deemed_profits")
+        return Out(ZERO, "not charged (non-resident, discharged, or widely held)")
     if c <= 0:
-        return Out(ZERO, "no exempt SPE profits: never a deemed loss", label="ufe.art.spe_deemed_profits")
+        return Out(ZERO, "no exempt SPE profits: never a deemed loss")
     with exact_context():
         value = c * weighted.value / (100 * d)
-    return Out(value, f"HK${c:,} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)",
-               label="ufe.art.spe_deemed_profits")
+    return Out(value, f"HK${c:,} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)")
 
 
 @rule("ufe.art.deemed_total", "Total deemed assessable profits of a resident person",
@@ -688,7 +654,7 @@ def deemed_total(ctx: RuleContext, parts: Sequence[Figure]) -> Out:
     """The fund's exempt profits deemed (s.20AX) plus each SPE's exempt profits deemed (s.20AY)."""
     with exact_context():
         total = sum((p.value for p in parts), ZERO)
-    return Out(total, " + ".join(f"HK${p.value:,.2f}" for p in parts), label="ufe.art.deemed_total")
+    return Out(total, " + ".join(f"HK${p.value:,.2f}" for p in parts))
 
 
 @dataclass(frozen=True)
