@@ -26,7 +26,7 @@ from typing import Literal
 from ..money import ZERO, exact_context
 from ..periods import YearOfAssessment
 from ..trace import Assumption
-from .lines import ConditionResult, ProfitLine
+from .lines import ConditionResult, ProfitLine, Treatment
 from .registry import BILL, HKVATAX, RULES, Figure, Out, RuleContext, rule
 
 __all__ = [
@@ -198,3 +198,26 @@ def incidental_receipts(lines: Sequence[ProfitLine], classes: dict[str, LineClas
                 a += receipts
             b += receipts
     return a, b
+
+
+def relief_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Figure, incidental: Figure,
+                     relieved: Treatment, texts: dict[str, str]) -> tuple[Treatment, str]:
+    """The decision both regimes share for one line: outside the charge, relieved (``exempt`` for the UFE,
+    ``zero_rate`` for an FIHV), or chargeable at the normal rates — each with the regime's own wording
+    (``texts`` keys: excluded, dividend, not_eligible, unknown, qualifying, incidental_failed, incidental,
+    non_qualifying)."""
+    ctx.uses(line.figure)
+    if cls.value == "excluded":
+        return "excluded", texts["excluded"]
+    if is_dividend(line):
+        ctx.assume(A_DIVIDENDS)
+        return "excluded", texts["dividend"]
+    if eligible.value != "yes":
+        return "assessable", texts["not_eligible" if eligible.value == "no" else "unknown"]
+    if cls.value == "qualifying":
+        return relieved, texts["qualifying"]
+    if cls.value == "incidental":
+        if incidental.value == "failed":
+            return "assessable", texts["incidental_failed"]
+        return relieved, texts["incidental"]
+    return "assessable", texts["non_qualifying"]

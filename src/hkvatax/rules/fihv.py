@@ -29,7 +29,6 @@ from ..models.taxpayers import FamilyOffice, FspeFacts
 from ..money import ZERO, exact_context
 from ..trace import Assumption, Citation
 from .concessions import (
-    A_DIVIDENDS,
     A_EXT_VA_DEFINITION,
     A_INCIDENTAL_LINES,
     A_TRADING_RECEIPTS,
@@ -38,10 +37,10 @@ from .concessions import (
     condition,
     extension_applies,
     incidental_receipts,
-    is_dividend,
     line_class,
+    relief_treatment,
 )
-from .lines import ConditionResult, ProfitLine, RegimeResult, Treatment
+from .lines import ConditionResult, ProfitLine, RegimeResult
 from .registry import BILL, HKVATAX, IRO, Figure, Out, RuleContext, rule
 from .ufe import incidental_abolished
 
@@ -335,31 +334,24 @@ def five_percent(ctx: RuleContext, ratio: Figure) -> Out:
                  f"ratio {ratio.value:.6%} {'does not exceed' if ok else 'exceeds'} {limit:.0%}")
 
 
+_FIHV_TEXTS = {
+    "excluded": "outside the charge (capital or offshore)",
+    "dividend": "a dividend: not chargeable (s.26(a))",
+    "not_eligible": "not an eligible FIHV: normal rates",
+    "unknown": "eligibility unknown: normal rates until the missing facts are supplied",
+    "qualifying": "a qualifying transaction of an eligible FIHV: 0%",
+    "incidental_failed": "incidental, but incidental receipts exceed 5%: normal rates",
+    "incidental": "an incidental transaction of an eligible FIHV: 0%",
+    "non_qualifying": "a non-qualifying transaction: normal rates",
+}
+
+
 @rule("fihv.line.treatment", "0% concessionary rate, normal rates, or outside the charge",
       cite=[IRO("Part 6E"), IRO("Sch. 16E"), IRD_FIHV("Concessionary Tax Rate")], valid_from=FIHV_FROM)
 def line_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Figure, incidental: Figure) -> Out:
     """An eligible FIHV's assessable profits from qualifying transactions, and from incidental transactions
     within the 5% threshold, are charged at 0%; its other profits at the normal rates."""
-    ctx.uses(line.figure)
-    treatment: Treatment
-    if cls.value == "excluded":
-        treatment, why = "excluded", "outside the charge (capital or offshore)"
-    elif is_dividend(line):
-        ctx.assume(A_DIVIDENDS)
-        treatment, why = "excluded", "a dividend: not chargeable (s.26(a))"
-    elif eligible.value != "yes":
-        treatment = "assessable"
-        why = ("not an eligible FIHV: normal rates" if eligible.value == "no"
-               else "eligibility unknown: normal rates until the missing facts are supplied")
-    elif cls.value == "qualifying":
-        treatment, why = "zero_rate", "a qualifying transaction of an eligible FIHV: 0%"
-    elif cls.value == "incidental":
-        if incidental.value == "failed":
-            treatment, why = "assessable", "incidental, but incidental receipts exceed 5%: normal rates"
-        else:
-            treatment, why = "zero_rate", "an incidental transaction of an eligible FIHV: 0%"
-    else:
-        treatment, why = "assessable", "a non-qualifying transaction: normal rates"
+    treatment, why = relief_treatment(ctx, line, cls, eligible, incidental, "zero_rate", _FIHV_TEXTS)
     return Out(treatment, why, unit="text")
 
 

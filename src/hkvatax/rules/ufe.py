@@ -48,6 +48,7 @@ from .concessions import (
     incidental_receipts,
     is_dividend,
     line_class,
+    relief_treatment,
 )
 from .lines import ConditionResult, ProfitLine, RegimeResult, Treatment
 from .registry import BILL, DIPN, HKVATAX, IRO, Figure, Out, RuleContext, rule
@@ -403,6 +404,18 @@ def incidental_abolished(ctx: RuleContext, ext: Figure, regime: str) -> Out:
                label=f"ext.incidental.abolished.{regime}", unit="text")
 
 
+_UFE_TEXTS = {
+    "excluded": "outside the charge (capital or offshore)",
+    "dividend": "a dividend: not chargeable (s.26(a)) and outside the 5% ratio",
+    "not_eligible": "the fund is not eligible: chargeable under the ordinary rules",
+    "unknown": "eligibility unknown: treated as chargeable until the missing facts are supplied",
+    "qualifying": "a qualifying transaction of an eligible fund (s.20AN(2)(a))",
+    "incidental_failed": "incidental, but incidental receipts exceed 5% (s.20AN(4))",
+    "incidental": "an incidental transaction of an eligible fund (s.20AN(2)(b))",
+    "non_qualifying": "a non-qualifying transaction: chargeable under the ordinary rules",
+}
+
+
 @rule("ufe.line.treatment", "Exempt, assessable or excluded",
       cite=[IRO("s.20AN(2)"), IRO("s.20AN(4)"), DIPN(61, "paras 68-70, 77"), DIPN(61, "Appendix 4")],
       valid_from=UFE_FROM)
@@ -411,26 +424,7 @@ def line_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Fi
     test is met (or abolished), are exempt from payment of tax; other profits are chargeable under the
     ordinary rules and do not taint the exempt profits (DIPN 61 para 70). Capital and offshore items stay
     outside the charge."""
-    ctx.uses(line.figure)
-    treatment: Treatment
-    if cls.value == "excluded":
-        treatment, why = "excluded", "outside the charge (capital or offshore)"
-    elif is_dividend(line):
-        ctx.assume(A_DIVIDENDS)
-        treatment, why = "excluded", "a dividend: not chargeable (s.26(a)) and outside the 5% ratio"
-    elif eligible.value != "yes":
-        treatment = "assessable"
-        why = ("the fund is not eligible: chargeable under the ordinary rules" if eligible.value == "no"
-               else "eligibility unknown: treated as chargeable until the missing facts are supplied")
-    elif cls.value == "qualifying":
-        treatment, why = "exempt", "a qualifying transaction of an eligible fund (s.20AN(2)(a))"
-    elif cls.value == "incidental":
-        if incidental.value == "failed":
-            treatment, why = "assessable", "incidental, but incidental receipts exceed 5% (s.20AN(4))"
-        else:
-            treatment, why = "exempt", "an incidental transaction of an eligible fund (s.20AN(2)(b))"
-    else:
-        treatment, why = "assessable", "a non-qualifying transaction: chargeable under the ordinary rules"
+    treatment, why = relief_treatment(ctx, line, cls, eligible, incidental, "exempt", _UFE_TEXTS)
     return Out(treatment, why, unit="text")
 
 
