@@ -131,26 +131,32 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _input_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
+    p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
+    p.add_argument("--default-tz", dest="default_tz", help="zone for timestamps without one, e.g. Asia/Hong_Kong")
+
+
+def _year_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
+    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
+    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hkvatax", description="Hong Kong profits tax on virtual assets, explained.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("disposals", help="every disposal with its HKD proceeds, cost, gain and matched lots")
-    p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
-    p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
+    _input_arguments(p)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    p.add_argument("--default-tz", dest="default_tz", help="zone for timestamps without one, e.g. Asia/Hong_Kong")
     p.set_defaults(func=_disposals)
 
     p = sub.add_parser("assess", help="assess a taxpayer for one or more years of assessment, explained")
-    p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
-    p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
-    p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
+    _input_arguments(p)
+    _year_arguments(p)
     p.add_argument("--regime", choices=["baseline", "va_extension"], default="baseline")
-    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
-    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
     p.add_argument("--detail", choices=["summary", "per_asset", "full"], default="summary")
-    p.add_argument("--default-tz", dest="default_tz")
     p.set_defaults(func=_assess)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
@@ -164,12 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_import)
 
     p = sub.add_parser("compare", help="baseline (law in force) vs the proposed VA extension, figure by figure")
-    p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
-    p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
-    p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
-    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
-    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
-    p.add_argument("--default-tz", dest="default_tz")
+    _input_arguments(p)
+    _year_arguments(p)
     p.set_defaults(func=_compare)
 
     p = sub.add_parser("demo", help="run the built-in examples and print their explained outcomes")

@@ -221,3 +221,17 @@ def relief_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: 
             return "assessable", texts["incidental_failed"]
         return relieved, texts["incidental"]
     return "assessable", texts["non_qualifying"]
+
+
+def classify_line(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> tuple[LineClass, str]:
+    """The class of one line for either regime (:func:`line_class`), recording in the calling rule's node the
+    line, the extension switch when the class depends on it, and the assumptions it rests on."""
+    cls, why, depends = line_class(line, bool(ext is not None and ext.value))
+    ctx.uses(line.figure)
+    ctx.fact("line", line.key)
+    if depends and ext is not None:
+        ctx.uses(ext)
+        ctx.assume(A_EXT_VA_DEFINITION)
+    if line.kind in ("income", "receipt"):
+        ctx.assume(A_INCIDENTAL_LINES)
+    return cls, why

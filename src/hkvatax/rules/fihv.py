@@ -30,14 +30,13 @@ from ..money import ZERO, exact_context
 from ..trace import Assumption, Citation
 from .concessions import (
     A_EXT_VA_DEFINITION,
-    A_INCIDENTAL_LINES,
     A_TRADING_RECEIPTS,
     LineClass,
+    classify_line,
     combine,
     condition,
     extension_applies,
     incidental_receipts,
-    line_class,
     relief_treatment,
 )
 from .lines import ConditionResult, ProfitLine, RegimeResult
@@ -297,15 +296,7 @@ def eligibility(ctx: RuleContext, conditions: Sequence[Figure]) -> Out:
 def classify(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> Out:
     """As for funds: transactions in Sch. 16C assets are qualifying, interest and dividends on them are
     incidental; virtual assets qualify only under the proposed extension."""
-    ext_on = bool(ext is not None and ext.value)
-    cls, why, depends = line_class(line, ext_on)
-    ctx.uses(line.figure)
-    ctx.fact("line", line.key)
-    if depends and ext is not None:
-        ctx.uses(ext)
-        ctx.assume(A_EXT_VA_DEFINITION)
-    if line.kind in ("income", "receipt"):
-        ctx.assume(A_INCIDENTAL_LINES)
+    cls, why = classify_line(ctx, line, ext)
     return Out(cls, why, unit="text")
 
 

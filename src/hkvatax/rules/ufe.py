@@ -38,16 +38,14 @@ from ..money import ONE, ZERO, exact_context
 from ..trace import Assumption
 from .concessions import (
     A_DIVIDENDS,
-    A_EXT_VA_DEFINITION,
-    A_INCIDENTAL_LINES,
     A_TRADING_RECEIPTS,
     LineClass,
+    classify_line,
     combine,
     condition,
     extension_applies,
     incidental_receipts,
     is_dividend,
-    line_class,
     relief_treatment,
 )
 from .lines import ConditionResult, ProfitLine, RegimeResult, Treatment
@@ -350,17 +348,9 @@ def classify(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> Out:
     incidental to qualifying transactions (typically interest or dividends on the qualifying assets, DIPN 61
     para 75; interest on debt instruments is incidental, para 78). Virtual assets are not a Sch. 16C class
     under the law in force; under the proposed extension they are qualifying assets."""
-    ext_on = bool(ext is not None and ext.value)
-    cls, why, depends = line_class(line, ext_on)
-    ctx.uses(line.figure)
-    ctx.fact("line", line.key)
+    cls, why = classify_line(ctx, line, ext)
     ctx.fact("sch16c_class", line.sch16c_class or "none")
     ctx.fact("virtual_asset", line.virtual_asset)
-    if depends and ext is not None:
-        ctx.uses(ext)
-        ctx.assume(A_EXT_VA_DEFINITION)
-    if line.kind in ("income", "receipt"):
-        ctx.assume(A_INCIDENTAL_LINES)
     return Out(cls, why, unit="text")
 
 
