@@ -24,7 +24,7 @@ import io
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -35,7 +35,7 @@ from ..models.common import MAX_AMOUNT, MAX_QUANTITY, MAX_YEAR, MIN_YEAR
 from ..models.events import ReceiptType
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS
 
-__all__ = ["FastLedger", "read_fast", "K_ACQ", "K_DISP", "K_SWAP", "K_FEE", "K_TRANSFER", "K_RECEIPT"]
+__all__ = ["FastLedger", "read_fast", "read_share", "read_chunks", "K_ACQ", "K_DISP", "K_SWAP", "K_FEE", "K_TRANSFER", "K_RECEIPT"]
 
 K_ACQ, K_DISP, K_SWAP, K_FEE, K_TRANSFER, K_RECEIPT = range(6)
 _KINDS = {"acquisition": K_ACQ, "disposal": K_DISP, "swap": K_SWAP, "fee": K_FEE, "transfer": K_TRANSFER,
@@ -83,12 +83,14 @@ class FastLedger:
     """Validated events as columns, in the ledger's processing order.
 
     For a ``fee`` row ``assets``/``quantities`` hold the fee's currency and amount and ``amounts`` its
-    stated value (None for a fiat fee). ``fees`` is the HKD fee of an acquisition, disposal or swap.
+    stated value (None for a fiat fee). ``fees`` is the HKD fee of an acquisition, disposal or swap (0 when
+    none). ``us`` is each event's instant in whole microseconds since 1970-01-01 UTC (exact; the matcher
+    needs no ``datetime`` per event).
     """
 
     ids: list[str]
     kinds: list[int]
-    timestamps: list[datetime]
+    us: list[int]
     assets: list[str]
     quantities: list[Decimal | None]
     amounts: list[Decimal | None]
@@ -99,14 +101,51 @@ class FastLedger:
     rows: Sequence[int] = dataclasses.field(default_factory=list)  # 1-based file row of each event
     subtypes: list[str] = dataclasses.field(default_factory=list)  # receipt type of receipt rows, else ""
     file: str = "<csv>"
+    max_quantity: Decimal = _ZERO  # the largest quantity of any event (bounds the matcher's sums)
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def extend(self, more: FastLedger) -> None:
+        """Append the events of ``more`` (the next rows of the same file)."""
+        self.ids += more.ids
+        if not self.rows:  # consecutive lines (a quoted newline is refused): a range, not a million ints
+            self.rows = more.rows
+        else:
+            assert isinstance(self.rows, range) and isinstance(more.rows, range) and self.rows.stop == more.rows.start
+            self.rows = range(self.rows.start, more.rows.stop)
+        self.subtypes += more.subtypes
+        self.kinds += more.kinds
+        self.us += more.us
+        self.assets += more.assets
+        self.quantities += more.quantities
+        self.amounts += more.amounts
+        self.fees += more.fees
+        self.counter_assets += more.counter_assets
+        self.counter_quantities += more.counter_quantities
+
+    def instant(self, i: int) -> datetime:
+        """The instant of event ``i`` (UTC)."""
+        return _EPOCH + timedelta(microseconds=self.us[i])
+
 
 def read_fast(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
-              chunk: int = 100_000) -> FastLedger | None:
+              chunk: int = 20_000) -> FastLedger | None:
     """Read a generic CSV ledger; None when the reference path must be used (unsupported or invalid)."""
+    return read_share(path, text=text, file=file, chunk=chunk)
+
+
+def read_share(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+               chunk: int = 20_000, part: int = 0, parts: int = 1) -> FastLedger | None:
+    """:func:`read_fast` with the checks shared among ``parts`` processes (hkvatax.ledger.parallel).
+
+    Every process parses every row the same way; the process ``part`` checks only the chunks whose index
+    is ``part`` modulo ``parts``, and process 0 the whole-ledger checks (unique ids, token fees). A
+    ledger read with ``parts > 1`` is therefore valid only if every process returned one: alone it proves
+    nothing. With ``parts == 1`` (the default) this is :func:`read_fast`.
+    """
+    if not 0 <= part < parts:
+        raise ValueError(f"part {part} of {parts}")
     name = file or (str(path) if path is not None else "<csv>")
     enabled = gc.isenabled()
     gc.disable()  # the reader makes millions of acyclic objects: the cycle collector would rescan them
@@ -115,9 +154,10 @@ def read_fast(path: str | Path | None = None, *, text: str | None = None, file: 
             assert path is not None
             with open(path, encoding="utf-8-sig", newline="") as fh:  # the reference's decoding
                 text = fh.read()
+        checked = _Share(part, parts)
         if '"' in text or "\r" in text:  # quoting or CR line ends: the csv module's rules
-            return _read(_csv_chunks(io.StringIO(text, newline=""), chunk), name, chunk)
-        return _read(_split_chunks(text, chunk), name, chunk)
+            return _read(_csv_chunks(io.StringIO(text, newline=""), chunk), name, checked)
+        return _read(_split_chunks(text, chunk, checked), name, checked)
     except (_Unsupported, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError, OSError,
             UnicodeDecodeError):
         return None
@@ -126,12 +166,28 @@ def read_fast(path: str | Path | None = None, *, text: str | None = None, file: 
             gc.enable()
 
 
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """Which checks this process makes: chunk ``k`` if ``k % parts == part``; whole-ledger ones if part 0."""
+
+    part: int = 0
+    parts: int = 1
+
+    def chunk(self, index: int) -> bool:
+        return index % self.parts == self.part
+
+    @property
+    def whole(self) -> bool:
+        return self.part == 0
+
+
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 # the shapes a timestamp may have, digits written as 0: YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)
 _TS_SHAPES = frozenset(f"0000-00-00T00:00:00{frac}{zone}" for frac in ["", *("." + "0" * k for k in range(1, 7))]
                        for zone in ("Z", "+00:00", "-00:00"))
 _PLACES = re.compile(r"\.\d{19}")
 _SPACE_AT_EDGE = re.compile(r"(?:^|\n)[^\S\n]|[^\S\n](?:\n|$)")  # white space (not a newline) at a cell's edge
+_ASCII_SPACE = re.compile(r"[ \t\x0b\x0c\r\x1c-\x1f]")  # str.isspace's ASCII characters other than \n
 # which kinds need each column (an empty required cell is an error the reference reports)
 _NEEDS: dict[str, set[int]] = {
     "quantity": {K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT}, "amount": {K_ACQ, K_DISP, K_SWAP, K_RECEIPT},
@@ -141,47 +197,50 @@ _NEEDS: dict[str, set[int]] = {
 }
 
 
-def _codes(cells: tuple[str, ...], cache: dict[str, str], empty: str) -> list[str]:
-    """A code column: each distinct value validated once, then mapped at C speed."""
-    mapping = {v: (_code(v, cache) if v else empty) for v in set(cells)}
+def _distinct(cells: list[str], known: set[str]) -> set[str]:
+    """The distinct values of a column. A column of a few known values is recognised by counting them (a
+    C-speed comparison per cell); otherwise by a set, whose values are then known for the next chunk."""
+    if 0 < len(known) <= 16:
+        counts = {v: cells.count(v) for v in known}
+        if sum(counts.values()) == len(cells):
+            return {v for v, c in counts.items() if c}
+    found = set(cells)
+    known |= found
+    return found
+
+
+def _codes(cells: list[str], cache: dict[str, str], empty: str, known: set[str]) -> tuple[list[str], set[str]]:
+    """A code column (validated: each distinct value once) and its distinct codes."""
+    mapping = {v: (_code(v, cache) if v else empty) for v in _distinct(cells, known)}
     if all(k == v for k, v in mapping.items()):
-        return list(cells)  # every value is already a valid code as written
-    return list(map(mapping.__getitem__, cells))
+        return cells, set(mapping)  # every value is already a valid code as written
+    return list(map(mapping.__getitem__, cells)), set(mapping.values())
 
 
-def _picker(indices: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
-    """A function returning the cells at ``indices`` of a column, as a tuple (at C speed)."""
-    if not indices:
-        return lambda cells: ()
-    if len(indices) == 1:
-        only = indices[0]
-        return lambda cells: (cells[only],)
-    return operator.itemgetter(*indices)
-
-
-def _decimals(cells: tuple[str, ...], limit: Decimal, positive: bool) -> list[Decimal | None]:
+def _decimals(cells: list[str], limit: Decimal, positive: bool, check: bool) -> list[Decimal | None]:
     """A numeric column: digits and at most one point per cell (checked for the whole column at once)."""
     if not any(cells):
         return [None] * len(cells)  # an empty column (e.g. no fee in this chunk)
-    joined = "\n".join(cells)
-    digits = joined.replace("\n", "")
-    if digits and not (digits.isascii() and digits.replace(".", "").isdigit()):
-        raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
-    if max(map(len, cells)) > 19 and _PLACES.search(joined):
-        raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
+    if check:
+        joined = "\n".join(cells)
+        digits = joined.replace("\n", "")
+        if not (digits.isascii() and digits.replace(".", "").isdigit()):
+            raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
+        if _PLACES.search(joined):
+            raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
     if "" not in cells:
         values: list[Decimal | None] = list(map(Decimal, cells))  # "1.2.3" raises: the reference judges it
         present: list[Decimal] = values  # type: ignore[assignment]
     else:
         values = [Decimal(c) if c else None for c in cells]
         # the parsed cells (a non-empty string is true), none of them None
-        present = list(itertools.compress(values, cells))  # type: ignore[arg-type]
-    if present and (max(present) > limit or (positive and min(present) == 0)):
+        present = list(itertools.compress(values, cells)) if check else []  # type: ignore[arg-type]
+    if check and present and (max(present) > limit or (positive and min(present) == 0)):
         raise _Unsupported
     return values
 
 
-Chunks = Iterator[tuple[int, int, list[tuple[str, ...]]]]  # (first row, row count, columns), rows from 1
+Chunks = Iterator[tuple[int, int, list[list[str]]]]  # (first row, row count, columns), rows from 1
 
 
 def _csv_chunks(stream: IO[str], chunk: int) -> tuple[list[str], Chunks]:
@@ -202,7 +261,7 @@ def _csv_chunks(stream: IO[str], chunk: int) -> tuple[list[str], Chunks]:
                 raise _Unsupported  # short, long or blank rows: the reference reports or skips them
             if line - first + 1 != len(rows):
                 raise _Unsupported  # a quoted newline: row numbers differ from line numbers
-            yield first, len(rows), list(zip(*rows, strict=True))
+            yield first, len(rows), list(map(list, zip(*rows, strict=True)))
 
     return header, chunks()
 
@@ -210,156 +269,277 @@ def _csv_chunks(stream: IO[str], chunk: int) -> tuple[list[str], Chunks]:
 _COUNT_COMMAS = operator.methodcaller("count", ",")
 
 
-def _split_chunks(text: str, chunk: int) -> tuple[list[str], Chunks]:
+def _split_chunks(text: str, chunk: int, share: _Share = _Share()) -> tuple[list[str], Chunks]:
     """Columns by splitting at newlines and commas: the csv module's rows for a text with no quote and no CR.
 
-    A chunk of lines is joined into one comma-separated string and split once; every line having exactly
-    ``width - 1`` commas, column ``i`` is then the slice ``cells[i::width]`` — no row lists, no transpose.
+    A block of about ``chunk`` lines is cut at a newline, its newlines turned into commas and split once;
+    every line having exactly ``width - 1`` commas, column ``i`` is then the slice ``cells[i::width]`` — no
+    row lists, no transpose, no list of every line of the file. (A process that does not check a block may
+    slice a malformed one wrongly: the process that checks it refuses the file, so that result is never used.)
     """
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
+    first_newline = text.find("\n")
+    header_line = text if first_newline < 0 else text[:first_newline]
+    if not text:
         raise _Unsupported
-    header = lines[0].split(",")
+    header = header_line.split(",")
     width = len(header)
+    end = len(text) - 1 if text.endswith("\n") else len(text)  # the last line's end (its newline excluded)
+    sample = text[:65536]
+    span = max(1, chunk * len(sample) // max(1, sample.count("\n")))  # characters in about ``chunk`` lines
 
     def chunks() -> Chunks:
-        for start in range(1, len(lines), chunk):
-            part = lines[start:start + chunk]
-            if set(map(_COUNT_COMMAS, part)) != {width - 1}:
-                raise _Unsupported  # short, long or blank rows: the reference reports or skips them
-            cells = ",".join(part).split(",")
-            yield start + 1, len(part), [tuple(cells[i::width]) for i in range(width)]
+        pos = len(header_line) + 1
+        row = 2
+        index = 0
+        while pos <= end and first_newline >= 0:
+            cut = text.find("\n", min(pos + span, end), end)
+            if cut < 0:
+                cut = end
+            block = text[pos:cut]
+            if share.chunk(index):
+                lines = block.split("\n")
+                if set(map(_COUNT_COMMAS, lines)) != {width - 1}:
+                    raise _Unsupported  # short, long or blank rows: the reference reports or skips them
+                n = len(lines)
+                del lines
+            else:
+                n = block.count("\n") + 1
+            cells = block.replace("\n", ",").split(",")
+            del block
+            if len(cells) != n * width:
+                raise _Unsupported
+            yield row, n, [cells[i::width] for i in range(width)]
+            del cells
+            row += n
+            index += 1
+            pos = cut + 1
 
     return header, chunks()
 
 
-def _read(source: tuple[list[str], Chunks], name: str, chunk: int) -> FastLedger:
-    raw_header, chunks = source
-    header = [h.strip().lower() for h in raw_header]
-    if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
-            or "timestamp" not in header or "kind" not in header:
-        raise _Unsupported
-    width = len(header)
-    base = Path(name).name
-    codes: dict[str, str] = {}
-    out = FastLedger([], [], [], [], [], [], [], [], [], set(), [], [], name)
-    for first_line, n, columns in chunks:
-        if len(columns) != width:
+def _micros(stamps: list[datetime]) -> list[int]:
+    """Whole microseconds since 1970-01-01 UTC of each (aware) instant, exactly."""
+    return list(map(operator.floordiv, map(operator.sub, stamps, itertools.repeat(_EPOCH)), itertools.repeat(_US)))
+
+
+def _check_presence(cols: dict[str, list[str]], kinds: list[int], n: int) -> None:
+    """Each column filled only for the kinds that use it, and filled wherever a kind needs it.
+
+    The rows of a column fall in three classes by kind: *need* (must be filled), *forbidden* (must be
+    empty) and *optional*. With the column's count of empty cells, counting the empty cells of two classes
+    gives the third's: the two smallest classes are counted, so a column is read about once at C speed.
+    """
+    rows: dict[int, list[int]] = {k: [] for k in set(kinds)}
+    for i, k in enumerate(kinds):
+        rows[k].append(i)
+
+    def empties(cells: list[str], kinds_of_class: list[int]) -> int:
+        picked = [i for k in kinds_of_class for i in rows[k]]
+        if len(picked) < 2:  # itemgetter of one index returns the cell, not a tuple
+            return sum(1 for i in picked if cells[i] == "")
+        found: tuple[str, ...] = operator.itemgetter(*picked)(cells)
+        return found.count("")
+
+    for c in CSV_COLUMNS:
+        if c in ("id", "timestamp", "kind"):
+            continue
+        cells = cols.get(c)
+        need = [k for k in rows if k in _NEEDS.get(c, ())]
+        if cells is None:
+            if need:
+                raise _Unsupported  # a required column is missing
+            continue
+        forbidden = [k for k in rows if c not in _ALLOWED[k]]
+        optional = [k for k in rows if k not in need and k not in forbidden]
+        n_need, n_forbidden, n_optional = (sum(len(rows[k]) for k in cls) for cls in (need, forbidden, optional))
+        empty = cells.count("")
+        if n_need >= max(n_forbidden, n_optional):  # count the two smaller classes, derive the largest
+            e_forbidden, e_optional = empties(cells, forbidden), empties(cells, optional)
+            e_need = empty - e_forbidden - e_optional
+        elif n_forbidden >= n_optional:
+            e_need, e_optional = empties(cells, need), empties(cells, optional)
+            e_forbidden = empty - e_need - e_optional
+        else:
+            e_need, e_forbidden = empties(cells, need), empties(cells, forbidden)
+        if e_need or e_forbidden != n_forbidden:
+            raise _Unsupported  # a required cell is empty, or a column the kind does not use is filled
+
+
+class _Reader:
+    """Parses the chunks of one file; gathers what the whole-ledger checks need and makes them at the end."""
+
+    def __init__(self, raw_header: list[str], name: str, share: _Share):
+        header = [h.strip().lower() for h in raw_header]
+        if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
+                or "timestamp" not in header or "kind" not in header:
+            raise _Unsupported
+        self.header = header
+        self.name = name
+        self.base = Path(name).name
+        self.share = share
+        self.codes: dict[str, str] = {}
+        self.known: dict[str, set[str]] = {c: set() for c in ("asset", "counter_asset", "currency", "fee_currency")}
+        self.tokens: set[str] = set()
+        self.max_quantity = _ZERO
+        self.ids: set[str] = set()  # (the process making whole-ledger checks)
+        self.count = 0
+        self.fee_assets: set[str] = set()
+        self.fee_assets_unvalued: set[str] = set()
+
+    def finish(self) -> None:
+        """The whole-ledger checks, once every chunk is parsed."""
+        self.tokens.discard("")
+        tokens = self.tokens
+        if "HKD" in tokens:
+            raise _Unsupported  # HKD used as a token changes how fees are read: the reference decides
+        if self.share.whole:
+            if len(self.ids) != self.count:
+                raise _Unsupported  # duplicate ids
+            if self.fee_assets_unvalued & tokens or self.fee_assets - tokens - {"HKD"}:
+                raise _Unsupported  # a token fee without a value needs a price; a foreign fee needs a rate
+
+    def parse(self, index: int, first_line: int, n: int, columns: list[list[str]]) -> FastLedger:
+        """One chunk as a ledger of its own (rows ``first_line`` …), in file order."""
+        check = self.share.chunk(index)
+        header, codes, known = self.header, self.codes, self.known
+        if len(columns) != len(header):
             raise _Unsupported
         cols = dict(zip(header, columns, strict=True))
         del columns
-        blank = ("",) * n
-
+        blank = [""] * n
         try:
             kinds = list(map(_KINDS.__getitem__, cols["kind"]))
         except KeyError:
             raise _Unsupported from None  # an unknown or unsupported kind: the reference judges it
         kind_set = set(kinds)
-        # the rows of each kind, once: each column is then checked only on the rows whose kind matters
-        rows_of = {k: _picker(list(itertools.compress(range(n), map(k.__eq__, kinds)))) for k in kind_set}
-        for c in CSV_COLUMNS:
-            if c in ("id", "timestamp", "kind"):
-                continue
-            cells = cols.get(c)
-            need = _NEEDS.get(c, set()) & kind_set
-            if cells is None:
-                if need:
-                    raise _Unsupported
-                continue
-            for k in kind_set:
-                if c not in _ALLOWED[k] and any(rows_of[k](cells)):
-                    raise _Unsupported  # a column the kind does not use is filled
-            for k in need:
-                if not all(rows_of[k](cells)):
-                    raise _Unsupported  # a required column is empty
+        if check:
+            _check_presence(cols, kinds, n)
         id_cells = cols.get("id", blank)
-        if _SPACE_AT_EDGE.search("\n".join(id_cells)):
-            raise _Unsupported  # an id with leading or trailing white space (the reference strips it)
-        ids = [i or f"{base}:{first_line + k}" for k, i in enumerate(id_cells)] if "" in id_cells else list(id_cells)
-        if max(map(len, ids)) > 200:
+        if check:
+            joined_ids = "\n".join(id_cells)
+            if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) \
+                    and _SPACE_AT_EDGE.search(joined_ids):
+                raise _Unsupported  # an id with leading or trailing white space (the reference strips it)
+        base = self.base
+        ids = [i or f"{base}:{first_line + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
+        if check and max(map(len, ids)) > 200:
             raise _Unsupported
+        if self.share.whole:
+            self.ids.update(ids)
+            self.count += n
         ts_cells = cols["timestamp"]
-        if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
+        if check and not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
             raise _Unsupported  # the shape of the whole column at once, then the C parser checks ranges
         stamps = list(map(datetime.fromisoformat, ts_cells))
-        if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
+        if check and (min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR):
             raise _Unsupported  # out of the accepted years: the reference reports bad_timestamp
-        assets = _codes(cols.get("asset", blank), codes, "")
-        asset_codes = set(assets)
-        counter = _codes(cols.get("counter_asset", blank), codes, "")
-        is_swap = list(map(K_SWAP.__eq__, kinds)) if K_SWAP in kind_set else []
-        if is_swap and any(map(operator.eq, itertools.compress(assets, is_swap), itertools.compress(counter, is_swap))):
-            raise _Unsupported  # a swap of an asset for itself
-        for cur in set(cols.get("currency", ())) - {""}:
-            if _code(cur, codes) != "HKD":
-                raise _Unsupported
-        fee_currency = _codes(cols.get("fee_currency", blank), codes, "HKD")
-        qty = _decimals(cols.get("quantity", blank), MAX_QUANTITY, True)
-        amount = _decimals(cols.get("amount", blank), MAX_AMOUNT, False)
-        cqty = _decimals(cols.get("counter_quantity", blank), MAX_QUANTITY, True)
-        famt = _decimals(cols.get("fee_amount", blank), MAX_AMOUNT, True)
-        fval = _decimals(cols.get("fee_value", blank), MAX_AMOUNT, False)
-        if K_RECEIPT in kind_set and not set(
-                itertools.compress(cols["subtype"], map(K_RECEIPT.__eq__, kinds))) <= _RECEIPT_TYPES:
-            raise _Unsupported
-        if K_TRANSFER in kind_set:
-            pick = rows_of[K_TRANSFER]
-            for f, t in zip(pick(cols["wallet"]), pick(cols["to_wallet"]), strict=True):
-                if f != f.strip() or t != t.strip() or f == t:
+        micros = _micros(stamps)
+        del stamps
+        assets, asset_codes = _codes(cols.get("asset", blank), codes, "", known["asset"])
+        if assets is blank:
+            assets = list(blank)  # fee rows write their currency here: never into the shared blank column
+        counter, counter_codes = _codes(cols.get("counter_asset", blank), codes, "", known["counter_asset"])
+        if check and K_SWAP in kind_set:
+            is_swap = list(map(K_SWAP.__eq__, kinds))
+            if any(map(operator.eq, itertools.compress(assets, is_swap), itertools.compress(counter, is_swap))):
+                raise _Unsupported  # a swap of an asset for itself
+        if check:
+            for cur in _distinct(cols.get("currency", blank), known["currency"]) - {""}:
+                if _code(cur, codes) != "HKD":
                     raise _Unsupported
-        is_fee = list(map(K_FEE.__eq__, kinds)) if K_FEE in kind_set else []
-        trade_fee_currencies = set(itertools.compress(fee_currency, famt))  # rows with a fee amount …
-        if is_fee:  # … other than fee rows, whose fee may be in a token
-            trade_fee_currencies = set(itertools.compress(
-                fee_currency, map(operator.and_, map(bool, famt), map(operator.not_, is_fee))))
-        if trade_fee_currencies - {"HKD"}:
-            raise _Unsupported  # a fee in a token or a foreign currency on a trade: reference path
+        fee_currency, _ = _codes(cols.get("fee_currency", blank), codes, "HKD", known["fee_currency"])
+        qty = _decimals(cols.get("quantity", blank), MAX_QUANTITY, True, check)
+        amount = _decimals(cols.get("amount", blank), MAX_AMOUNT, False, check)
+        cqty = _decimals(cols.get("counter_quantity", blank), MAX_QUANTITY, True, check)
+        famt = _decimals(cols.get("fee_amount", blank), MAX_AMOUNT, True, check)
+        fval = _decimals(cols.get("fee_value", blank), MAX_AMOUNT, False, check)
+        if check:
+            _check_rows(cols, kinds, kind_set, fee_currency, famt)
         # an HKD fee adds to cost or reduces proceeds; Decimal 0 + x is x, digit for digit
         fees = [_ZERO if fa is None else fa for fa in famt]
-        for i in itertools.compress(range(n), is_fee):  # fee rows: the fee's currency, amount and value
-            assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
-        out.ids += ids
-        if not out.rows:  # rows are consecutive lines (a quoted newline is refused): a range, not a million ints
-            out.rows = range(first_line, first_line + n)
-        else:
-            assert isinstance(out.rows, range) and out.rows.stop == first_line
-            out.rows = range(out.rows.start, first_line + n)
-        out.subtypes += cols.get("subtype", blank)
-        out.kinds += kinds
-        out.timestamps += stamps
-        out.assets += assets
-        out.quantities += qty
-        out.amounts += amount
-        out.fees += fees
-        out.counter_assets += counter
-        out.counter_quantities += cqty
-        out.tokens.update(asset_codes)  # the asset column before fee rows borrowed it (fee rows leave it empty)
-        out.tokens.update(counter)
-    out.tokens.discard("")
-    if len(set(out.ids)) != len(out.ids):
-        raise _Unsupported  # duplicate ids
-    tokens = out.tokens
-    if "HKD" in tokens:
-        raise _Unsupported  # HKD used as a token changes how fees are read: the reference decides
-    fee_rows = list(map(K_FEE.__eq__, out.kinds))
-    for a, v in zip(itertools.compress(out.assets, fee_rows), itertools.compress(out.amounts, fee_rows), strict=True):
-        if (a in tokens and v is None) or (a not in tokens and a != "HKD"):
-            raise _Unsupported  # a token fee without a value needs a price; a foreign fee needs a rate
+        if K_FEE in kind_set:
+            for i in itertools.compress(range(n), map(K_FEE.__eq__, kinds)):  # the fee's currency, amount, value
+                assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
+                self.fee_assets.add(assets[i])
+                if fval[i] is None:
+                    self.fee_assets_unvalued.add(assets[i])
+        for column in (qty, cqty):
+            found = [v for v in column if v is not None]
+            if found:
+                self.max_quantity = max(self.max_quantity, *found)
+        tokens = asset_codes | counter_codes  # the asset column before fee rows borrowed it
+        self.tokens |= tokens
+        return FastLedger(ids, kinds, micros, assets, qty, amount, fees, counter, cqty, tokens,
+                          range(first_line, first_line + n), cols.get("subtype", blank), self.name)
+
+
+def _read(source: tuple[list[str], Chunks], name: str, share: _Share = _Share()) -> FastLedger:
+    """Every chunk, then the whole-ledger checks, in the ledger's processing order."""
+    raw_header, chunks = source
+    reader = _Reader(raw_header, name, share)
+    out = FastLedger([], [], [], [], [], [], [], [], [], set(), [], [], name)
+    for index, (first_line, n, columns) in enumerate(chunks):
+        out.extend(reader.parse(index, first_line, n, columns))
+    reader.finish()
+    out.tokens, out.max_quantity = reader.tokens, reader.max_quantity
     _order(out)
     return out
 
 
+def read_chunks(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+                chunk: int = 20_000, part: int = 0, parts: int = 1) -> Iterator[FastLedger]:
+    """The file as a stream of chunk ledgers in file order, for matching while reading (low memory).
+
+    The whole-ledger checks run after the last chunk. Raises ``_Unsupported`` (or a parsing error: the
+    exceptions :func:`read_share` catches) whenever the reference path must be used; the consumer must
+    also check that the events come in strictly increasing time (else :func:`read_share`, which sorts).
+    Each chunk's ``tokens`` are its own; ``max_quantity`` is the largest so far.
+    """
+    name = file or (str(path) if path is not None else "<csv>")
+    if text is None:
+        assert path is not None
+        with open(path, encoding="utf-8-sig", newline="") as fh:  # the reference's decoding
+            text = fh.read()
+    share = _Share(part, parts)
+    if '"' in text or "\r" in text:
+        raw_header, chunks = _csv_chunks(io.StringIO(text, newline=""), chunk)
+    else:
+        raw_header, chunks = _split_chunks(text, chunk, share)
+    reader = _Reader(raw_header, name, share)
+    for index, (first_line, n, columns) in enumerate(chunks):
+        led = reader.parse(index, first_line, n, columns)
+        led.max_quantity = reader.max_quantity
+        yield led
+    reader.finish()
+
+
+def _check_rows(cols: dict[str, list[str]], kinds: list[int], kind_set: set[int], fee_currency: list[str],
+                famt: list[Decimal | None]) -> None:
+    """Receipt types, transfer wallets and trade fee currencies of one chunk."""
+    if K_RECEIPT in kind_set and not set(
+            itertools.compress(cols["subtype"], map(K_RECEIPT.__eq__, kinds))) <= _RECEIPT_TYPES:
+        raise _Unsupported
+    if K_TRANSFER in kind_set:
+        is_transfer = list(map(K_TRANSFER.__eq__, kinds))
+        for f, t in zip(itertools.compress(cols["wallet"], is_transfer), itertools.compress(cols["to_wallet"],
+                                                                                             is_transfer), strict=True):
+            if f != f.strip() or t != t.strip() or f == t:
+                raise _Unsupported
+    trade = itertools.compress(fee_currency, famt)  # rows with a fee amount …
+    if K_FEE in kind_set:  # … other than fee rows, whose fee may be in a token
+        trade = itertools.compress(fee_currency, map(operator.and_, map(bool, famt), map(K_FEE.__ne__, kinds)))
+    if set(trade) - {"HKD"}:
+        raise _Unsupported  # a fee in a token or a foreign currency on a trade: reference path
+
+
 def _order(led: FastLedger) -> None:
     """Put events in the ledger's order (instant, kind rank, id) unless they already are."""
-    ts = led.timestamps
-    if all(map(operator.lt, ts[:-1], ts[1:])):
+    us = led.us
+    if all(map(operator.lt, us[:-1], us[1:])):
         return
-    us = [(t - _EPOCH) // _US for t in ts]
     kinds, ids = led.kinds, led.ids
-    order = sorted(range(len(ts)), key=lambda i: (us[i], _RANK[kinds[i]], ids[i]))
-    for name in ("ids", "kinds", "timestamps", "assets", "quantities", "amounts", "fees", "counter_assets",
+    order = sorted(range(len(us)), key=lambda i: (us[i], _RANK[kinds[i]], ids[i]))
+    for name in ("ids", "kinds", "us", "assets", "quantities", "amounts", "fees", "counter_assets",
                  "counter_quantities", "rows", "subtypes"):
         column = getattr(led, name)
         setattr(led, name, [column[i] for i in order])

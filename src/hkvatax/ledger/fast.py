@@ -16,12 +16,15 @@ problems are raised unchanged. :func:`summarise` turns a reference :class:`Ledge
 
 from __future__ import annotations
 
+import bisect
 import gc
+import itertools
+import operator
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +42,9 @@ from ..io.fastcsv import (
     read_fast,
 )
 from ..models.taxpayers import LotMethod
-from ..money import allocate, exact_context
+from ..money import _GRID, allocate, exact_context
 from ..periods import YearOfAssessment
-from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
+from .aggregate import SAMPLE_SIZE, DisposalKey, Group, LedgerAggregates, YearStats
 from .results import LedgerResult
 
 __all__ = ["YearTotals", "LedgerSummary", "fast_summary", "fast_aggregates", "fast_aggregates_many", "summarise",
@@ -213,22 +216,21 @@ def _match(ledger: FastLedger, method: LotMethod, tokens: set[str],
     """The one pass over the events (fast_summary's closures do the pool arithmetic)."""
     year: YearOfAssessment | None = None
     totals = YearTotals()
-    start: datetime | None = None
-    end: datetime | None = None
+    start: int | None = None
+    end = 0
     with exact_context():
         led = ledger
-        for eid, kind, ts, asset, qty, amount, fees, casset, cqty in zip(
-                led.ids, led.kinds, led.timestamps, led.assets, led.quantities, led.amounts, led.fees,
+        for eid, kind, us, asset, qty, amount, fees, casset, cqty in zip(
+                led.ids, led.kinds, led.us, led.assets, led.quantities, led.amounts, led.fees,
                 led.counter_assets, led.counter_quantities, strict=True):
-            if start is None or not start <= ts < end:
-                new_year = YearOfAssessment.containing(ts)
+            if start is None or not start <= us < end:
+                new_year = YearOfAssessment.containing(_EPOCH + timedelta(microseconds=us))
                 if new_year != year:
                     if year is not None:
                         closing[year] = snapshot()
                     year = new_year
                     totals = YearTotals()  # events are in time order: a year is never entered twice
-                # bounds in UTC: comparing with a dateutil zone would call Python code per event
-                start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
+                start, end = _year_bounds(year)
             if kind == K_ACQ:
                 add(asset, qty, amount + fees)
                 continue
@@ -286,178 +288,355 @@ def summarise_csv(path: str | Path | None = None, *, text: str | None = None, fi
     return {m: summarise(run_ledger(events, method_for=m), m, keep_disposals=keep_disposals) for m in methods}
 
 
-class _Matcher:
-    """The pools of one cost formula during :func:`fast_aggregates_many` (mutable, private)."""
+def _year_bounds(year: YearOfAssessment) -> tuple[int, int]:
+    """The first and the first-after instants of ``year``, in microseconds since the epoch (UTC)."""
+    return (year.start - _EPOCH) // _US, (year.end - _EPOCH) // _US
 
-    __slots__ = ("fifo", "method", "agg", "lots", "pools", "held", "year_disposals", "stats")
 
-    def __init__(self, method: LotMethod, event_count: int):
-        self.fifo = method is LotMethod.FIFO
-        self.method = method.value
-        self.agg = LedgerAggregates(event_count=event_count, path="fast")
-        self.lots: dict[str, deque[list[Any]]] = {}  # FIFO: asset -> [quantity, cost, acquired µs], oldest first
-        self.pools: dict[str, list[Decimal]] = {}  # average cost: asset -> [quantity, cost, Σ quantity × µs]
-        self.held: dict[str, Decimal] = {}  # asset -> quantity held (transfers and oversells check it)
-        self.year_disposals: dict[str, Group] = {}  # asset -> this year's disposal group
-        self.stats: YearStats | None = None  # this year's statistics, created at its first disposal
+def _year_of(us: int) -> tuple[YearOfAssessment, int, int]:
+    year = YearOfAssessment.containing(_EPOCH + timedelta(microseconds=us))
+    return (year, *_year_bounds(year))
 
-    def new_year(self) -> None:
-        self.year_disposals = {}
-        self.stats = None
 
-    def add(self, asset: str, qty: Decimal, cost: Decimal, at_us: int) -> None:
-        held = self.held
-        held[asset] = held.get(asset, ZERO) + qty
-        if self.fifo:
-            queue = self.lots.get(asset)
-            if queue is None:
-                queue = self.lots[asset] = deque()
-            queue.append([qty, cost, at_us])
-        else:
-            pool = self.pools.get(asset)
-            if pool is None:
-                pool = self.pools[asset] = [ZERO, ZERO, ZERO]
-            pool[0] += qty
-            pool[1] += cost
-            pool[2] += qty * at_us
+def _years(us: list[int]) -> list[tuple[YearOfAssessment, int, int]]:
+    """The years of assessment in which events fall (``us`` ascending), with their bounds."""
+    out = []
+    i = 0
+    while i < len(us):
+        found = _year_of(us[i])
+        out.append(found)
+        i = bisect.bisect_left(us, found[2], i)
+    return out
 
-    def take(self, asset: str, qty: Decimal, at_us: int, stats: YearStats | None) -> Decimal:
-        """Cost of ``qty`` of ``asset``; adds Σ quantity × holding µs to ``stats`` (None for fees)."""
-        have = self.held.get(asset)
-        if have is None or have < qty:
-            raise _Fallback  # an oversell: the reference path reports it
-        self.held[asset] = have - qty
-        if not self.fifo:
-            pool = self.pools[asset]
-            q, c, w = pool
-            if qty == q:
-                cost, weight = c, w
-                pool[0] = pool[1] = pool[2] = ZERO
+
+# |Σ quantity × µs| ≤ events × largest quantity × this (microseconds from 1970 to the end of MAX_YEAR, up)
+_US_BOUND = 10 ** 16
+# below this every sum the matcher makes is exact at 80 digits (a 10^-40 grid under 10^39), so the order of
+# exact additions cannot change a digit and money.allocate's cut can be written inline
+_EXACT_BELOW = Decimal(10) ** 39
+K_IN = 6  # the acquisition side of a swap, in the stream of the asset received
+_NO_YEAR = (YearOfAssessment(1900), 0, 0)
+Stream = tuple[list[int], tuple[int, ...], tuple[int, ...], tuple[Decimal, ...], tuple[Decimal, ...],
+               tuple[Decimal, ...]]
+
+
+class _Unsorted(Exception):
+    """The events do not come in strictly increasing time: match the sorted ledger instead."""
+
+
+class _Year:
+    """One token's disposals in one year of assessment, under one cost formula (flushed at the year's end)."""
+
+    __slots__ = ("year", "start", "end", "total", "receipts", "count", "samples", "disposals", "weighted", "quantity")
+
+    def __init__(self, found: tuple[YearOfAssessment, int, int]):
+        self.year, self.start, self.end = found
+        self.total = self.receipts = self.weighted = self.quantity = ZERO
+        self.count = self.disposals = 0
+        self.samples: list[tuple[str, SourceRef | None]] = []  # the first SAMPLE_SIZE disposals
+
+    def sample(self, led: FastLedger, j: int) -> None:
+        i = j >> 1
+        eid = led.ids[i]
+        self.samples.append((f"{eid}#fee0" if led.kinds[i] == K_FEE else eid, SourceRef(file=led.file, row=led.rows[i])))
+
+    def flush(self, asset: str, out: _Out) -> None:
+        if not self.count:
+            return
+        out.disposals[(self.year, asset, False)] = Group(self.total, self.receipts, self.count, out.method, self.samples)
+        s = out.stats.get(self.year)
+        if s is None:
+            s = out.stats[self.year] = YearStats()
+        s.disposals += self.disposals
+        s.weighted_us += self.weighted
+        s.quantity += self.quantity
+
+
+@dataclass(slots=True)
+class _Out:
+    """What one cost formula produces: disposal groups per (year, token) and statistics per year."""
+
+    method: str
+    disposals: dict[DisposalKey, Group] = field(default_factory=dict)
+    stats: dict[YearOfAssessment, YearStats] = field(default_factory=dict)
+
+
+class _Fifo:
+    """FIFO pool of one token: lots ``[quantity, cost, acquired µs]`` oldest first, O(1) amortised a fragment."""
+
+    __slots__ = ("lots", "held", "year")
+
+    def __init__(self) -> None:
+        self.lots: deque[list[Any]] = deque()
+        self.held = ZERO
+        self.year = _Year(_NO_YEAR)
+
+    def run(self, led: FastLedger, asset: str, stream: Stream, out: _Out) -> None:
+        grid, down, lots, held, y = _GRID, ROUND_DOWN, self.lots, self.held, self.year
+        start, end = y.start, y.end
+        for j, kind, us, qty, amount, fee in zip(*stream, strict=True):
+            if not start <= us < end:
+                y.flush(asset, out)
+                y = _Year(_year_of(us))
+                start, end = y.start, y.end
+            if kind == K_ACQ:
+                held += qty
+                lots.append([qty, amount + fee, us])
+            elif kind == K_IN:
+                held += qty
+                lots.append([qty, amount, us])
+            elif kind == K_RECEIPT:
+                held += qty
+                lots.append([qty, amount + ZERO, us])
+            elif kind == K_TRANSFER:
+                if held < qty:
+                    raise _Fallback
+            else:  # a disposal, a swap given or a fee paid in the token
+                if held < qty:
+                    raise _Fallback  # an oversell: the reference path reports it
+                held -= qty
+                counted = kind != K_FEE  # fees paid in tokens are disposals without a holding period
+                remaining = qty
+                cost = weighted = quantity = ZERO
+                while remaining > 0:
+                    lot = lots[0]
+                    lq = lot[0]
+                    if lq <= remaining:
+                        lots.popleft()
+                        part, share = lq, lot[1]
+                    else:
+                        part = remaining
+                        share = lot[1] * remaining / lq  # money.allocate, inline
+                        if share:
+                            share = share.quantize(grid, rounding=down)
+                        lot[0] = lq - remaining
+                        lot[1] -= share
+                    remaining -= part
+                    cost += share
+                    if counted:
+                        weighted += part * (us - lot[2])
+                        quantity += part  # fragment by fragment, as the reference sums them (same exponent)
+                if counted:
+                    y.disposals += 1
+                    y.weighted += weighted
+                    y.quantity += quantity
+                y.total += amount - fee - cost
+                y.receipts += amount
+                y.count += 1
+                if len(y.samples) < SAMPLE_SIZE:
+                    y.sample(led, j)
+        self.held, self.year = held, y
+
+
+class _Average:
+    """Weighted-average pool of one token: quantity, cost and Σ quantity × acquired µs."""
+
+    __slots__ = ("q", "c", "w", "year")
+
+    def __init__(self) -> None:
+        self.q = self.c = self.w = ZERO
+        self.year = _Year(_NO_YEAR)
+
+    def run(self, led: FastLedger, asset: str, stream: Stream, out: _Out) -> None:
+        grid, down, q, c, w, y = _GRID, ROUND_DOWN, self.q, self.c, self.w, self.year
+        start, end = y.start, y.end
+        for j, kind, us, qty, amount, fee in zip(*stream, strict=True):
+            if not start <= us < end:
+                y.flush(asset, out)
+                y = _Year(_year_of(us))
+                start, end = y.start, y.end
+            if kind == K_ACQ:
+                q += qty
+                c += amount + fee
+                w += qty * us
+            elif kind == K_IN:
+                q += qty
+                c += amount
+                w += qty * us
+            elif kind == K_RECEIPT:
+                q += qty
+                c += amount + ZERO
+                w += qty * us
+            elif kind == K_TRANSFER:
+                if q < qty:
+                    raise _Fallback
+            else:  # a disposal, a swap given or a fee paid in the token
+                if q < qty:
+                    raise _Fallback  # an oversell: the reference path reports it
+                if qty == q:
+                    cost, weight = c, w
+                    q = c = w = ZERO
+                else:
+                    cost = c * qty / q  # money.allocate, inline
+                    if cost:
+                        cost = cost.quantize(grid, rounding=down)
+                    weight = w * qty / q
+                    if weight:
+                        weight = weight.quantize(grid, rounding=down)
+                    q, c, w = q - qty, c - cost, w - weight
+                if kind != K_FEE:  # fees paid in tokens are disposals without a holding period
+                    y.disposals += 1
+                    y.weighted += qty * us - weight
+                    y.quantity += qty
+                y.total += amount - fee - cost
+                y.receipts += amount
+                y.count += 1
+                if len(y.samples) < SAMPLE_SIZE:
+                    y.sample(led, j)
+        self.q, self.c, self.w, self.year = q, c, w, y
+
+
+class Aggregator:
+    """Matches a ledger fed in chunks (in time order) by one or more cost formulas, keeping only aggregates.
+
+    Each chunk's events are grouped by token and each token's pool runs in a tight loop over them (the
+    acquisition side of a swap goes to the token received). Every sum is exact (events × largest quantity ×
+    10^16 < 10^39 is checked at the end, else ``_Fallback``), so summing per token and then across tokens
+    gives the reference's ledger-order sums digit for digit, and money.allocate's cut can be written inline.
+    Raises ``_Fallback`` on an oversell, ``_Unsorted`` if a chunk is not strictly later than the last.
+    """
+
+    def __init__(self, methods: tuple[LotMethod, ...]):
+        if not methods or any(m not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE) for m in methods):
+            raise _Fallback
+        self.methods = methods
+        self.outs = [_Out(m.value) for m in methods]
+        self.pools: list[dict[str, _Fifo | _Average]] = [{} for _ in methods]
+        self.receipts: dict[Any, Group] = {}
+        self.outgoings: dict[Any, Group] = {}
+        self.years_seen: set[YearOfAssessment] = set()
+        self.count = 0
+        self.last_us: int | None = None
+        self.max_quantity = ZERO
+
+    def feed(self, led: FastLedger, *, ordered: bool = False) -> None:
+        """Match the next events. ``ordered``: already in the ledger's order (ties included), else checked."""
+        us = led.us
+        if not us:
+            return
+        if not ordered and ((self.last_us is not None and us[0] <= self.last_us)
+                            or not all(map(operator.lt, us[:-1], us[1:]))):
+            raise _Unsorted
+        self.last_us = us[-1]
+        self.count += len(led)
+        self.max_quantity = max(self.max_quantity, led.max_quantity)
+        enabled = gc.isenabled()
+        gc.disable()  # lots are small acyclic lists: no need for the cycle collector to rescan them
+        try:
+            with exact_context():
+                self.years_seen.update(y for y, _, _ in _years(us))
+                self._flows(led)
+                streams = _streams(led)
+                for method, out, pools in zip(self.methods, self.outs, self.pools, strict=True):
+                    make = _Fifo if method is LotMethod.FIFO else _Average
+                    for asset, stream in streams.items():
+                        pool = pools.get(asset)
+                        if pool is None:
+                            pool = pools[asset] = make()
+                        pool.run(led, asset, stream, out)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _flows(self, led: FastLedger) -> None:
+        """Receipts (at their stated value) and fees paid (outgoings): the same for every cost formula."""
+        file, ids, rows, kinds = led.file, led.ids, led.rows, led.kinds
+        year, start, end = _NO_YEAR
+        for i in itertools.compress(range(len(kinds)), map((K_RECEIPT, K_FEE).__contains__, kinds)):
+            us = led.us[i]
+            if not start <= us < end:
+                year, start, end = _year_of(us)
+            asset, amount = led.assets[i], led.amounts[i]
+            if kinds[i] == K_RECEIPT:
+                assert amount is not None
+                value = amount + ZERO
+                key: Any = (year, led.subtypes[i], asset, False)
+                g = self.receipts.get(key)
+                if g is None:
+                    g = self.receipts[key] = Group()
+                g.receipts += value
             else:
-                cost, weight = allocate(c, qty, q), allocate(w, qty, q)
-                pool[0], pool[1], pool[2] = q - qty, c - cost, w - weight
-            if stats is not None:
-                stats.weighted_us += qty * at_us - weight
-                stats.quantity += qty
-            return cost
-        queue = self.lots[asset]
-        remaining = qty
-        cost_total = ZERO
-        while remaining > 0:
-            lot = queue[0]
-            lq = lot[0]
-            if lq <= remaining:
-                queue.popleft()
-                part, share = lq, lot[1]
-            else:
-                part, share = remaining, allocate(lot[1], remaining, lq)
-                lot[0] = lq - remaining
-                lot[1] -= share
-            remaining -= part
-            cost_total += share
-            if stats is not None:
-                stats.weighted_us += part * (at_us - lot[2])
-                stats.quantity += part
-        return cost_total
+                fee_value = amount if asset != "HKD" else led.quantities[i]  # a token fee's value, or the HKD fee
+                assert fee_value is not None
+                value = fee_value
+                key = (year, "fee", True)
+                g = self.outgoings.get(key)
+                if g is None:
+                    g = self.outgoings[key] = Group()
+            g.total += value
+            g.count += 1
+            if len(g.samples) < SAMPLE_SIZE:
+                g.samples.append((ids[i], SourceRef(file=file, row=rows[i])))
+
+    def finish(self) -> dict[LotMethod, LedgerAggregates]:
+        """The aggregates of every event fed, by cost formula."""
+        if self.count * self.max_quantity * _US_BOUND >= _EXACT_BELOW:
+            raise _Fallback  # sums that might round: the reference path, which adds in ledger order
+        result = {}
+        with exact_context():
+            for method, out, pools in zip(self.methods, self.outs, self.pools, strict=True):
+                for asset, pool in pools.items():
+                    pool.year.flush(asset, out)
+                agg = LedgerAggregates(event_count=self.count, path="fast")
+                agg.years_seen = set(self.years_seen)
+                agg.disposals = dict(sorted(out.disposals.items()))
+                agg.stats = dict(sorted(out.stats.items()))
+                agg.receipts = {k: _copy(g) for k, g in sorted(self.receipts.items())}
+                agg.outgoings = {k: _copy(g) for k, g in sorted(self.outgoings.items())}
+                result[method] = agg
+        return result
+
+
+def _copy(g: Group) -> Group:
+    return Group(g.total, g.receipts, g.count, g.method, list(g.samples))
+
+
+def _streams(led: FastLedger) -> dict[str, Stream]:
+    """Each token's events of ``led`` in order, as columns; position 2i is row i's own asset, 2i + 1 the asset
+    a swap at row i brings in."""
+    n = len(led)
+    positions: dict[str, list[int]] = {a: [] for a in set(led.assets)}
+    appenders = {a: p.append for a, p in positions.items()}
+    deque(map(operator.call, map(appenders.__getitem__, led.assets), range(0, 2 * n, 2)), maxlen=0)
+    swapped: set[str] = set()
+    for j in itertools.compress(range(1, 2 * n, 2), map(K_SWAP.__eq__, led.kinds)):
+        asset = led.counter_assets[j >> 1]
+        positions.setdefault(asset, []).append(j)
+        swapped.add(asset)
+    positions.pop("HKD", None)  # fees paid in HKD: outgoings only
+    if not positions:
+        return {}
+    kinds = _interleave(led.kinds, [K_IN] * n)
+    us = _interleave(led.us, led.us)
+    qty = _interleave(led.quantities, led.counter_quantities)
+    amount = _interleave(led.amounts, led.amounts)
+    fees = _interleave(led.fees, led.fees)
+    out = {}
+    for a in sorted(positions):
+        pos = positions[a]
+        if a in swapped:
+            pos.sort()  # own rows and swaps in, each already in order: one merge
+        pick = operator.itemgetter(*pos) if len(pos) > 1 else (lambda col, j=pos[0]: (col[j],))
+        out[a] = (pos, pick(kinds), pick(us), pick(qty), pick(amount), pick(fees))
+    return out
+
+
+def _interleave(own: list[Any], received: list[Any]) -> list[Any]:
+    out: list[Any] = [None] * (2 * len(own))
+    out[0::2] = own
+    out[1::2] = received
+    return out
 
 
 def fast_aggregates(ledger: FastLedger, method: LotMethod) -> LedgerAggregates:
-    """:func:`fast_aggregates_many` for one cost formula."""
+    """The :class:`~hkvatax.ledger.aggregate.LedgerAggregates` of a whole ``ledger`` under one cost formula: the
+    values of :func:`run_ledger` followed by :func:`aggregate`, digit for digit (see :class:`Aggregator`)."""
     return fast_aggregates_many(ledger, (method,))[method]
 
 
 def fast_aggregates_many(ledger: FastLedger, methods: tuple[LotMethod, ...]) -> dict[LotMethod, LedgerAggregates]:
-    """The :class:`~hkvatax.ledger.aggregate.LedgerAggregates` of ``ledger`` under each cost formula, in one pass
-    over the events, with exactly the arithmetic and order of :func:`run_ledger` followed by :func:`aggregate`.
-
-    Supports what :func:`read_fast` admits, one cost formula for every year and years of assessment ending
-    31 March; raises ``_Fallback`` (an oversell, an unsupported formula) so the caller uses the reference path.
-    """
-    if not methods or any(m not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE) for m in methods):
-        raise _Fallback
-    matchers = [_Matcher(m, len(ledger)) for m in methods]
-    tokens = ledger.tokens
-    file = ledger.file
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with exact_context():
-            year = YearOfAssessment(1900)  # replaced at the first event
-            start: datetime | None = None
-            end: datetime | None = None
-            for eid, kind, ts, asset, qty, amount, fees, casset, cqty, row, sub in zip(
-                    ledger.ids, ledger.kinds, ledger.timestamps, ledger.assets, ledger.quantities, ledger.amounts,
-                    ledger.fees, ledger.counter_assets, ledger.counter_quantities, ledger.rows, ledger.subtypes,
-                    strict=True):
-                if start is None or end is None or not start <= ts < end:
-                    year = YearOfAssessment.containing(ts)
-                    start, end = year.start.astimezone(UTC), year.end.astimezone(UTC)
-                    for m in matchers:
-                        m.agg.years_seen.add(year)
-                        m.new_year()
-                at_us = (ts - _EPOCH) // _US
-                if kind == K_ACQ:
-                    cost = amount + fees
-                    for m in matchers:
-                        m.add(asset, qty, cost, at_us)
-                    continue
-                if kind == K_RECEIPT:
-                    value = amount + ZERO
-                    for m in matchers:
-                        m.add(asset, qty, value, at_us)
-                        g = m.agg.receipts.get((year, sub, asset, False))
-                        if g is None:
-                            g = m.agg.receipts[(year, sub, asset, False)] = Group()
-                        g.total += value
-                        g.receipts += value
-                        g.count += 1
-                        if len(g.samples) < SAMPLE_SIZE:
-                            g.samples.append((eid, SourceRef(file=file, row=row)))
-                    continue
-                if kind == K_TRANSFER:
-                    for m in matchers:
-                        if m.held.get(asset, ZERO) < qty:
-                            raise _Fallback
-                    continue
-                if kind == K_FEE:
-                    token_fee = asset in tokens
-                    outgoing = amount if token_fee else qty  # a token fee's value, or the HKD fee itself
-                    for m in matchers:
-                        og = m.agg.outgoings.get((year, "fee", True))
-                        if og is None:
-                            og = m.agg.outgoings[(year, "fee", True)] = Group()
-                        og.total += outgoing
-                        og.count += 1
-                        if len(og.samples) < SAMPLE_SIZE:
-                            og.samples.append((eid, SourceRef(file=file, row=row)))
-                    if not token_fee:
-                        continue  # a fee in HKD: an outgoing, not a disposal
-                    gross, fee, did = amount, ZERO, f"{eid}#fee0"
-                elif kind == K_DISP or kind == K_SWAP:
-                    gross, fee, did = amount, fees, eid
-                else:  # pragma: no cover - the reader admits no other kind
-                    raise _Fallback
-                net = gross - fee
-                for m in matchers:
-                    stats = m.stats
-                    if stats is None:  # the year's first disposal (events are in time order: a year is new once)
-                        stats = m.stats = m.agg.stats[year] = YearStats()
-                    if kind == K_FEE:
-                        cost = m.take(asset, qty, at_us, None)
-                    else:
-                        stats.disposals += 1
-                        cost = m.take(asset, qty, at_us, stats)
-                    g = m.year_disposals.get(asset)
-                    if g is None:
-                        g = m.year_disposals[asset] = m.agg.disposals[(year, asset, False)] = Group(method=m.method)
-                    g.total += net - cost
-                    g.receipts += gross
-                    g.count += 1
-                    if len(g.samples) < SAMPLE_SIZE:
-                        g.samples.append((did, SourceRef(file=file, row=row)))
-                    if kind == K_SWAP:
-                        m.add(casset, cqty, amount, at_us)
-    finally:
-        if enabled:
-            gc.enable()
-    return {m: matcher.agg for m, matcher in zip(methods, matchers, strict=True)}
+    """:func:`fast_aggregates` for each cost formula, in one pass over the events. Raises ``_Fallback`` (an
+    oversell, an unsupported formula) so the caller uses the reference path."""
+    agg = Aggregator(methods)
+    agg.feed(ledger, ordered=True)
+    return agg.finish()
