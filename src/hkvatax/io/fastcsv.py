@@ -24,12 +24,12 @@ import io
 import itertools
 import operator
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..models.common import MAX_AMOUNT, MAX_QUANTITY, MAX_YEAR, MIN_YEAR
 from ..models.events import ReceiptType
@@ -102,6 +102,7 @@ class FastLedger:
     subtypes: list[str] = dataclasses.field(default_factory=list)  # receipt type of receipt rows, else ""
     file: str = "<csv>"
     max_quantity: Decimal = _ZERO  # the largest quantity of any event (bounds the matcher's sums)
+    span: int = 0  # rows of the file this ledger was read from (more than its events if some were left out)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -197,45 +198,32 @@ _NEEDS: dict[str, set[int]] = {
 }
 
 
-def _distinct(cells: list[str], known: set[str]) -> set[str]:
-    """The distinct values of a column. A column of a few known values is recognised by counting them (a
-    C-speed comparison per cell); otherwise by a set, whose values are then known for the next chunk."""
-    if 0 < len(known) <= 16:
-        counts = {v: cells.count(v) for v in known}
-        if sum(counts.values()) == len(cells):
-            return {v for v, c in counts.items() if c}
-    found = set(cells)
-    known |= found
-    return found
-
-
-def _codes(cells: list[str], cache: dict[str, str], empty: str, known: set[str]) -> tuple[list[str], set[str]]:
+def _codes(cells: list[str], cache: dict[str, str], empty: str) -> tuple[list[str], set[str]]:
     """A code column (validated: each distinct value once) and its distinct codes."""
-    mapping = {v: (_code(v, cache) if v else empty) for v in _distinct(cells, known)}
+    mapping = {v: (_code(v, cache) if v else empty) for v in set(cells)}
     if all(k == v for k, v in mapping.items()):
         return cells, set(mapping)  # every value is already a valid code as written
     return list(map(mapping.__getitem__, cells)), set(mapping.values())
 
 
-def _decimals(cells: list[str], limit: Decimal, positive: bool, check: bool) -> list[Decimal | None]:
+def _decimals(cells: list[str], limit: Decimal, positive: bool) -> list[Decimal | None]:
     """A numeric column: digits and at most one point per cell (checked for the whole column at once)."""
     if not any(cells):
         return [None] * len(cells)  # an empty column (e.g. no fee in this chunk)
-    if check:
-        joined = "\n".join(cells)
-        digits = joined.replace("\n", "")
-        if not (digits.isascii() and digits.replace(".", "").isdigit()):
-            raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
-        if _PLACES.search(joined):
-            raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
+    joined = "\n".join(cells)
+    digits = joined.replace("\n", "")
+    if not (digits.isascii() and digits.replace(".", "").isdigit()):
+        raise _Unsupported  # signs, exponents, separators, spaces …: let the reference judge them
+    if _PLACES.search(joined):
+        raise _Unsupported  # more than 18 places as written (the reference normalises: it decides)
     if "" not in cells:
         values: list[Decimal | None] = list(map(Decimal, cells))  # "1.2.3" raises: the reference judges it
         present: list[Decimal] = values  # type: ignore[assignment]
     else:
         values = [Decimal(c) if c else None for c in cells]
         # the parsed cells (a non-empty string is true), none of them None
-        present = list(itertools.compress(values, cells)) if check else []  # type: ignore[arg-type]
-    if check and present and (max(present) > limit or (positive and min(present) == 0)):
+        present = list(itertools.compress(values, cells))  # type: ignore[arg-type]
+    if present and (max(present) > limit or (positive and min(present) == 0)):
         raise _Unsupported
     return values
 
@@ -378,7 +366,6 @@ class _Reader:
         self.base = Path(name).name
         self.share = share
         self.codes: dict[str, str] = {}
-        self.known: dict[str, set[str]] = {c: set() for c in ("asset", "counter_asset", "currency", "fee_currency")}
         self.tokens: set[str] = set()
         self.max_quantity = _ZERO
         self.ids: set[str] = set()  # (the process making whole-ledger checks)
@@ -398,10 +385,16 @@ class _Reader:
             if self.fee_assets_unvalued & tokens or self.fee_assets - tokens - {"HKD"}:
                 raise _Unsupported  # a token fee without a value needs a price; a foreign fee needs a rate
 
-    def parse(self, index: int, first_line: int, n: int, columns: list[list[str]]) -> FastLedger:
-        """One chunk as a ledger of its own (rows ``first_line`` …), in file order."""
-        check = self.share.chunk(index)
-        header, codes, known = self.header, self.codes, self.known
+    def parse(self, index: int, first_line: int, n: int, columns: list[list[str]],
+              mine: Callable[[str], bool] | None = None) -> FastLedger:
+        """One chunk as a ledger of its own (rows ``first_line`` …), in file order.
+
+        ``mine``: keep, check and parse only the rows of the tokens it accepts — a row belongs to the token
+        of its ``asset`` (a fee row to its fee's currency, "HKD" for a fiat fee) and a swap also to the token
+        it brings in. Every row belongs to some token, so processes sharing a file by token check every row;
+        the whole-column check of which kinds fill which columns is shared by chunk (``part``/``parts``).
+        """
+        header, codes = self.header, self.codes
         if len(columns) != len(header):
             raise _Unsupported
         cols = dict(zip(header, columns, strict=True))
@@ -411,66 +404,98 @@ class _Reader:
             kinds = list(map(_KINDS.__getitem__, cols["kind"]))
         except KeyError:
             raise _Unsupported from None  # an unknown or unsupported kind: the reference judges it
-        kind_set = set(kinds)
-        if check:
-            _check_presence(cols, kinds, n)
         id_cells = cols.get("id", blank)
-        if check:
-            joined_ids = "\n".join(id_cells)
-            if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) \
-                    and _SPACE_AT_EDGE.search(joined_ids):
-                raise _Unsupported  # an id with leading or trailing white space (the reference strips it)
-        base = self.base
-        ids = [i or f"{base}:{first_line + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
-        if check and max(map(len, ids)) > 200:
-            raise _Unsupported
+        ids = [i or f"{self.base}:{first_line + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
         if self.share.whole:
             self.ids.update(ids)
             self.count += n
+        assets, asset_codes = _codes(cols.get("asset", blank), codes, "")
+        if K_FEE in kinds:
+            assets = list(assets)  # fee rows write their currency here: never into the column itself
+        counter, counter_codes = _codes(cols.get("counter_asset", blank), codes, "")
+        fee_currency, _ = _codes(cols.get("fee_currency", blank), codes, "HKD")
+        if K_FEE in kinds:
+            fval_cells = cols.get("fee_value", blank)
+            for i in itertools.compress(range(n), map(K_FEE.__eq__, kinds)):  # a fee row's asset: its currency
+                a = assets[i] = fee_currency[i]
+                self.fee_assets.add(a)
+                if not fval_cells[i]:
+                    self.fee_assets_unvalued.add(a)
+        self.tokens |= asset_codes | counter_codes  # the asset column before fee rows borrowed it
+        kind_set = set(kinds)
+        if self.share.chunk(index):  # which kinds fill which columns: a whole-column check, shared by chunk
+            _check_presence(cols, kinds, n)
+        rows: Sequence[int] = range(first_line, first_line + n)
+        span = n
+        if mine is not None:
+            accepted = {t for t in set(assets) | counter_codes if t and mine(t)}  # (not the empty counter asset)
+            own = list(itertools.compress(range(n), map(operator.or_, map(accepted.__contains__, assets),
+                                                         map(accepted.__contains__, counter))))
+            if len(own) < n:
+                take = _taker(own)
+                cols = {c: take(v) if c in _ROW_COLUMNS and any(v) else [""] * len(own) for c, v in cols.items()}
+                kinds, ids, assets, counter, fee_currency = take(kinds), take(ids), take(assets), take(counter), \
+                    take(fee_currency)
+                rows = [first_line + i for i in own]
+                n = len(own)
+                blank = [""] * n
+        if not n:
+            return FastLedger([], [], [], [], [], [], [], [], [], set(), [], [], self.name, span=span)
+        if "id" in cols:
+            joined_ids = "\n".join(cols["id"])
+            if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) \
+                    and _SPACE_AT_EDGE.search(joined_ids):
+                raise _Unsupported  # an id with leading or trailing white space (the reference strips it)
+        if max(map(len, ids)) > 200:
+            raise _Unsupported
         ts_cells = cols["timestamp"]
-        if check and not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
+        if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
             raise _Unsupported  # the shape of the whole column at once, then the C parser checks ranges
         stamps = list(map(datetime.fromisoformat, ts_cells))
-        if check and (min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR):
+        if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
             raise _Unsupported  # out of the accepted years: the reference reports bad_timestamp
         micros = _micros(stamps)
         del stamps
-        assets, asset_codes = _codes(cols.get("asset", blank), codes, "", known["asset"])
-        if assets is blank:
-            assets = list(blank)  # fee rows write their currency here: never into the shared blank column
-        counter, counter_codes = _codes(cols.get("counter_asset", blank), codes, "", known["counter_asset"])
-        if check and K_SWAP in kind_set:
+        if K_SWAP in kind_set:
             is_swap = list(map(K_SWAP.__eq__, kinds))
             if any(map(operator.eq, itertools.compress(assets, is_swap), itertools.compress(counter, is_swap))):
                 raise _Unsupported  # a swap of an asset for itself
-        if check:
-            for cur in _distinct(cols.get("currency", blank), known["currency"]) - {""}:
-                if _code(cur, codes) != "HKD":
-                    raise _Unsupported
-        fee_currency, _ = _codes(cols.get("fee_currency", blank), codes, "HKD", known["fee_currency"])
-        qty = _decimals(cols.get("quantity", blank), MAX_QUANTITY, True, check)
-        amount = _decimals(cols.get("amount", blank), MAX_AMOUNT, False, check)
-        cqty = _decimals(cols.get("counter_quantity", blank), MAX_QUANTITY, True, check)
-        famt = _decimals(cols.get("fee_amount", blank), MAX_AMOUNT, True, check)
-        fval = _decimals(cols.get("fee_value", blank), MAX_AMOUNT, False, check)
-        if check:
-            _check_rows(cols, kinds, kind_set, fee_currency, famt)
+        for cur in set(cols.get("currency", ())) - {""}:
+            if _code(cur, codes) != "HKD":
+                raise _Unsupported
+        qty, amount, cqty, famt, fval = (_decimals(cols.get(c, blank), limit, positive)
+                                         for c, limit, positive in _NUMBERS)
+        _check_rows(cols, kinds, kind_set, fee_currency, famt)
         # an HKD fee adds to cost or reduces proceeds; Decimal 0 + x is x, digit for digit
         fees = [_ZERO if fa is None else fa for fa in famt]
         if K_FEE in kind_set:
-            for i in itertools.compress(range(n), map(K_FEE.__eq__, kinds)):  # the fee's currency, amount, value
-                assets[i], qty[i], amount[i], fees[i] = fee_currency[i], famt[i], fval[i], _ZERO
-                self.fee_assets.add(assets[i])
-                if fval[i] is None:
-                    self.fee_assets_unvalued.add(assets[i])
+            for k in itertools.compress(range(n), map(K_FEE.__eq__, kinds)):  # the fee's amount and value
+                qty[k], amount[k], fees[k] = famt[k], fval[k], _ZERO
         for column in (qty, cqty):
-            found = [v for v in column if v is not None]
-            if found:
-                self.max_quantity = max(self.max_quantity, *found)
-        tokens = asset_codes | counter_codes  # the asset column before fee rows borrowed it
-        self.tokens |= tokens
-        return FastLedger(ids, kinds, micros, assets, qty, amount, fees, counter, cqty, tokens,
-                          range(first_line, first_line + n), cols.get("subtype", blank), self.name)
+            self.max_quantity = max(self.max_quantity, max(filter(None, column), default=_ZERO))
+        return FastLedger(ids, kinds, micros, assets, qty, amount, fees, counter, cqty, asset_codes | counter_codes,
+                          rows, cols.get("subtype", blank), self.name, span=span)
+
+
+# the columns the row checks and the parse read (the others: only the presence check, made on whole chunks)
+_ROW_COLUMNS = frozenset({"id", "timestamp", "quantity", "amount", "currency", "counter_quantity", "fee_amount",
+                          "fee_value", "wallet", "to_wallet", "subtype"})
+_NUMBERS = (("quantity", MAX_QUANTITY, True), ("amount", MAX_AMOUNT, False),
+            ("counter_quantity", MAX_QUANTITY, True), ("fee_amount", MAX_AMOUNT, True),
+            ("fee_value", MAX_AMOUNT, False))
+
+
+def _taker(own: list[int] | None) -> Callable[[list[Any]], list[Any]]:
+    """A function taking the rows ``own`` (all if None) of a column, as a new list."""
+    if own is None:
+        return lambda column: column
+    if len(own) == 1:
+        only = own[0]
+        return lambda column: [column[only]]
+    if not own:
+        return lambda column: []
+    get = operator.itemgetter(*own)
+    return lambda column: list(get(column))
 
 
 def _read(source: tuple[list[str], Chunks], name: str, share: _Share = _Share()) -> FastLedger:
@@ -487,13 +512,15 @@ def _read(source: tuple[list[str], Chunks], name: str, share: _Share = _Share())
 
 
 def read_chunks(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
-                chunk: int = 20_000, part: int = 0, parts: int = 1) -> Iterator[FastLedger]:
+                chunk: int = 20_000, part: int = 0, parts: int = 1,
+                mine: Callable[[str], bool] | None = None) -> Iterator[FastLedger]:
     """The file as a stream of chunk ledgers in file order, for matching while reading (low memory).
 
     The whole-ledger checks run after the last chunk. Raises ``_Unsupported`` (or a parsing error: the
     exceptions :func:`read_share` catches) whenever the reference path must be used; the consumer must
     also check that the events come in strictly increasing time (else :func:`read_share`, which sorts).
-    Each chunk's ``tokens`` are its own; ``max_quantity`` is the largest so far.
+    Each chunk's ``tokens`` are its own; ``max_quantity`` is the largest so far. ``mine``: see
+    ``_Reader.parse`` (the rows of some tokens only).
     """
     name = file or (str(path) if path is not None else "<csv>")
     if text is None:
@@ -507,7 +534,7 @@ def read_chunks(path: str | Path | None = None, *, text: str | None = None, file
         raw_header, chunks = _split_chunks(text, chunk, share)
     reader = _Reader(raw_header, name, share)
     for index, (first_line, n, columns) in enumerate(chunks):
-        led = reader.parse(index, first_line, n, columns)
+        led = reader.parse(index, first_line, n, columns, mine)
         led.max_quantity = reader.max_quantity
         yield led
     reader.finish()

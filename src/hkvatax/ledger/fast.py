@@ -21,7 +21,7 @@ import gc
 import itertools
 import operator
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -496,21 +496,25 @@ class Aggregator:
     Raises ``_Fallback`` on an oversell, ``_Unsorted`` if a chunk is not strictly later than the last.
     """
 
-    def __init__(self, methods: tuple[LotMethod, ...]):
+    def __init__(self, methods: tuple[LotMethod, ...], mine: Callable[[str], bool] | None = None):
         if not methods or any(m not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE) for m in methods):
             raise _Fallback
         self.methods = methods
+        self.mine = mine  # the tokens (and "HKD" for fiat fees) this aggregator matches; None: all
         self.outs = [_Out(m.value) for m in methods]
         self.pools: list[dict[str, _Fifo | _Average]] = [{} for _ in methods]
         self.receipts: dict[Any, Group] = {}
         self.outgoings: dict[Any, Group] = {}
+        self.outgoing_keys: dict[Any, list[int]] = {}  # the ledger position of each outgoing sample
         self.years_seen: set[YearOfAssessment] = set()
         self.count = 0
         self.last_us: int | None = None
         self.max_quantity = ZERO
 
-    def feed(self, led: FastLedger, *, ordered: bool = False) -> None:
-        """Match the next events. ``ordered``: already in the ledger's order (ties included), else checked."""
+    def feed(self, led: FastLedger, *, ordered: bool = False, all_mine: bool = False) -> None:
+        """Match the next events. ``ordered``: the whole ledger, already in its order (ties included), whose
+        positions are its indices; else a chunk in strictly increasing time, whose positions are its rows.
+        ``all_mine``: the reader kept only this aggregator's rows (then they need no filtering)."""
         us = led.us
         if not us:
             return
@@ -524,9 +528,8 @@ class Aggregator:
         gc.disable()  # lots are small acyclic lists: no need for the cycle collector to rescan them
         try:
             with exact_context():
-                self.years_seen.update(y for y, _, _ in _years(us))
-                self._flows(led)
-                streams = _streams(led)
+                self._flows(led, range(len(led)) if ordered else led.rows, all_mine)
+                streams = _streams(led, self.mine)
                 for method, out, pools in zip(self.methods, self.outs, self.pools, strict=True):
                     make = _Fifo if method is LotMethod.FIFO else _Average
                     for asset, stream in streams.items():
@@ -538,15 +541,28 @@ class Aggregator:
             if enabled:
                 gc.enable()
 
-    def _flows(self, led: FastLedger) -> None:
-        """Receipts (at their stated value) and fees paid (outgoings): the same for every cost formula."""
-        file, ids, rows, kinds = led.file, led.ids, led.rows, led.kinds
+    def _flows(self, led: FastLedger, positions: Sequence[int], all_mine: bool) -> None:
+        """Years seen; receipts (at their stated value) and fees paid (outgoings), the same for every formula.
+        ``all_mine``: every row of ``led`` is this aggregator's (the reader kept only those)."""
+        file, ids, rows, kinds, mine = led.file, led.ids, led.rows, led.kinds, self.mine
+        assets = led.assets
+        accepted: set[str] | None = None
+        if mine is None or all_mine:
+            self.years_seen.update(y for y, _, _ in _years(led.us))
+        else:
+            accepted = {a for a in set(assets) | set(led.counter_assets) if a and mine(a)}
+            own = list(itertools.compress(range(len(kinds)), map(operator.or_, map(accepted.__contains__, assets),
+                                                                 map(accepted.__contains__, led.counter_assets))))
+            self.years_seen.update(y for y, _, _ in _years([led.us[i] for i in own]))
         year, start, end = _NO_YEAR
         for i in itertools.compress(range(len(kinds)), map((K_RECEIPT, K_FEE).__contains__, kinds)):
+            asset = assets[i]
+            if accepted is not None and asset not in accepted:
+                continue
             us = led.us[i]
             if not start <= us < end:
                 year, start, end = _year_of(us)
-            asset, amount = led.assets[i], led.amounts[i]
+            amount = led.amounts[i]
             if kinds[i] == K_RECEIPT:
                 assert amount is not None
                 value = amount + ZERO
@@ -563,13 +579,16 @@ class Aggregator:
                 g = self.outgoings.get(key)
                 if g is None:
                     g = self.outgoings[key] = Group()
+                    self.outgoing_keys[key] = []
+                if len(g.samples) < SAMPLE_SIZE:
+                    self.outgoing_keys[key].append(positions[i])
             g.total += value
             g.count += 1
             if len(g.samples) < SAMPLE_SIZE:
                 g.samples.append((ids[i], SourceRef(file=file, row=rows[i])))
 
-    def finish(self) -> dict[LotMethod, LedgerAggregates]:
-        """The aggregates of every event fed, by cost formula."""
+    def finish(self, event_count: int | None = None) -> dict[LotMethod, LedgerAggregates]:
+        """The aggregates of every event fed, by cost formula (``event_count``: of the whole ledger)."""
         if self.count * self.max_quantity * _US_BOUND >= _EXACT_BELOW:
             raise _Fallback  # sums that might round: the reference path, which adds in ledger order
         result = {}
@@ -577,7 +596,7 @@ class Aggregator:
             for method, out, pools in zip(self.methods, self.outs, self.pools, strict=True):
                 for asset, pool in pools.items():
                     pool.year.flush(asset, out)
-                agg = LedgerAggregates(event_count=self.count, path="fast")
+                agg = LedgerAggregates(event_count=self.count if event_count is None else event_count, path="fast")
                 agg.years_seen = set(self.years_seen)
                 agg.disposals = dict(sorted(out.disposals.items()))
                 agg.stats = dict(sorted(out.stats.items()))
@@ -591,9 +610,9 @@ def _copy(g: Group) -> Group:
     return Group(g.total, g.receipts, g.count, g.method, list(g.samples))
 
 
-def _streams(led: FastLedger) -> dict[str, Stream]:
+def _streams(led: FastLedger, mine: Callable[[str], bool] | None = None) -> dict[str, Stream]:
     """Each token's events of ``led`` in order, as columns; position 2i is row i's own asset, 2i + 1 the asset
-    a swap at row i brings in."""
+    a swap at row i brings in. ``mine``: only the tokens it accepts."""
     n = len(led)
     positions: dict[str, list[int]] = {a: [] for a in set(led.assets)}
     appenders = {a: p.append for a, p in positions.items()}
@@ -604,6 +623,8 @@ def _streams(led: FastLedger) -> dict[str, Stream]:
         positions.setdefault(asset, []).append(j)
         swapped.add(asset)
     positions.pop("HKD", None)  # fees paid in HKD: outgoings only
+    if mine is not None:
+        positions = {a: p for a, p in positions.items() if mine(a)}
     if not positions:
         return {}
     kinds = _interleave(led.kinds, [K_IN] * n)

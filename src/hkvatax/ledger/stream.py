@@ -6,10 +6,13 @@ objects at once. A file whose events are not in strictly increasing time is read
 (:func:`hkvatax.io.fastcsv.read_share`). The result is the reference path's aggregates digit for digit, or
 ``None`` when the reference path must be used (an error to report, an unsupported input).
 
-With ``processes=2`` (POSIX: ``os.fork``) the work is shared by two processes that both parse every row:
-the parent matches by the first cost formula and checks the even chunks and the whole-ledger facts (unique
-ids, token fees); the child matches by the second formula and checks the odd chunks, and sends its
-aggregates back through a pipe as JSON (:func:`hkvatax.ledger.aggregate.to_json`: exact, no pickle). The
+With ``processes=2`` (POSIX: ``os.fork``) two processes share the work. The tokens are split between them
+by their volume in a sample of the file (deterministic, so both agree); each process splits every row into
+cells but parses and matches, by every cost formula, only the rows of its tokens (and the parent the fees
+paid in HKD); each checks half of the chunks, and the parent the whole-ledger facts (unique ids, token
+fees). The child sends its aggregates back through a pipe as JSON (:func:`hkvatax.ledger.aggregate.to_json`:
+exact, no pickle) and the parent merges them: disposals and receipts belong to one token, so to one
+process; per-year statistics and fee outgoings are exact sums; samples are merged in ledger order. The
 result is used only if both processes succeed, so every check has been made once; otherwise ``None``.
 """
 
@@ -18,20 +21,27 @@ from __future__ import annotations
 import csv
 import json
 import os
+import zlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..io.fastcsv import _Unsupported, read_chunks, read_share
 from ..models.taxpayers import LotMethod
-from .aggregate import LedgerAggregates, from_json, to_json
+from ..money import exact_context
+from ..periods import YearOfAssessment
+from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats, from_json, to_json
 from .fast import Aggregator, _Fallback, _Unsorted
 
 __all__ = ["aggregates_csv"]
 
-# what a process that parses chunks it does not check may meet in them (the checking process refuses the
-# file, so these only mean "not by the fast path")
+# what a process may meet in chunks it parses but does not check (the checking process refuses the file)
 _NOT_FAST = (_Unsupported, _Fallback, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError, OSError,
              UnicodeDecodeError, IndexError, KeyError, AttributeError)
 _MIN_ROWS_TO_FORK = 50_000  # below this a second process costs more than it saves
+_SAMPLES, _SAMPLE_CHARS = 64, 32_768  # the windows of the file whose rows decide who matches which token
 
 
 def aggregates_csv(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
@@ -52,65 +62,162 @@ def aggregates_csv(path: str | Path | None = None, *, text: str | None = None, f
                 text = fh.read()
         except (OSError, UnicodeDecodeError):
             return None
+    try:
+        Aggregator(methods)  # an unsupported cost formula: the reference path, before any work
+    except _Fallback:
+        return None
     if processes >= 2 and hasattr(os, "fork") and text.count("\n", 0, 1 << 24) >= fork_from:
         return _forked(text, name, methods, chunk)
-    return _one(text, name, methods, chunk, 0, 1)
+    part = _one(text, name, methods, chunk, 0, 1, None)
+    return None if part is None else part.aggregates
 
 
-def _one(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int, part: int,
-         parts: int) -> dict[LotMethod, LedgerAggregates] | None:
-    """This process's share: chunks ``part`` modulo ``parts`` checked, ``methods`` matched (may be none)."""
-    shared = parts > 1
+@dataclass
+class _Part:
+    """One process's result: its aggregates, where its fee samples sit in the ledger, the ledger's size."""
+
+    aggregates: dict[LotMethod, LedgerAggregates]
+    outgoing_keys: dict[Any, list[int]]
+    rows: int
+
+    def to_json(self) -> str:
+        return json.dumps({"aggregates": [[m.value, to_json(a)] for m, a in self.aggregates.items()],
+                           "outgoing_keys": [[y.start_year, kind, ded, keys]
+                                             for (y, kind, ded), keys in self.outgoing_keys.items()],
+                           "rows": self.rows})
+
+    @classmethod
+    def from_json(cls, payload: str) -> _Part:
+        raw = json.loads(payload)
+        return cls({LotMethod(m): from_json(a) for m, a in raw["aggregates"]},
+                   {(YearOfAssessment(y), kind, ded): keys for y, kind, ded, keys in raw["outgoing_keys"]},
+                   raw["rows"])
+
+
+def _one(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int, part: int, parts: int,
+         mine: Callable[[str], bool] | None) -> _Part | None:
+    """This process's share: chunks ``part`` modulo ``parts`` checked, the rows of ``mine`` matched."""
     try:
-        agg = Aggregator(methods) if methods else None
+        agg = Aggregator(methods, mine)
+        rows = 0
         try:
-            for led in read_chunks(text=text, file=name, chunk=chunk, part=part, parts=parts):
-                if agg is not None:
-                    agg.feed(led)
+            for led in read_chunks(text=text, file=name, chunk=chunk, part=part, parts=parts, mine=mine):
+                rows += led.span
+                agg.feed(led, all_mine=True)
         except _Unsorted:  # events out of time order: read the whole file, sort it, match it
-            assert agg is not None
             whole = read_share(text=text, file=name, chunk=chunk, part=part, parts=parts)
             if whole is None:
                 return None
-            agg = Aggregator(methods)
+            agg = Aggregator(methods, mine)
             agg.feed(whole, ordered=True)
-        return agg.finish() if agg is not None else {}
+            rows = len(whole)
+        return _Part(agg.finish(rows), agg.outgoing_keys, rows)
     except (_Unsupported, _Fallback, StopIteration, csv.Error, ValueError, ArithmeticError, OSError,
             UnicodeDecodeError):
         return None
     except _NOT_FAST:
-        if shared:
+        if parts > 1:
             return None  # garbage parsed from a chunk this process does not check: the other one refuses it
         raise
 
 
+def _owner(text: str, parts: int) -> Callable[[str], int]:
+    """Which process matches each token: the largest first, each to the least loaded process, by its rows in
+    a sample of the file; a token not in the sample by a checksum of its name; fees in HKD by the parent."""
+    counts: Counter[str] = Counter()
+    header = [h.strip().lower() for h in text[:text.find("\n")].split(",")]
+    col = {c: header.index(c) for c in ("kind", "asset", "counter_asset", "fee_currency") if c in header}
+    if "kind" in col and "asset" in col:
+        step = max(_SAMPLE_CHARS, len(text) // _SAMPLES)
+        for start in range(0, len(text), step):
+            for line in text[start:start + _SAMPLE_CHARS].split("\n")[1:-1]:  # whole lines only
+                cells = line.split(",")
+                if len(cells) != len(header):
+                    continue
+                kind = cells[col["kind"]].strip()
+                if kind == "fee" and "fee_currency" in col:
+                    counts[cells[col["fee_currency"]].strip().upper()] += 1
+                else:
+                    counts[cells[col["asset"]].strip().upper()] += 1
+                if kind == "swap" and "counter_asset" in col:
+                    counts[cells[col["counter_asset"]].strip().upper()] += 1
+    load = [0] * parts
+    assigned: dict[str, int] = {"HKD": 0}
+    for token, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if token not in assigned:
+            k = min(range(parts), key=lambda p: (load[p], p))
+            assigned[token] = k
+            load[k] += n
+
+    def owner(token: str) -> int:
+        found = assigned.get(token)
+        return zlib.crc32(token.encode()) % parts if found is None else found
+
+    return owner
+
+
 def _forked(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int) -> dict[LotMethod,
                                                                                           LedgerAggregates] | None:
-    mine, theirs = methods[:1], methods[1:]
+    owner = _owner(text, 2)
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: its share, then its aggregates as JSON on the pipe, then exit at once
+    if pid == 0:  # the child: its share, then its part as JSON on the pipe, then exit at once
         status = 1
         try:
             os.close(read_end)
-            result = _one(text, name, theirs, chunk, 1, 2)
-            payload = "null" if result is None else json.dumps([to_json(result[m]) for m in theirs])
+            theirs = _one(text, name, methods, chunk, 1, 2, lambda t: owner(t) == 1)
             with os.fdopen(write_end, "w", encoding="utf-8") as fh:
-                fh.write(payload)
+                fh.write("null" if theirs is None else theirs.to_json())
             status = 0
         finally:
             os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
     os.close(write_end)
     try:
-        result = _one(text, name, mine, chunk, 0, 2)
+        mine = _one(text, name, methods, chunk, 0, 2, lambda t: owner(t) == 0)
     finally:
         with os.fdopen(read_end, encoding="utf-8") as fh:
             payload = fh.read()
         _, status = os.waitpid(pid, 0)
-    if result is None or status != 0 or not payload:
+    if mine is None or status != 0 or payload in ("", "null"):
         return None
-    raw = json.loads(payload)
-    if raw is None:
+    return _merge(mine, _Part.from_json(payload))
+
+
+def _merge(a: _Part, b: _Part) -> dict[LotMethod, LedgerAggregates] | None:
+    """The two processes' aggregates as one ledger's (tokens are disjoint; sums are exact)."""
+    if a.rows != b.rows:
         return None
-    result.update(zip(theirs, map(from_json, raw), strict=True))
-    return {m: result[m] for m in methods}
+    out = {}
+    with exact_context():
+        for m, x in a.aggregates.items():
+            y = b.aggregates[m]
+            if x.disposals.keys() & y.disposals.keys() or x.receipts.keys() & y.receipts.keys():
+                return None  # a token matched twice: never by construction
+            agg = LedgerAggregates(event_count=a.rows, path="fast")
+            agg.years_seen = x.years_seen | y.years_seen
+            agg.disposals = dict(sorted({**x.disposals, **y.disposals}.items()))
+            agg.receipts = dict(sorted({**x.receipts, **y.receipts}.items()))
+            stats: dict[YearOfAssessment, YearStats] = {}
+            for year in sorted(x.stats.keys() | y.stats.keys()):
+                s = stats[year] = YearStats()
+                for found in (x.stats.get(year), y.stats.get(year)):
+                    if found is not None:
+                        s.disposals += found.disposals
+                        s.weighted_us += found.weighted_us
+                        s.quantity += found.quantity
+            agg.stats = stats
+            outgoings: dict[Any, Group] = {}
+            for key in sorted(x.outgoings.keys() | y.outgoings.keys()):
+                g = outgoings[key] = Group()
+                samples: list[tuple[int, tuple[str, Any]]] = []
+                for group, keys in ((x.outgoings.get(key), a.outgoing_keys.get(key, [])),
+                                    (y.outgoings.get(key), b.outgoing_keys.get(key, []))):
+                    if group is not None:
+                        g.total += group.total
+                        g.receipts += group.receipts
+                        g.count += group.count
+                        samples += zip(keys, group.samples, strict=True)
+                g.samples = [s for _, s in sorted(samples, key=lambda ks: ks[0])][:SAMPLE_SIZE]
+            agg.outgoings = outgoings
+            out[m] = agg
+    return out
