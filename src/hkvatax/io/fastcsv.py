@@ -131,13 +131,13 @@ class FastLedger:
 
 
 def read_fast(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
-              chunk: int = 20_000) -> FastLedger | None:
+              chunk: int = 1_000) -> FastLedger | None:
     """Read a generic CSV ledger; None when the reference path must be used (unsupported or invalid)."""
     return read_share(path, text=text, file=file, chunk=chunk)
 
 
 def read_share(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
-               chunk: int = 20_000, part: int = 0, parts: int = 1) -> FastLedger | None:
+               chunk: int = 1_000, part: int = 0, parts: int = 1) -> FastLedger | None:
     """:func:`read_fast` with the checks shared among ``parts`` processes (hkvatax.ledger.parallel).
 
     Every process parses every row the same way; the process ``part`` checks only the chunks whose index
@@ -512,7 +512,7 @@ def _read(source: tuple[list[str], Chunks], name: str, share: _Share = _Share())
 
 
 def read_chunks(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
-                chunk: int = 20_000, part: int = 0, parts: int = 1,
+                chunk: int = 1_000, part: int = 0, parts: int = 1,
                 mine: Callable[[str], bool] | None = None) -> Iterator[FastLedger]:
     """The file as a stream of chunk ledgers in file order, for matching while reading (low memory).
 

@@ -325,13 +325,18 @@ class _Unsorted(Exception):
 
 
 class _Year:
-    """One token's disposals in one year of assessment, under one cost formula (flushed at the year's end)."""
+    """One token's disposals in one year of assessment, under one cost formula (flushed at the year's end).
 
-    __slots__ = ("year", "start", "end", "total", "receipts", "count", "samples", "disposals", "weighted", "quantity")
+    The gain is kept as Σ gross − Σ fees − Σ cost: every sum is exact (see :class:`Aggregator`), so this is
+    Σ (gross − fee − cost) digit for digit, exponent included (an exact sum's exponent is its terms' least).
+    """
+
+    __slots__ = ("year", "start", "end", "receipts", "fees", "costs", "count", "samples", "disposals", "weighted",
+                 "quantity")
 
     def __init__(self, found: tuple[YearOfAssessment, int, int]):
         self.year, self.start, self.end = found
-        self.total = self.receipts = self.weighted = self.quantity = ZERO
+        self.receipts = self.fees = self.costs = self.weighted = self.quantity = ZERO
         self.count = self.disposals = 0
         self.samples: list[tuple[str, SourceRef | None]] = []  # the first SAMPLE_SIZE disposals
 
@@ -343,7 +348,8 @@ class _Year:
     def flush(self, asset: str, out: _Out) -> None:
         if not self.count:
             return
-        out.disposals[(self.year, asset, False)] = Group(self.total, self.receipts, self.count, out.method, self.samples)
+        out.disposals[(self.year, asset, False)] = Group(self.receipts - self.fees - self.costs, self.receipts,
+                                                         self.count, out.method, self.samples)
         s = out.stats.get(self.year)
         if s is None:
             s = out.stats[self.year] = YearStats()
@@ -372,22 +378,28 @@ class _Fifo:
         self.year = _Year(_NO_YEAR)
 
     def run(self, led: FastLedger, asset: str, stream: Stream, out: _Out) -> None:
+        # Amounts are read from plain decimals (exponent ≤ 0), so ``amount + 0`` is ``amount`` digit for digit:
+        # a zero fee is not added. The year's sums live in locals and are stored back at its end.
         grid, down, lots, held, y = _GRID, ROUND_DOWN, self.lots, self.held, self.year
+        popleft, append = lots.popleft, lots.append
         start, end = y.start, y.end
+        receipts, fees, costs, weighted, quantity, count, disposals = (y.receipts, y.fees, y.costs, y.weighted,
+                                                                        y.quantity, y.count, y.disposals)
         for j, kind, us, qty, amount, fee in zip(*stream, strict=True):
             if not start <= us < end:
+                y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
+                    receipts, fees, costs, weighted, quantity, count, disposals)
                 y.flush(asset, out)
                 y = _Year(_year_of(us))
                 start, end = y.start, y.end
+                receipts = fees = costs = weighted = quantity = ZERO
+                count = disposals = 0
             if kind == K_ACQ:
                 held += qty
-                lots.append([qty, amount + fee, us])
-            elif kind == K_IN:
+                append([qty, amount + fee if fee else amount, us])
+            elif kind == K_IN or kind == K_RECEIPT:
                 held += qty
-                lots.append([qty, amount, us])
-            elif kind == K_RECEIPT:
-                held += qty
-                lots.append([qty, amount + ZERO, us])
+                append([qty, amount, us])
             elif kind == K_TRANSFER:
                 if held < qty:
                     raise _Fallback
@@ -397,12 +409,12 @@ class _Fifo:
                 held -= qty
                 counted = kind != K_FEE  # fees paid in tokens are disposals without a holding period
                 remaining = qty
-                cost = weighted = quantity = ZERO
+                cost = ZERO
                 while remaining > 0:
                     lot = lots[0]
                     lq = lot[0]
                     if lq <= remaining:
-                        lots.popleft()
+                        popleft()
                         part, share = lq, lot[1]
                     else:
                         part = remaining
@@ -417,14 +429,16 @@ class _Fifo:
                         weighted += part * (us - lot[2])
                         quantity += part  # fragment by fragment, as the reference sums them (same exponent)
                 if counted:
-                    y.disposals += 1
-                    y.weighted += weighted
-                    y.quantity += quantity
-                y.total += amount - fee - cost
-                y.receipts += amount
-                y.count += 1
+                    disposals += 1
+                receipts += amount
+                if fee:
+                    fees += fee
+                costs += cost
+                count += 1
                 if len(y.samples) < SAMPLE_SIZE:
                     y.sample(led, j)
+        y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
+            receipts, fees, costs, weighted, quantity, count, disposals)
         self.held, self.year = held, y
 
 
@@ -438,24 +452,27 @@ class _Average:
         self.year = _Year(_NO_YEAR)
 
     def run(self, led: FastLedger, asset: str, stream: Stream, out: _Out) -> None:
+        # as _Fifo.run: a zero fee is not added; the year's sums live in locals
         grid, down, q, c, w, y = _GRID, ROUND_DOWN, self.q, self.c, self.w, self.year
         start, end = y.start, y.end
+        receipts, fees, costs, weighted, quantity, count, disposals = (y.receipts, y.fees, y.costs, y.weighted,
+                                                                        y.quantity, y.count, y.disposals)
         for j, kind, us, qty, amount, fee in zip(*stream, strict=True):
             if not start <= us < end:
+                y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
+                    receipts, fees, costs, weighted, quantity, count, disposals)
                 y.flush(asset, out)
                 y = _Year(_year_of(us))
                 start, end = y.start, y.end
+                receipts = fees = costs = weighted = quantity = ZERO
+                count = disposals = 0
             if kind == K_ACQ:
                 q += qty
-                c += amount + fee
+                c += amount + fee if fee else amount
                 w += qty * us
-            elif kind == K_IN:
+            elif kind == K_IN or kind == K_RECEIPT:
                 q += qty
                 c += amount
-                w += qty * us
-            elif kind == K_RECEIPT:
-                q += qty
-                c += amount + ZERO
                 w += qty * us
             elif kind == K_TRANSFER:
                 if q < qty:
@@ -475,14 +492,18 @@ class _Average:
                         weight = weight.quantize(grid, rounding=down)
                     q, c, w = q - qty, c - cost, w - weight
                 if kind != K_FEE:  # fees paid in tokens are disposals without a holding period
-                    y.disposals += 1
-                    y.weighted += qty * us - weight
-                    y.quantity += qty
-                y.total += amount - fee - cost
-                y.receipts += amount
-                y.count += 1
+                    disposals += 1
+                    weighted += qty * us - weight
+                    quantity += qty
+                receipts += amount
+                if fee:
+                    fees += fee
+                costs += cost
+                count += 1
                 if len(y.samples) < SAMPLE_SIZE:
                     y.sample(led, j)
+        y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
+            receipts, fees, costs, weighted, quantity, count, disposals)
         self.q, self.c, self.w, self.year = q, c, w, y
 
 

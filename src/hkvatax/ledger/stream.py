@@ -19,6 +19,7 @@ result is used only if both processes succeed, so every check has been made once
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import zlib
@@ -46,7 +47,7 @@ _SAMPLES, _SAMPLE_CHARS = 64, 32_768  # the windows of the file whose rows decid
 
 def aggregates_csv(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
                    methods: tuple[LotMethod, ...] = (LotMethod.FIFO,), processes: int = 1,
-                   chunk: int = 20_000, fork_from: int = _MIN_ROWS_TO_FORK) -> dict[LotMethod,
+                   chunk: int = 1_000, fork_from: int = _MIN_ROWS_TO_FORK) -> dict[LotMethod,
                                                                                     LedgerAggregates] | None:
     """The aggregates of a generic CSV ledger under each cost formula, or None for the reference path.
 
@@ -97,6 +98,8 @@ class _Part:
 def _one(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int, part: int, parts: int,
          mine: Callable[[str], bool] | None) -> _Part | None:
     """This process's share: chunks ``part`` modulo ``parts`` checked, the rows of ``mine`` matched."""
+    enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived acyclic objects: the cycle collector would only rescan them
     try:
         agg = Aggregator(methods, mine)
         rows = 0
@@ -119,6 +122,9 @@ def _one(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int, part:
         if parts > 1:
             return None  # garbage parsed from a chunk this process does not check: the other one refuses it
         raise
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _owner(text: str, parts: int) -> Callable[[str], int]:
