@@ -110,3 +110,29 @@ def test_the_inline_cut_is_money_allocate() -> None:
     g = got[LotMethod.FIFO].disposals[next(iter(got[LotMethod.FIFO].disposals))]
     assert str(g.total) == "16.6666666666666666666666666666666666666667"  # 50 − 33.33…33 (40 places)
     assert fast(text) == reference(text)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_cli_jobs_2_gives_the_same_assessment(tmp_path: Any, capsys: Any) -> None:
+    """Above the forking threshold, `hkvatax assess --jobs 2` prints exactly what one process prints."""
+    import json
+
+    from hkvatax.cli import main
+
+    from .test_fastpath import HEADER, _render, generate
+
+    rows = generate.hkvatax_rows(generate.generate(60_000, seed=11))
+    ledger = tmp_path / "big.csv"
+    ledger.write_text(_render([dict(zip(HEADER, r, strict=True)) for r in rows]), encoding="utf-8")
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"taxpayer": {"kind": "corporation", "name": "Big Ltd", "methods": [
+        {"method": "weighted_average", "from_year": "2018/19"}]}}), encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        assert main(["assess", str(ledger), "--profile", str(profile), "--format", "json", "--jobs", jobs]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and '"tax_payable"' in outputs[0]
+    from hkvatax.bulk import fast_ledger_aggregates
+
+    found = fast_ledger_aggregates(ledger, profile, processes=2)  # the forked fast path, not the reference
+    assert found is not None and found[1].path == "fast" and found[1].event_count == 60_000

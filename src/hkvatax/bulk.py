@@ -1,9 +1,9 @@
 """Large CSV ledgers: assess straight from the file through the columnar fast path.
 
 :func:`assess_csv` reads the profile (taxpayer, assets, rates, settings), then tries the fast path:
-:func:`hkvatax.io.fastcsv.read_fast` validates the file column by column and
-:func:`hkvatax.ledger.fast.fast_aggregates` matches it in one pass, keeping only the per-year, per-asset sums
-the rules need (no record per disposal or fragment). The outcome is identical to the reference path's
+:func:`hkvatax.ledger.stream.aggregates_csv` reads the file in chunks, validating each column by column, and
+matches each chunk as it is read, keeping only the per-year, per-asset sums the rules need (no record per
+disposal or fragment; optionally on two processes). The outcome is identical to the reference path's
 (tests/test_fastpath.py). Whenever the fast path cannot *prove* the input valid and supported — an error
 to report, rates to apply, lot designations, per-wallet pools, a non-March year end, a change of cost
 formula, a receipt needing a nil cost basis — the reference path runs instead, so errors and results are
@@ -18,13 +18,11 @@ from typing import Any
 
 from .compare import Comparison, compare
 from .engine import Assessment, assess
-from .io.fastcsv import read_fast
 from .io.loaders import load_csv_ledger, load_profile, resolve_timezone, scenario_from_dict
 from .ledger import method_schedule
 from .ledger.aggregate import LedgerAggregates
-from .ledger.fast import _Fallback, fast_aggregates
+from .ledger.stream import aggregates_csv
 from .models.scenario import Scenario
-from .models.taxpayers import LotMethod
 from .periods import YearOfAssessment
 
 __all__ = ["assess_csv", "compare_csv", "fast_ledger_aggregates"]
@@ -38,8 +36,8 @@ def _profile_scenario(profile: str | Path | Mapping[str, Any]) -> Scenario:
                               default_tz=zone)
 
 
-def fast_ledger_aggregates(path: str | Path, profile: str | Path | Mapping[str, Any]) -> tuple[Scenario,
-                                                                                              LedgerAggregates] | None:
+def fast_ledger_aggregates(path: str | Path, profile: str | Path | Mapping[str, Any], *,
+                           processes: int = 1) -> tuple[Scenario, LedgerAggregates] | None:
     """The profile's scenario and the file's aggregates by the fast path, or None if it does not apply."""
     raw = dict(profile) if isinstance(profile, Mapping) else load_profile(profile)
     if raw.get("rates") or raw.get("rates_file") or raw.get("opening_lots"):
@@ -53,27 +51,19 @@ def fast_ledger_aggregates(path: str | Path, profile: str | Path | Mapping[str, 
     methods = {e.method for e in tp.methods}
     if len(methods) != 1:
         return None
-    method = next(iter(methods))
-    if method not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE):
-        return None
-    ledger = read_fast(path)
-    if ledger is None:
-        return None
+    method = method_schedule(tp.methods)(YearOfAssessment(2018))
     declared = {a.symbol for a in scenario.assets}
-    if declared and not ledger.tokens <= declared:
-        return None  # undeclared assets: the reference path reports them
-    try:
-        agg = fast_aggregates(ledger, method_schedule(tp.methods)(YearOfAssessment(2018)))
-    except _Fallback:
-        return None
-    return scenario, agg
+    found = aggregates_csv(path, methods=(method,), processes=processes, assets=declared or None)
+    return None if found is None else (scenario, found[method])
 
 
 def assess_csv(path: str | Path, profile: str | Path | Mapping[str, Any], years: Any = None, *,
-               regime: str = "baseline", extension_first_year: str = "2025/26", fast: bool = True) -> Assessment:
-    """Assess a generic CSV ledger with its profile; the fast path when it applies (see the module docstring)."""
+               regime: str = "baseline", extension_first_year: str = "2025/26", fast: bool = True,
+               processes: int = 1) -> Assessment:
+    """Assess a generic CSV ledger with its profile; the fast path when it applies (see the module docstring).
+    ``processes=2`` shares a large file with a forked process (POSIX; docs/decisions/0031-stream-and-fork.md)."""
     if fast:
-        found = fast_ledger_aggregates(path, profile)
+        found = fast_ledger_aggregates(path, profile, processes=processes)
         if found is not None:
             scenario, agg = found
             try:
@@ -86,10 +76,10 @@ def assess_csv(path: str | Path, profile: str | Path | Mapping[str, Any], years:
 
 
 def compare_csv(path: str | Path, profile: str | Path | Mapping[str, Any], years: Any = None, *,
-                extension_first_year: str = "2025/26", fast: bool = True) -> Comparison:
+                extension_first_year: str = "2025/26", fast: bool = True, processes: int = 1) -> Comparison:
     """:func:`hkvatax.compare` for a generic CSV ledger, through the fast path when it applies."""
     if fast:
-        found = fast_ledger_aggregates(path, profile)
+        found = fast_ledger_aggregates(path, profile, processes=processes)
         if found is not None:
             scenario, agg = found
             try:

@@ -47,7 +47,7 @@ def _assess(args: argparse.Namespace) -> int:
         from .bulk import assess_csv  # large ledgers: the columnar fast path when it applies
 
         outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
-                             extension_first_year=args.extension_first_year)
+                             extension_first_year=args.extension_first_year, processes=args.jobs)
     else:
         scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
         outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year)
@@ -62,7 +62,8 @@ def _compare(args: argparse.Namespace) -> int:
     if args.file.lower().endswith(".csv") and args.profile and not args.default_tz:
         from .bulk import compare_csv
 
-        result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year)
+        result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
+                             processes=args.jobs)
     else:
         scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
         result = compare(scenario, args.year, extension_first_year=args.extension_first_year)
@@ -141,6 +142,8 @@ def _year_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
     p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
     p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
+    p.add_argument("--jobs", type=int, choices=[1, 2], default=1,
+                   help="processes for a large CSV ledger (2: shared by token; same result)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,7 @@ import json
 import os
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,10 +47,12 @@ _SAMPLES, _SAMPLE_CHARS = 64, 32_768  # the windows of the file whose rows decid
 
 def aggregates_csv(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
                    methods: tuple[LotMethod, ...] = (LotMethod.FIFO,), processes: int = 1,
-                   chunk: int = 1_000, fork_from: int = _MIN_ROWS_TO_FORK) -> dict[LotMethod,
-                                                                                    LedgerAggregates] | None:
+                   chunk: int = 1_000, fork_from: int = _MIN_ROWS_TO_FORK,
+                   assets: Collection[str] | None = None) -> dict[LotMethod, LedgerAggregates] | None:
     """The aggregates of a generic CSV ledger under each cost formula, or None for the reference path.
 
+    ``assets``: the declared tokens, if any; a ledger using another token is left to the reference path
+    (which reports it).
     ``processes``: 1, or 2 to share the work with a forked process (used when the platform can fork and
     the file has at least ``fork_from`` lines, 50,000 by default; the result is identical either way).
     ``chunk``: rows per chunk (about).
@@ -68,8 +70,8 @@ def aggregates_csv(path: str | Path | None = None, *, text: str | None = None, f
     except _Fallback:
         return None
     if processes >= 2 and hasattr(os, "fork") and text.count("\n", 0, 1 << 24) >= fork_from:
-        return _forked(text, name, methods, chunk)
-    part = _one(text, name, methods, chunk, 0, 1, None)
+        return _forked(text, name, methods, chunk, assets)
+    part = _one(text, name, methods, chunk, 0, 1, None, assets)
     return None if part is None else part.aggregates
 
 
@@ -96,16 +98,18 @@ class _Part:
 
 
 def _one(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int, part: int, parts: int,
-         mine: Callable[[str], bool] | None) -> _Part | None:
+         mine: Callable[[str], bool] | None, assets: Collection[str] | None = None) -> _Part | None:
     """This process's share: chunks ``part`` modulo ``parts`` checked, the rows of ``mine`` matched."""
     enabled = gc.isenabled()
     gc.disable()  # millions of short-lived acyclic objects: the cycle collector would only rescan them
     try:
         agg = Aggregator(methods, mine)
         rows = 0
+        tokens: set[str] = set()
         try:
             for led in read_chunks(text=text, file=name, chunk=chunk, part=part, parts=parts, mine=mine):
                 rows += led.span
+                tokens |= led.tokens
                 agg.feed(led, all_mine=True)
         except _Unsorted:  # events out of time order: read the whole file, sort it, match it
             whole = read_share(text=text, file=name, chunk=chunk, part=part, parts=parts)
@@ -113,7 +117,9 @@ def _one(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int, part:
                 return None
             agg = Aggregator(methods, mine)
             agg.feed(whole, ordered=True)
-            rows = len(whole)
+            rows, tokens = len(whole), whole.tokens
+        if assets is not None and not tokens - {""} <= set(assets):
+            return None  # an undeclared token: the reference path reports it
         return _Part(agg.finish(rows), agg.outgoing_keys, rows)
     except (_Unsupported, _Fallback, StopIteration, csv.Error, ValueError, ArithmeticError, OSError,
             UnicodeDecodeError):
@@ -162,8 +168,8 @@ def _owner(text: str, parts: int) -> Callable[[str], int]:
     return owner
 
 
-def _forked(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int) -> dict[LotMethod,
-                                                                                          LedgerAggregates] | None:
+def _forked(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int,
+            assets: Collection[str] | None) -> dict[LotMethod, LedgerAggregates] | None:
     owner = _owner(text, 2)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -171,7 +177,7 @@ def _forked(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int) ->
         status = 1
         try:
             os.close(read_end)
-            theirs = _one(text, name, methods, chunk, 1, 2, lambda t: owner(t) == 1)
+            theirs = _one(text, name, methods, chunk, 1, 2, lambda t: owner(t) == 1, assets)
             with os.fdopen(write_end, "w", encoding="utf-8") as fh:
                 fh.write("null" if theirs is None else theirs.to_json())
             status = 0
@@ -179,7 +185,7 @@ def _forked(text: str, name: str, methods: tuple[LotMethod, ...], chunk: int) ->
             os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
     os.close(write_end)
     try:
-        mine = _one(text, name, methods, chunk, 0, 2, lambda t: owner(t) == 0)
+        mine = _one(text, name, methods, chunk, 0, 2, lambda t: owner(t) == 0, assets)
     finally:
         with os.fdopen(read_end, encoding="utf-8") as fh:
             payload = fh.read()
