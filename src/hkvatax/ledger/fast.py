@@ -410,7 +410,7 @@ class _Fifo:
                 counted = kind != K_FEE  # fees paid in tokens are disposals without a holding period
                 remaining = qty
                 cost = ZERO
-                while remaining > 0:
+                while remaining:  # never negative: a part is at most what remains
                     lot = lots[0]
                     lq = lot[0]
                     if lq <= remaining:
@@ -435,7 +435,7 @@ class _Fifo:
                     fees += fee
                 costs += cost
                 count += 1
-                if len(y.samples) < SAMPLE_SIZE:
+                if count <= SAMPLE_SIZE:  # the year's first disposals are its samples
                     y.sample(led, j)
         y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
             receipts, fees, costs, weighted, quantity, count, disposals)
@@ -500,7 +500,7 @@ class _Average:
                     fees += fee
                 costs += cost
                 count += 1
-                if len(y.samples) < SAMPLE_SIZE:
+                if count <= SAMPLE_SIZE:  # the year's first disposals are its samples
                     y.sample(led, j)
         y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
             receipts, fees, costs, weighted, quantity, count, disposals)
