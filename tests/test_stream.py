@@ -136,3 +136,40 @@ def test_cli_jobs_2_gives_the_same_assessment(tmp_path: Any, capsys: Any) -> Non
 
     found = fast_ledger_aggregates(ledger, profile, processes=2)  # the forked fast path, not the reference
     assert found is not None and found[1].path == "fast" and found[1].event_count == 60_000
+
+
+def _ledger_text(weights: dict[str, int]) -> str:
+    lines = ["id,timestamp,kind,asset,quantity,amount,currency"]
+    k = 0
+    for token, n in weights.items():
+        for _ in range(n):
+            k += 1
+            lines.append(f"e{k},2021-01-01T00:00:{k % 60:02d}+08:00,acquisition,{token},1,10,HKD")
+    return "\n".join(lines) + "\n"
+
+
+def test_plan_splits_a_single_token_by_cost_formula() -> None:
+    from hkvatax.ledger.stream import _plan
+
+    owner = _plan(_ledger_text({"BTC": 500}), BOTH)
+    assert {owner("BTC", LotMethod.FIFO), owner("BTC", LotMethod.WEIGHTED_AVERAGE)} == {0, 1}
+    assert owner("BTC", None) == owner("BTC", LotMethod.FIFO)  # receipts and fees: counted once
+    assert owner("HKD", None) == 0
+
+
+def test_plan_balances_five_equal_tokens_and_keeps_most_whole() -> None:
+    from hkvatax.ledger.stream import _plan
+
+    tokens = ["ADA", "BTC", "DOT", "ETH", "SOL"]
+    owner = _plan(_ledger_text(dict.fromkeys(tokens, 300)), BOTH)
+    split = [t for t in tokens if owner(t, LotMethod.FIFO) != owner(t, LotMethod.WEIGHTED_AVERAGE)]
+    assert len(split) <= 1
+    pools = [sum(owner(t, m) == p for t in tokens for m in BOTH) for p in (0, 1)]
+    assert abs(pools[0] - pools[1]) <= 2
+    one = _plan(_ledger_text(dict.fromkeys(tokens, 300)), (LotMethod.FIFO,))
+    assert {one(t, LotMethod.FIFO) for t in tokens} == {0, 1}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_two_processes_on_a_single_token_ledger() -> None:
+    assert fast(GOOD, chunk=4, processes=2, fork_from=0) == fast(GOOD, chunk=4) == reference(GOOD)

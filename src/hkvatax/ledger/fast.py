@@ -507,6 +507,26 @@ class _Average:
         self.q, self.c, self.w, self.year = q, c, w, y
 
 
+@dataclass(frozen=True, slots=True)
+class TokenShare:
+    """What one of several processes sharing a ledger handles: ``owner(token, formula)`` is the process that
+    runs that token's pool by that formula, ``owner(token, None)`` the one that counts its receipts and fees
+    paid in it ("HKD": fees paid in fiat). A process reads the rows of every token it owns a part of."""
+
+    owner: Callable[[str, LotMethod | None], int]
+    part: int
+    methods: tuple[LotMethod, ...]
+
+    def reads(self, token: str) -> bool:
+        return self.owner(token, None) == self.part or any(self.owner(token, m) == self.part for m in self.methods)
+
+    def runs(self, token: str, method: LotMethod) -> bool:
+        return self.owner(token, method) == self.part
+
+    def counts(self, token: str) -> bool:
+        return self.owner(token, None) == self.part
+
+
 class Aggregator:
     """Matches a ledger fed in chunks (in time order) by one or more cost formulas, keeping only aggregates.
 
@@ -517,11 +537,11 @@ class Aggregator:
     Raises ``_Fallback`` on an oversell, ``_Unsorted`` if a chunk is not strictly later than the last.
     """
 
-    def __init__(self, methods: tuple[LotMethod, ...], mine: Callable[[str], bool] | None = None):
+    def __init__(self, methods: tuple[LotMethod, ...], share: TokenShare | None = None):
         if not methods or any(m not in (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE) for m in methods):
             raise _Fallback
         self.methods = methods
-        self.mine = mine  # the tokens (and "HKD" for fiat fees) this aggregator matches; None: all
+        self.share = share  # this process's tokens, when several share the ledger; None: all
         self.outs = [_Out(m.value) for m in methods]
         self.pools: list[dict[str, _Fifo | _Average]] = [{} for _ in methods]
         self.receipts: dict[Any, Group] = {}
@@ -550,10 +570,13 @@ class Aggregator:
         try:
             with exact_context():
                 self._flows(led, range(len(led)) if ordered else led.rows, all_mine)
-                streams = _streams(led, self.mine)
+                share = self.share
+                streams = _streams(led, None if share is None else share.reads)
                 for method, out, pools in zip(self.methods, self.outs, self.pools, strict=True):
                     make = _Fifo if method is LotMethod.FIFO else _Average
                     for asset, stream in streams.items():
+                        if share is not None and not share.runs(asset, method):
+                            continue
                         pool = pools.get(asset)
                         if pool is None:
                             pool = pools[asset] = make()
@@ -565,20 +588,22 @@ class Aggregator:
     def _flows(self, led: FastLedger, positions: Sequence[int], all_mine: bool) -> None:
         """Years seen; receipts (at their stated value) and fees paid (outgoings), the same for every formula.
         ``all_mine``: every row of ``led`` is this aggregator's (the reader kept only those)."""
-        file, ids, rows, kinds, mine = led.file, led.ids, led.rows, led.kinds, self.mine
+        file, ids, rows, kinds, share = led.file, led.ids, led.rows, led.kinds, self.share
         assets = led.assets
-        accepted: set[str] | None = None
-        if mine is None or all_mine:
+        counted: set[str] | None = None  # the tokens whose receipts and fees this process counts
+        if share is None or all_mine:
             self.years_seen.update(y for y, _, _ in _years(led.us))
         else:
-            accepted = {a for a in set(assets) | set(led.counter_assets) if a and mine(a)}
-            own = list(itertools.compress(range(len(kinds)), map(operator.or_, map(accepted.__contains__, assets),
-                                                                 map(accepted.__contains__, led.counter_assets))))
+            read = {a for a in set(assets) | set(led.counter_assets) if a and share.reads(a)}
+            own = list(itertools.compress(range(len(kinds)), map(operator.or_, map(read.__contains__, assets),
+                                                                 map(read.__contains__, led.counter_assets))))
             self.years_seen.update(y for y, _, _ in _years([led.us[i] for i in own]))
+        if share is not None:
+            counted = {a for a in set(assets) if share.counts(a)}
         year, start, end = _NO_YEAR
         for i in itertools.compress(range(len(kinds)), map((K_RECEIPT, K_FEE).__contains__, kinds)):
             asset = assets[i]
-            if accepted is not None and asset not in accepted:
+            if counted is not None and asset not in counted:
                 continue
             us = led.us[i]
             if not start <= us < end:
