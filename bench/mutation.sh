@@ -3,6 +3,7 @@
 #
 #   bench/mutation.sh                # every mutant (about 9,000; over an hour on 2 cores)
 #   SAMPLE=1500 bench/mutation.sh    # a seeded uniform sample (about 15 minutes on 2 cores)
+#   ONLY=fast.py,stream.py SAMPLE=200 bench/mutation.sh   # a sample of some files only
 #
 # Stages a copy of the project in build/mutation (with the @rule decorators unrolled so that mutmut mutates
 # the rule bodies, see bench/mutation_prepare.py), runs mutmut there with the low, derandomized "mutation"

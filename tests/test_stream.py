@@ -173,3 +173,21 @@ def test_plan_balances_five_equal_tokens_and_keeps_most_whole() -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_two_processes_on_a_single_token_ledger() -> None:
     assert fast(GOOD, chunk=4, processes=2, fork_from=0) == fast(GOOD, chunk=4) == reference(GOOD)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_two_processes_unsorted_and_tokens_in_different_years() -> None:
+    """Years seen by either process are the ledger's; an unsorted file is sorted by both the same way."""
+    rows = ["id,timestamp,kind,asset,quantity,amount,currency,fee_amount,fee_currency,fee_value"]
+    for i in range(30):
+        rows.append(f"b{i},2019-0{1 + i % 9}-1{i % 10}T00:00:00+08:00,acquisition,BTC,1,{100 + i},HKD,,,")
+        rows.append(f"e{i},2023-0{1 + i % 9}-1{i % 10}T01:00:00+08:00,acquisition,ETH,2,{50 + i},HKD,,,")
+    rows.append("s1,2019-12-31T00:00:00+08:00,disposal,BTC,3,400,HKD,5,HKD,")
+    rows.append("s2,2023-12-31T00:00:00+08:00,disposal,ETH,3,400,HKD,,,")
+    rows.append("f1,2023-12-31T02:00:00+08:00,fee,,,,,0.5,ETH,12")
+    text = "\n".join(rows) + "\n"  # not in time order: read whole and sorted
+    ref = reference(text)
+    assert ref is not None and fast(text, chunk=7) == ref
+    assert fast(text, chunk=7, processes=2, fork_from=0) == ref
+    ordered = rows[0] + "\n" + "\n".join(sorted(rows[1:], key=lambda r: r.split(",")[1])) + "\n"
+    assert fast(ordered, chunk=5, processes=2, fork_from=0) == reference(ordered) is not None
