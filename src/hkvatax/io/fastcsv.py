@@ -125,9 +125,14 @@ class FastLedger:
         self.counter_assets += more.counter_assets
         self.counter_quantities += more.counter_quantities
 
-    def instant(self, i: int) -> datetime:
-        """The instant of event ``i`` (UTC)."""
-        return _EPOCH + timedelta(microseconds=self.us[i])
+
+def read_text(path: str | Path | None, text: str | None = None) -> str:
+    """``text``, or the file at ``path`` decoded as the reference reader decodes it (UTF-8, BOM dropped)."""
+    if text is not None:
+        return text
+    assert path is not None
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return fh.read()
 
 
 def read_fast(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
@@ -151,10 +156,7 @@ def read_share(path: str | Path | None = None, *, text: str | None = None, file:
     enabled = gc.isenabled()
     gc.disable()  # the reader makes millions of acyclic objects: the cycle collector would rescan them
     try:
-        if text is None:
-            assert path is not None
-            with open(path, encoding="utf-8-sig", newline="") as fh:  # the reference's decoding
-                text = fh.read()
+        text = read_text(path, text)
         checked = _Share(part, parts)
         if '"' in text or "\r" in text:  # quoting or CR line ends: the csv module's rules
             return _read(_csv_chunks(io.StringIO(text, newline=""), chunk), name, checked)
@@ -523,10 +525,7 @@ def read_chunks(path: str | Path | None = None, *, text: str | None = None, file
     ``_Reader.parse`` (the rows of some tokens only).
     """
     name = file or (str(path) if path is not None else "<csv>")
-    if text is None:
-        assert path is not None
-        with open(path, encoding="utf-8-sig", newline="") as fh:  # the reference's decoding
-            text = fh.read()
+    text = read_text(path, text)
     share = _Share(part, parts)
     if '"' in text or "\r" in text:
         raw_header, chunks = _csv_chunks(io.StringIO(text, newline=""), chunk)

@@ -224,13 +224,12 @@ def _match(ledger: FastLedger, method: LotMethod, tokens: set[str],
                 led.ids, led.kinds, led.us, led.assets, led.quantities, led.amounts, led.fees,
                 led.counter_assets, led.counter_quantities, strict=True):
             if start is None or not start <= us < end:
-                new_year = YearOfAssessment.containing(_EPOCH + timedelta(microseconds=us))
+                new_year, start, end = _year_of(us)
                 if new_year != year:
                     if year is not None:
                         closing[year] = snapshot()
                     year = new_year
                     totals = YearTotals()  # events are in time order: a year is never entered twice
-                start, end = _year_bounds(year)
             if kind == K_ACQ:
                 add(asset, qty, amount + fees)
                 continue
@@ -340,6 +339,20 @@ class _Year:
         self.count = self.disposals = 0
         self.samples: list[tuple[str, SourceRef | None]] = []  # the first SAMPLE_SIZE disposals
 
+    def sums(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int, int]:
+        """The running sums a pool keeps in locals while it runs (see :meth:`roll`)."""
+        return self.receipts, self.fees, self.costs, self.weighted, self.quantity, self.count, self.disposals
+
+    def store(self, sums: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int, int]) -> None:
+        (self.receipts, self.fees, self.costs, self.weighted, self.quantity, self.count, self.disposals) = sums
+
+    def roll(self, us: int, asset: str, out: _Out,
+             sums: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int, int]) -> _Year:
+        """Close this year with ``sums`` (flushed into ``out``) and open the year of instant ``us``."""
+        self.store(sums)
+        self.flush(asset, out)
+        return _Year(_year_of(us))
+
     def sample(self, led: FastLedger, j: int) -> None:
         i = j >> 1
         eid = led.ids[i]
@@ -383,17 +396,12 @@ class _Fifo:
         grid, down, lots, held, y = _GRID, ROUND_DOWN, self.lots, self.held, self.year
         popleft, append = lots.popleft, lots.append
         start, end = y.start, y.end
-        receipts, fees, costs, weighted, quantity, count, disposals = (y.receipts, y.fees, y.costs, y.weighted,
-                                                                        y.quantity, y.count, y.disposals)
+        receipts, fees, costs, weighted, quantity, count, disposals = y.sums()
         for j, kind, us, qty, amount, fee in zip(*stream, strict=True):
             if not start <= us < end:
-                y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
-                    receipts, fees, costs, weighted, quantity, count, disposals)
-                y.flush(asset, out)
-                y = _Year(_year_of(us))
+                y = y.roll(us, asset, out, (receipts, fees, costs, weighted, quantity, count, disposals))
                 start, end = y.start, y.end
-                receipts = fees = costs = weighted = quantity = ZERO
-                count = disposals = 0
+                receipts, fees, costs, weighted, quantity, count, disposals = y.sums()
             if kind == K_ACQ:
                 held += qty
                 append([qty, amount + fee if fee else amount, us])
@@ -437,8 +445,7 @@ class _Fifo:
                 count += 1
                 if count <= SAMPLE_SIZE:  # the year's first disposals are its samples
                     y.sample(led, j)
-        y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
-            receipts, fees, costs, weighted, quantity, count, disposals)
+        y.store((receipts, fees, costs, weighted, quantity, count, disposals))
         self.held, self.year = held, y
 
 
@@ -455,17 +462,12 @@ class _Average:
         # as _Fifo.run: a zero fee is not added; the year's sums live in locals
         grid, down, q, c, w, y = _GRID, ROUND_DOWN, self.q, self.c, self.w, self.year
         start, end = y.start, y.end
-        receipts, fees, costs, weighted, quantity, count, disposals = (y.receipts, y.fees, y.costs, y.weighted,
-                                                                        y.quantity, y.count, y.disposals)
+        receipts, fees, costs, weighted, quantity, count, disposals = y.sums()
         for j, kind, us, qty, amount, fee in zip(*stream, strict=True):
             if not start <= us < end:
-                y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
-                    receipts, fees, costs, weighted, quantity, count, disposals)
-                y.flush(asset, out)
-                y = _Year(_year_of(us))
+                y = y.roll(us, asset, out, (receipts, fees, costs, weighted, quantity, count, disposals))
                 start, end = y.start, y.end
-                receipts = fees = costs = weighted = quantity = ZERO
-                count = disposals = 0
+                receipts, fees, costs, weighted, quantity, count, disposals = y.sums()
             if kind == K_ACQ:
                 q += qty
                 c += amount + fee if fee else amount
@@ -502,8 +504,7 @@ class _Average:
                 count += 1
                 if count <= SAMPLE_SIZE:  # the year's first disposals are its samples
                     y.sample(led, j)
-        y.receipts, y.fees, y.costs, y.weighted, y.quantity, y.count, y.disposals = (
-            receipts, fees, costs, weighted, quantity, count, disposals)
+        y.store((receipts, fees, costs, weighted, quantity, count, disposals))
         self.q, self.c, self.w, self.year = q, c, w, y
 
 

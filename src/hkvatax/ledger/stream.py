@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..io.fastcsv import _Unsupported, read_chunks, read_share
+from ..io.fastcsv import _Unsupported, read_chunks, read_share, read_text
 from ..models.taxpayers import LotMethod
 from ..money import exact_context
 from ..periods import YearOfAssessment
@@ -39,9 +39,9 @@ from .fast import Aggregator, TokenShare, _Fallback, _Unsorted
 
 __all__ = ["aggregates_csv"]
 
-# what a process may meet in chunks it parses but does not check (the checking process refuses the file)
-_NOT_FAST = (_Unsupported, _Fallback, StopIteration, csv.Error, ValueError, ArithmeticError, TypeError, OSError,
-             UnicodeDecodeError, IndexError, KeyError, AttributeError)
+# the exceptions a process may also meet in rows it parses but does not check (the checking process refuses
+# the file, so they only mean "not by the fast path"); with one process they are bugs and propagate
+_NOT_FAST = (TypeError, IndexError, KeyError, AttributeError)
 _MIN_ROWS_TO_FORK = 50_000  # below this a second process costs more than it saves
 _SAMPLES, _SAMPLE_CHARS = 64, 32_768  # the windows of the file whose rows decide who matches which token
 
@@ -59,15 +59,12 @@ def aggregates_csv(path: str | Path | None = None, *, text: str | None = None, f
     ``chunk``: rows per chunk (about).
     """
     name = file or (str(path) if path is not None else "<csv>")
-    if text is None:
-        assert path is not None
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as fh:  # the reference's decoding
-                text = fh.read()
-        except (OSError, UnicodeDecodeError):
-            return None
     try:
-        Aggregator(methods)  # an unsupported cost formula: the reference path, before any work
+        text = read_text(path, text)
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        Aggregator(methods)  # validates the cost formulas: an unsupported one means the reference path, at once
     except _Fallback:
         return None
     if processes >= 2 and hasattr(os, "fork") and text.count("\n", 0, 1 << 24) >= fork_from:
