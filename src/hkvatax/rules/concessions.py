@@ -235,3 +235,15 @@ def classify_line(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> tup
     if line.kind in ("income", "receipt"):
         ctx.assume(A_INCIDENTAL_LINES)
     return cls, why
+
+
+def sum_of_class(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Sequence[Figure], which: str) -> Decimal:
+    """The exact sum of the lines whose class figure is ``which`` (each line's figure recorded as used): the
+    body of the UFE and FIHV "profits by class" rules, which keep their own ids and citations."""
+    total = ZERO
+    with exact_context():
+        for ln, c in zip(lines, classes, strict=True):
+            if c.value == which:
+                ctx.uses(ln.figure)
+                total += ln.amount
+    return total

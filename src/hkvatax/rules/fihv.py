@@ -38,6 +38,7 @@ from .concessions import (
     extension_applies,
     incidental_receipts,
     relief_treatment,
+    sum_of_class,
 )
 from .lines import ConditionResult, ProfitLine, RegimeResult
 from .registry import BILL, HKVATAX, IRO, Figure, Out, RuleContext, rule
@@ -379,13 +380,8 @@ def losses_ring_fenced(ctx: RuleContext, lines: Sequence[ProfitLine], treatments
 @rule("fihv.profits.by_class", "FIHV profits by class of transaction", cite=[IRO("Sch. 16E")], valid_from=FIHV_FROM)
 def profits_by_class(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Sequence[Figure], which: str) -> Out:
     """The sum of the lines of one class: qualifying + incidental + non-qualifying + excluded = all lines."""
-    total = ZERO
-    with exact_context():
-        for ln, c in zip(lines, classes, strict=True):
-            if c.value == which:
-                ctx.uses(ln.figure)
-                total += ln.amount
-    return Out(total, f"sum of the {which.replace('_', '-')} lines", label=f"fihv.profits.{which}")
+    return Out(sum_of_class(ctx, lines, classes, which), f"sum of the {which.replace('_', '-')} lines",
+               label=f"fihv.profits.{which}")
 
 
 @rule("fihv.fspe.share", "Share of an FSPE's qualifying profits charged at 0%",

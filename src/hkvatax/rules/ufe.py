@@ -47,6 +47,7 @@ from .concessions import (
     incidental_receipts,
     is_dividend,
     relief_treatment,
+    sum_of_class,
 )
 from .lines import ConditionResult, ProfitLine, RegimeResult, Treatment
 from .registry import BILL, DIPN, HKVATAX, IRO, Figure, Out, RuleContext, rule
@@ -450,13 +451,8 @@ def losses_no_carry_forward(ctx: RuleContext, lines: Sequence[ProfitLine], treat
       valid_from=UFE_FROM)
 def profits_by_class(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Sequence[Figure], which: str) -> Out:
     """The sum of the lines of one class: qualifying + incidental + non-qualifying + excluded = all lines."""
-    total = ZERO
-    with exact_context():
-        for ln, c in zip(lines, classes, strict=True):
-            if c.value == which:
-                ctx.uses(ln.figure)
-                total += ln.amount
-    return Out(total, f"sum of the {which.replace('_', '-')} lines", label=f"ufe.profits.{which}")
+    return Out(sum_of_class(ctx, lines, classes, which), f"sum of the {which.replace('_', '-')} lines",
+               label=f"ufe.profits.{which}")
 
 
 @rule("ufe.outgoings.assessable_share",
