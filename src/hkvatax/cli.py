@@ -1,7 +1,8 @@
 """The ``hkvatax`` command line.
 
     hkvatax disposals FILE [--profile P] [--format table|json|csv]
-    hkvatax assess FILE [--year 2025/26] [--regime baseline|va_extension] [--format text|markdown|html|json]
+    hkvatax assess FILE [--year 2025/26] [--regime baseline|va_extension] [--params FILE]
+                        [--format text|markdown|html|json]
     hkvatax demo
 """
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import HkvataxError, InputError
+
+if TYPE_CHECKING:
+    from .rules.params import ParamStore
 
 __all__ = ["main"]
 
@@ -39,18 +43,27 @@ def _render(explanation: object, fmt: str) -> str:
     return str(renderers[fmt]())
 
 
+def _params(args: argparse.Namespace) -> ParamStore:
+    """The shipped parameter tables, with the user's ``--params FILE`` laid over them if given."""
+    from .rules.params import ParamStore, default_params
+
+    return ParamStore.with_overrides(args.params) if args.params else default_params()
+
+
 def _assess(args: argparse.Namespace) -> int:
     from .engine import assess
     from .io import load_any
 
-    if args.file.lower().endswith(".csv") and args.detail != "full" and args.profile and not args.default_tz:
+    if (args.file.lower().endswith(".csv") and args.detail != "full" and args.profile and not args.default_tz
+            and not args.params):
         from .bulk import assess_csv  # large ledgers: the columnar fast path when it applies
 
         outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
                              extension_first_year=args.extension_first_year, processes=args.jobs)
     else:
         scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-        outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year)
+        outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year,
+                         params=_params(args))
     sys.stdout.write(_render(outcome.explain(detail=args.detail), args.format))
     return 0
 
@@ -59,14 +72,14 @@ def _compare(args: argparse.Namespace) -> int:
     from .compare import compare
     from .io import load_any
 
-    if args.file.lower().endswith(".csv") and args.profile and not args.default_tz:
+    if args.file.lower().endswith(".csv") and args.profile and not args.default_tz and not args.params:
         from .bulk import compare_csv
 
         result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
                              processes=args.jobs)
     else:
         scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-        result = compare(scenario, args.year, extension_first_year=args.extension_first_year)
+        result = compare(scenario, args.year, extension_first_year=args.extension_first_year, params=_params(args))
     render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
               "html": result.to_html}[args.format]
     sys.stdout.write(render())
@@ -144,6 +157,9 @@ def _year_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
     p.add_argument("--jobs", type=int, choices=[1, 2], default=1,
                    help="processes for a large CSV ledger (2: shared by token; same result)")
+    p.add_argument("--params", metavar="FILE",
+                   help="your own parameter values (TOML, the format of the shipped tables, each with citation and "
+                        "status), laid over the shipped tables; e.g. a new Budget's reduction for a future year")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from .explain import FIGURE_LABELS
 from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
 from .money import fmt_hkd
+from .rules.params import ParamStore
 from .rules.registry import RULES
 from .trace import Trace
 
@@ -115,8 +116,8 @@ class Comparison:
         rows: dict[str, list[str | None]] = {}
         for i, run in enumerate((self.baseline, self.extension)):
             ya = run.years[year]
-            branch = next(iter(ya.branches.values()))
-            for c in branch.conditions:
+            first = next(iter(ya.branches.values()), None)  # none in a year not assessed
+            for c in first.conditions if first is not None else ():
                 rows.setdefault(c.title, [None, None])[i] = c.outcome
         return [(t, v[0], v[1]) for t, v in rows.items()]
 
@@ -162,6 +163,10 @@ class Comparison:
         for label in self.baseline.years:
             lines.append("")
             lines.append(f"Year of assessment {label}")
+            reason = self.baseline.years[label].reason
+            if reason is not None:
+                lines.append(f"  Not assessed: {reason}.")
+                continue
             lines.append(f"  {'figure':<58} {'baseline':>16} {'extension':>16} {'difference':>16}")
             for branch, name, vb, ve in self.figures(label):
                 tag = f"[{branch}] " if len(self.baseline.years[label].branches) > 1 else ""
@@ -208,12 +213,12 @@ class Comparison:
 
 
 def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26",
-            aggregates: LedgerAggregates | None = None) -> Comparison:
+            aggregates: LedgerAggregates | None = None, params: ParamStore | None = None) -> Comparison:
     """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences."""
     base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year,
-                  aggregates=aggregates)
+                  aggregates=aggregates, params=params)
     ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year,
-                 ledger=base.ledger, aggregates=base.aggregates)
+                 ledger=base.ledger, aggregates=base.aggregates, params=params)
     diffs: list[Difference] = []
     for label, ya_b in base.years.items():
         ya_e = ext.years[label]

@@ -27,20 +27,19 @@ from .rules.profits_tax import (
     apportion_outgoings,
     baseline_treatment,
     basis_period,
+    charge_at_rates,
     individual_investor_note,
     losses,
     losses_bf,
     losses_cf,
     net_profit,
+    not_assessed_reason,
     one_off_reduction,
-    rate_class,
     round_assessable,
     round_tax,
     salaries_tax_items,
     sum_lines,
-    tax_at_rates,
     tax_payable,
-    two_tier_eligible,
 )
 from .rules.registry import Figure, RuleContext
 from .trace import Assumption, Trace, Tracer
@@ -105,18 +104,23 @@ class BranchAssessment:
 
 @dataclass(frozen=True)
 class YearAssessment:
-    """One year of assessment: the character decision and the computation (or both branches)."""
+    """One year of assessment: the character decision and the computation (or both branches).
+
+    A year before the first year the parameter tables cover has status ``"not_assessed"``: no decision, no
+    branches, and ``reason`` says why (its events still went through the ledger; decision 0120).
+    """
 
     year: YearOfAssessment
-    status: Literal["determined", "indeterminate"]
-    decision: CharacterDecision
+    status: Literal["determined", "indeterminate", "not_assessed"]
+    decision: CharacterDecision | None
     branches: dict[str, BranchAssessment]
     missing_facts: tuple[str, ...] = ()
+    reason: str | None = None
 
     @property
     def result(self) -> BranchAssessment | None:
-        """The computation, or None when the character is indeterminate (see ``branches``)."""
-        if self.status == "indeterminate":
+        """The computation, or None when the character is indeterminate (see ``branches``) or not assessed."""
+        if self.status != "determined":
             return None
         return next(iter(self.branches.values()))
 
@@ -193,6 +197,12 @@ def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extensio
             return None
         return fihv_regime(ctx, tp, lines, extension=extension)
     return None
+
+
+def _not_assessed(y: YearOfAssessment, params: ParamStore) -> YearAssessment | None:
+    """A year before the tables start: reported with its reason, never assessed, never failing later years."""
+    reason = not_assessed_reason(params, y)
+    return None if reason is None else YearAssessment(y, "not_assessed", None, {}, reason=reason)
 
 
 def _year_range(ledger: LedgerAggregates, years: Iterable[YearOfAssessment] | None) -> tuple[list[YearOfAssessment],
@@ -282,6 +292,10 @@ def assess(
         carry: dict[str, Decimal] = {}
         initial_bf = Decimal(tp.losses_brought_forward_hkd)
         for y in span:
+            skipped = _not_assessed(y, params)
+            if skipped is not None:
+                results[y.label] = skipped
+                continue
             ctx = RuleContext(y, params, tracer, scenario=regime, settings=settings)
             decision = decide_character(ctx, tp, ledger_stats(agg, y))
             branch_names: list[Literal["capital", "revenue"]] = (
@@ -380,8 +394,7 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, agg: LedgerAggregates, 
     figures["losses_carried_forward"] = losses_cf(ctx, net, bf, set_off)
     notes: list[str] = []
     if business:
-        eligible = two_tier_eligible(ctx, tp)
-        raw = tax_at_rates(ctx, figures["assessable_profits"], eligible, rate_class(tp))
+        raw = charge_at_rates(ctx, tp, figures["assessable_profits"])
         figures["tax_at_rates"] = raw
         charged = round_tax(ctx, raw, "tax_charged")
         figures["tax_charged"] = charged

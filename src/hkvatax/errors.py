@@ -26,6 +26,7 @@ __all__ = [
     "LedgerError",
     "OversellError",
     "DataTableGapError",
+    "ParamsFileError",
     "InvariantError",
     "MethodError",
 ]
@@ -59,6 +60,9 @@ ERROR_CODES: dict[str, str] = {
     "percent_range": "A percentage is outside 0–100.",
     "unsupported_row": "An exchange-export row is of a type hkvatax does not import; it is reported, not dropped.",
     "year_gap": "A dated parameter has no value for the requested year of assessment.",
+    "bad_params_file": "A user parameter file cannot be read, is not in the format of the shipped tables, or names a "
+                       "parameter hkvatax does not know.",
+    "no_applicable_rule": "A rule was applied to a year of assessment outside its validity (a bug: please report it).",
     "same_asset_swap": "A swap gives up and receives the same asset.",
     "self_transfer": "A transfer moves an asset from a wallet to the same wallet.",
 }
@@ -167,6 +171,12 @@ class DataTableGapError(HkvataxError):
     """A dated parameter has no value for the year asked; never falls back to another year."""
 
     code = "year_gap"
+
+
+class ParamsFileError(HkvataxError):
+    """A user-supplied parameter file (``--params``) that cannot be used; nothing of it is applied."""
+
+    code = "bad_params_file"
 
 
 class InvariantError(HkvataxError):

@@ -96,8 +96,8 @@ def _node_from_dict(d: Mapping[str, Any]) -> Node:
         citations=tuple(Citation(c["instrument"], c["provision"], c.get("url")) for c in d["citations"]),
         status=d["status"], value=val(value), unit=d["unit"], label=d["label"], explanation=d["explanation"],
         inputs=tuple(d["inputs"]),
-        params=tuple(ParamUse(p["path"], Decimal(p["value"]), p["year"], p["citation"], p["status"], p.get("source"))
-                     for p in d["params"]),
+        params=tuple(ParamUse(p["path"], Decimal(p["value"]), p["year"], p["citation"], p["status"], p.get("source"),
+                              p.get("origin")) for p in d["params"]),
         facts=tuple(facts), assumptions=tuple(d["assumptions"]), rounding=rounding, year=d.get("year"),
     )
 
@@ -128,10 +128,12 @@ class Explanation:
         for label in labels:
             ya = assessment.years[label]
             entry: dict[str, Any] = {
-                "year": label, "status": ya.status, "character": ya.decision.character,
-                "character_node": ya.decision.figure.id, "missing_facts": list(ya.missing_facts), "branches": {},
-                "notes": {}, "conditions": {}, "deemed": {},
+                "year": label, "status": ya.status, "character": ya.decision.character if ya.decision else None,
+                "character_node": ya.decision.figure.id if ya.decision else None,
+                "missing_facts": list(ya.missing_facts), "branches": {}, "notes": {}, "conditions": {}, "deemed": {},
             }
+            if ya.reason is not None:
+                entry["reason"] = ya.reason
             for name, branch in ya.branches.items():
                 entry["branches"][name] = {k: f.id for k, f in branch.figures.items()}
                 entry["notes"][name] = list(branch.notes)
@@ -146,7 +148,7 @@ class Explanation:
                 for f in branch.figures.values():
                     for n in trace.descendants(f.id):
                         nodes.setdefault(n.id, n)
-            for n in trace.descendants(ya.decision.figure.id):
+            for n in trace.descendants(ya.decision.figure.id) if ya.decision else ():
                 nodes.setdefault(n.id, n)
             years.append(entry)
         if detail == "full":
@@ -286,6 +288,8 @@ class Explanation:
             if char is not None:
                 lines.append(f"  Character: {y['character']} — {char.explanation} [{char.rule_id}; "
                              f"{'; '.join(str(c) for c in char.citations)}]")
+            if y["status"] == "not_assessed":
+                lines.append(f"  Not assessed: {y['reason']}.")
             if y["status"] == "indeterminate":
                 lines.append("  INDETERMINATE: the facts do not decide capital or revenue. Supply: "
                              + ", ".join(y["missing_facts"]) + ". Both branches follow.")
@@ -316,7 +320,7 @@ class Explanation:
                     lines.append(f"    • {n.title}{flag}: {n.explanation}")
                     lines.append(f"        rule {n.rule_id} — {cites}")
                     for p in n.params:
-                        lines.append(f"        parameter {p.path} = {p.value} for {p.year} — {p.citation} [{p.status}]")
+                        lines.append(f"        parameter {p.path} = {p.value} for {p.year} — {p.citation} [{p.label}]")
                     for f in n.facts:
                         if f.source is not None and (f.source.file or f.source.row or f.source.path):
                             lines.append(f"        input {f.name}: {f.value} ({f.source})")
@@ -347,6 +351,9 @@ class Explanation:
             char = self.nodes.get(y["character_node"])
             if char is not None:
                 out.append(f"**Character:** {y['character']} — {char.explanation} (`{char.rule_id}`)")
+                out.append("")
+            if y["status"] == "not_assessed":
+                out.append(f"**Not assessed:** {y['reason']}.")
                 out.append("")
             if y["status"] == "indeterminate":
                 out.append("**Indeterminate.** Supply: " + ", ".join(f"`{m}`" for m in y["missing_facts"]) + ".")
@@ -384,7 +391,7 @@ class Explanation:
                     out.append(f"- **{n.title}**{flag}: {n.explanation} — `{n.rule_id}`; "
                                f"{'; '.join(str(c) for c in n.citations)}")
                     for p in n.params:
-                        out.append(f"  - parameter `{p.path}` = {p.value} ({p.year}) — {p.citation} [{p.status}]")
+                        out.append(f"  - parameter `{p.path}` = {p.value} ({p.year}) — {p.citation} [{p.label}]")
                     if n.rounding is not None:
                         out.append(f"  - rounding: {fmt_qty(n.rounding.before)} → {fmt_qty(n.rounding.after)} ({n.rounding.mode})")
                 out.append("")
@@ -407,7 +414,9 @@ class Explanation:
             parts.append("<p style='color:#a40'><b>Depends on proposed law</b> (not yet in force): "
                          + ", ".join(f"<code>{e(r)}</code>" for r in self.proposed_rules) + "</p>")
         for y in self.years:
-            parts.append(f"<h4>Year of assessment {e(y['year'])} — {e(y['character'])}</h4>")
+            parts.append(f"<h4>Year of assessment {e(y['year'])} — {e(y['character'] or 'not assessed')}</h4>")
+            if y["status"] == "not_assessed":
+                parts.append(f"<p><b>Not assessed:</b> {e(y['reason'])}.</p>")
             if y["status"] == "indeterminate":
                 parts.append("<p><b>Indeterminate.</b> Supply: " + e(", ".join(y["missing_facts"])) + "</p>")
             for name, branch in y["branches"].items():

@@ -46,10 +46,20 @@ class ParamUse:
     citation: str
     status: str
     source: str | None = None
+    #: None for hkvatax's own tables; "user file x.toml" for a value the user supplied.
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "value": value_to_json(self.value), "year": self.year, "citation": self.citation,
-                "status": self.status, "source": self.source}
+        out = {"path": self.path, "value": value_to_json(self.value), "year": self.year, "citation": self.citation,
+               "status": self.status, "source": self.source}
+        if self.origin is not None:
+            out["origin"] = self.origin
+        return out
+
+    @property
+    def label(self) -> str:
+        """How the value is shown: its status, and who supplied it if not hkvatax's own tables."""
+        return self.status if self.origin is None else f"{self.status}; supplied by the user: {self.origin}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,9 @@ class Assumption:
     id: str
     text: str
     how_to_change: str | None = None
+    #: A propagating assumption is named by every figure computed from one that names it (e.g. a year beyond
+    #: the parameter tables: every figure of that year rests on it). Not part of the JSON.
+    propagates: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "how_to_change": self.how_to_change}

@@ -94,18 +94,26 @@ def test_a_parameter_in_two_files_is_refused():
         ParamStore.from_toml_texts({"a.toml": text, "b.toml": text})
 
 
-def test_with_override_replaces_only_overlapping_entries():
+def test_with_override_replaces_only_the_years_it_covers():
     store = ParamStore({"p": [pv(2018, 2019, "1"), pv(2020, 2021, "2"), pv(2022, None, "3")]})
-    new = store.with_override("p", pv(2020, 2020, "9"))
-    assert [(e.valid_from, e.value) for e in new.entries("p")] == [(Y(2018), D("1")), (Y(2020), D("9")),
-                                                                   (Y(2022), D("3"))]
+
+    def spans(s: ParamStore) -> list[tuple[Y, Y | None, D]]:
+        return [(e.valid_from, e.valid_to, e.value) for e in s.entries("p")]
+
+    inside = store.with_override("p", pv(2020, 2020, "9"))
+    assert spans(inside) == [(Y(2018), Y(2019), D("1")), (Y(2020), Y(2020), D("9")), (Y(2021), Y(2021), D("2")),
+                             (Y(2022), None, D("3"))]
     assert [e.value for e in store.entries("p")] == [D("1"), D("2"), D("3")]  # the original is unchanged
     open_ended = store.with_override("p", pv(2021, None, "7"))
-    assert [(e.valid_from, e.value) for e in open_ended.entries("p")] == [(Y(2018), D("1")), (Y(2021), D("7"))]
+    assert spans(open_ended) == [(Y(2018), Y(2019), D("1")), (Y(2020), Y(2020), D("2")), (Y(2021), None, D("7"))]
     touching = store.with_override("p", pv(2019, 2019, "5"))
-    assert [e.value for e in touching.entries("p")] == [D("5"), D("2"), D("3")]
+    assert spans(touching) == [(Y(2018), Y(2018), D("1")), (Y(2019), Y(2019), D("5")), (Y(2020), Y(2021), D("2")),
+                               (Y(2022), None, D("3"))]
+    middle = store.with_override("p", pv(2030, 2031, "8"))  # cuts the open-ended entry in two
+    assert spans(middle)[-3:] == [(Y(2022), Y(2029), D("3")), (Y(2030), Y(2031), D("8")), (Y(2032), None, D("3"))]
     fresh = store.with_override("q", pv(2018, None, "4", "q"))
     assert fresh.at("q", Y(2030)).value == D("4")
+    assert inside.horizon == store.horizon == Y(2022)  # an override never moves the horizon
 
 
 def test_default_params_are_loaded_once():

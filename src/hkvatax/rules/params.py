@@ -12,18 +12,28 @@ Tables live in ``hkvatax/params/*.toml``. Each parameter is a list of dated entr
 
 A look-up for a year that no entry covers raises :class:`~hkvatax.errors.DataTableGapError`; it never
 falls back to the nearest year. Overlapping entries are refused when the tables load.
+
+The *horizon* of a store is the last year of assessment its shipped tables were compiled for (the latest
+``from`` or ``to`` in them). A later year is *projected*: an open-ended value still answers, but the rules
+mark every figure that reads it with a named assumption (decision 0121).
+
+A user may supply values of their own in a TOML file of the same format
+(:meth:`ParamStore.with_overrides`); each keeps its own citation and status and is marked with the file it
+came from, so the trace shows it as the user's figure (decision 0122).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
-from ..errors import DataTableGapError
+from ..errors import DataTableGapError, ParamsFileError
 from ..periods import YearOfAssessment
 
 __all__ = ["ParamValue", "ParamStore", "default_params"]
@@ -38,6 +48,8 @@ class ParamValue:
     citation: str
     status: str
     source: str | None
+    #: None for hkvatax's own tables; for a value the user supplied, the file it came from ("user file x.toml").
+    origin: str | None = None
 
     def covers(self, year: YearOfAssessment) -> bool:
         return self.valid_from <= year and (self.valid_to is None or year <= self.valid_to)
@@ -46,12 +58,24 @@ class ParamValue:
 class ParamStore:
     """All dated parameters, loaded once and validated."""
 
-    def __init__(self, tables: Mapping[str, list[ParamValue]]):
+    def __init__(self, tables: Mapping[str, list[ParamValue]], *, horizon: YearOfAssessment | None = None):
         self._tables = {k: sorted(v, key=lambda p: p.valid_from) for k, v in tables.items()}
         for path, entries in self._tables.items():
             for a, b in zip(entries, entries[1:], strict=False):
                 if a.valid_to is None or a.valid_to >= b.valid_from:
                     raise ValueError(f"parameter {path}: entries from {a.valid_from} and {b.valid_from} overlap")
+        years = [y for entries in self._tables.values() for e in entries for y in (e.valid_from, e.valid_to) if y]
+        #: The last year of assessment the tables were compiled for; later years are projected.
+        self.horizon: YearOfAssessment | None = horizon if horizon is not None else max(years, default=None)
+
+    def is_projected(self, year: YearOfAssessment) -> bool:
+        """True for a year after the last year in the tables (values there are carried forward, not sourced)."""
+        return self.horizon is not None and year > self.horizon
+
+    def first_year(self, path: str) -> YearOfAssessment | None:
+        """The first year of assessment ``path`` has a value for (None if it has none)."""
+        entries = self._tables.get(path)
+        return entries[0].valid_from if entries else None
 
     @classmethod
     def from_toml_texts(cls, texts: Mapping[str, str]) -> ParamStore:
@@ -86,15 +110,67 @@ class ParamStore:
         return list(self._tables[path])
 
     def with_override(self, path: str, value: ParamValue) -> ParamStore:
-        tables = dict(self._tables)
-        tables[path] = [e for e in tables.get(path, []) if not _overlaps(e, value)] + [value]
-        return ParamStore(tables)
+        """A new store in which ``value`` replaces ``path`` for the years it covers, and only those."""
+        return self._overlaid([(path, value)])
+
+    @classmethod
+    def with_overrides(cls, file: str | PathLike[str], base: ParamStore | None = None) -> ParamStore:
+        """The shipped tables (or ``base``) with the values of a user's TOML file laid over them.
+
+        The file has the format of the shipped tables; every entry needs ``from``, ``value``, ``citation`` and
+        ``status``. Each value replaces the base only for the years it covers, and names the file as its origin.
+        A parameter hkvatax does not know, or a file that cannot be read, is a :class:`ParamsFileError`.
+        """
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ParamsFileError(f"{path}: cannot read the parameter file ({exc.strerror})") from exc
+        return (base if base is not None else default_params()).overlay_toml(text, path.name)
+
+    def overlay_toml(self, text: str, name: str) -> ParamStore:
+        """This store with the values of a user's TOML text (named ``name``) laid over it; see ``with_overrides``."""
+        try:
+            data = tomllib.loads(text)
+            values = [(p, replace(_entry(p, e, name), origin=f"user file {name}"))
+                      for p, entries in _walk(data) for e in entries]
+        except (tomllib.TOMLDecodeError, ValueError, TypeError, AttributeError) as exc:
+            raise ParamsFileError(f"{name}: {exc}") from exc
+        unknown = sorted({p for p, _ in values if p not in self._tables})
+        if unknown:
+            raise ParamsFileError(f"{name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(self.paths())}")
+        try:
+            return self._overlaid(values)
+        except ValueError as exc:
+            raise ParamsFileError(f"{name}: {exc}") from exc
+
+    def _overlaid(self, values: Iterable[tuple[str, ParamValue]]) -> ParamStore:
+        tables = {k: list(v) for k, v in self._tables.items()}
+        given: dict[str, list[ParamValue]] = {}
+        for path, value in values:
+            given.setdefault(path, []).append(value)
+        for path, new in given.items():
+            tables[path] = [piece for e in tables.get(path, []) for piece in _outside(e, new)] + new
+        return ParamStore(tables, horizon=self.horizon)
 
 
-def _overlaps(a: ParamValue, b: ParamValue) -> bool:
-    a_end = a.valid_to or YearOfAssessment(2200)
-    b_end = b.valid_to or YearOfAssessment(2200)
-    return a.valid_from <= b_end and b.valid_from <= a_end
+def _outside(entry: ParamValue, new: list[ParamValue]) -> list[ParamValue]:
+    """The parts of ``entry`` that none of ``new`` covers (an entry may be cut in two)."""
+    pieces = [entry]
+    for n in new:
+        out: list[ParamValue] = []
+        for p in pieces:
+            p_end = p.valid_to or YearOfAssessment(2200)
+            n_end = n.valid_to or YearOfAssessment(2200)
+            if n_end < p.valid_from or p_end < n.valid_from:
+                out.append(p)
+                continue
+            if p.valid_from < n.valid_from:
+                out.append(replace(p, valid_to=n.valid_from.previous()))
+            if n.valid_to is not None and n_end < p_end:
+                out.append(replace(p, valid_from=n.valid_to.next()))
+        pieces = out
+    return pieces
 
 
 def _walk(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, list[Mapping[str, Any]]]]:

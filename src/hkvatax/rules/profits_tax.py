@@ -15,16 +15,19 @@ from decimal import Decimal
 from ..models.taxpayers import Corporation, FamilyOffice, PrivateFund
 from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX, fmt_pct
 from ..money import fmt_amount as A
+from ..periods import YearOfAssessment
 from ..trace import Assumption, Citation, FactUse
 from .classification import Taxpayerish
 from .lines import ProfitLine, RegimeResult, Treatment
-from .registry import CASE, DIPN, HKVATAX, IRO, Figure, Out, RuleContext, rule
+from .params import ParamStore
+from .registry import CASE, DIPN, HKVATAX, IRO, RULES, Figure, Out, RuleContext, rule
 
 __all__ = [
     "baseline_treatment", "net_profit", "losses", "round_assessable", "two_tier_eligible", "tax_at_rates",
     "round_tax", "one_off_reduction", "tax_payable", "rate_class", "individual_investor_note",
     "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment", "stated",
-    "apportion_outgoings", "basis_period",
+    "apportion_outgoings", "basis_period", "tax_at_flat_rate", "charge_at_rates", "ASSESSMENT_PARAMS",
+    "first_modelled_year", "not_assessed_reason", "A_REDUCTION_NIL",
 ]
 
 ZERO = Decimal(0)
@@ -49,6 +52,37 @@ A_TWO_TIER = Assumption(
     "entity, or this is the nominated one) under s.14AAC.",
     "state two_tier.has_connected_entities and two_tier.is_nominated_entity",
 )
+
+
+A_REDUCTION_NIL = Assumption(
+    "A-REDUCTION-NIL",
+    "No one-off reduction is assumed for a year after the parameter tables: each reduction is granted year by "
+    "year by its own Ordinance, after that year's Budget.",
+    "supply profits_tax.one_off_reduction.percent and .cap for the year: --params FILE",
+    propagates=True,
+)
+
+#: The parameters every year's assessment needs: the rate of each class and the year's one-off reduction.
+ASSESSMENT_PARAMS = ("profits_tax.corporation.standard_rate", "profits_tax.unincorporated.standard_rate",
+                     "profits_tax.one_off_reduction.percent", "profits_tax.one_off_reduction.cap")
+
+
+def first_modelled_year(params: ParamStore) -> YearOfAssessment | None:
+    """The earliest year of assessment for which the tables hold every parameter an assessment needs."""
+    firsts = [params.first_year(p) for p in ASSESSMENT_PARAMS]
+    known = [y for y in firsts if y is not None]
+    return max(known) if known and len(known) == len(firsts) else None
+
+
+def not_assessed_reason(params: ParamStore, year: YearOfAssessment) -> str | None:
+    """Why ``year`` is not assessed (a year before the tables start), or None if it is (decision 0120)."""
+    first = first_modelled_year(params)
+    if first is None or year >= first:
+        return None
+    return (f"before {first.label} — hkvatax's tables of profits tax rates and one-off reductions "
+            f"start at {first.label}, so {year.label} is run through the ledger (its pools are carried forward) "
+            "but not assessed; any loss of that year is not computed (state it as losses_brought_forward_hkd, "
+            "or supply the year's rates with --params FILE)")
 
 
 @rule("pt.chargeable.line", "Which profits are chargeable to profits tax",
@@ -182,6 +216,28 @@ def two_tier_eligible(ctx: RuleContext, tp: Taxpayerish) -> Out:
     return Out(True, "Entitled to the two-tiered rates.", label="two_tier_eligible", unit="bool")
 
 
+@rule("pt.rates.flat", "Tax at the profits tax rate (before the two-tiered rates)",
+      cite=[IRO("s.14(1)"), IRO("Sch. 8 (corporations)"),
+            Citation("2008-09 Budget Speech", "para 165; 2007-08 Policy Address para 70 (16.5% and 15% from 2008-09)",
+                     "https://www.budget.gov.hk/2008/eng/budget74.html")],
+      valid_to="2017/18")
+def tax_at_flat_rate(ctx: RuleContext, assessable: Figure, klass: str) -> Out:
+    """Before 2018/19 one rate applied to all assessable profits: the corporation rate or the standard rate."""
+    profit: Decimal = assessable.value
+    standard = ctx.param(f"profits_tax.{klass}.standard_rate")
+    tax = profit * standard
+    return Out(tax, f"{klass} rate (one rate before the two-tiered rates of 2018/19): HKD {A(profit)} × "
+               f"{fmt_pct(standard)} = HKD {A(tax)}.", label="tax_at_rates")
+
+
+def charge_at_rates(ctx: RuleContext, tp: Taxpayerish, assessable: Figure) -> Figure:
+    """Tax at the rates of the year: two-tiered from 2018/19 (with the connected-entity test), flat before."""
+    klass = rate_class(tp)
+    if RULES["pt.rates.tax"].applies_to(ctx.year):
+        return tax_at_rates(ctx, assessable, two_tier_eligible(ctx, tp), klass)
+    return tax_at_flat_rate(ctx, assessable, klass)
+
+
 @rule("pt.rates.tax", "Tax at the profits tax rates", cite=[IRO("s.14"), IRO("Sch. 1"), IRO("Sch. 8")],
       valid_from="2018/19")
 def tax_at_rates(ctx: RuleContext, assessable: Figure, eligible: Figure, klass: str) -> Out:
@@ -210,9 +266,13 @@ def round_tax(ctx: RuleContext, tax: Figure, label: str) -> Out:
 
 @rule("pt.reduction.one_off", "One-off reduction of final profits tax",
       cite=[Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinances", "by year of assessment")],
-      valid_from="2018/19")
+      valid_from="2008/09")
 def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
-    """Final profits tax is reduced by the year's percentage, up to the year's cap."""
+    """Final profits tax is reduced by the year's percentage, up to the year's cap (nil in a year with none)."""
+    if ctx.params.is_projected(ctx.year) and not ctx.params.has("profits_tax.one_off_reduction.percent", ctx.year):
+        ctx.assume(A_REDUCTION_NIL)
+        return Out(ZERO, f"No one-off reduction for {ctx.year.label}, a year after the parameter tables: none is "
+                   "assumed (A-REDUCTION-NIL).", label="one_off_reduction")
     pct = ctx.param("profits_tax.one_off_reduction.percent")
     cap = ctx.param("profits_tax.one_off_reduction.cap")
     amount = min(tax.value * pct, cap)

@@ -33,7 +33,7 @@ from .params import ParamStore
 
 __all__ = [
     "Rule", "RULES", "rule", "Out", "Figure", "RuleContext", "NoApplicableRuleError", "IRO", "DIPN", "CASE",
-    "HKVATAX", "BILL", "weakest",
+    "HKVATAX", "BILL", "weakest", "beyond_tables",
 ]
 
 P = ParamSpec("P")
@@ -73,6 +73,19 @@ def HKVATAX(decision: str) -> Citation:  # noqa: N802
 
 class NoApplicableRuleError(HkvataxError):
     code = "no_applicable_rule"
+
+
+def beyond_tables(params: ParamStore) -> Assumption:
+    """The named assumption of a year after the last year in the parameter tables (decision 0121)."""
+    last = params.horizon.label if params.horizon else "?"
+    return Assumption(
+        "A-YEAR-BEYOND-TABLES",
+        f"hkvatax's parameter tables end at {last}. For a later year the latest rates and thresholds in them are "
+        "carried forward unchanged (a later Budget or Ordinance may change them), and no one-off reduction is "
+        "assumed (A-REDUCTION-NIL).",
+        "supply the year's values in a TOML file: --params FILE, or ParamStore.with_overrides(path)",
+        propagates=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +164,24 @@ class RuleContext:
 
     # -- used inside rule bodies -------------------------------------------------------------
     def param(self, path: str) -> Decimal:
+        """The parameter's value for this year, recorded in the current rule's node.
+
+        In a year after the tables (and for a value hkvatax ships, not one the user supplied) the value is the
+        latest in the tables carried forward: it is recorded with status "assumption" (or weaker) and the
+        node names the A-YEAR-BEYOND-TABLES assumption.
+        """
         value = self.params.at(path, self.year)
+        projected = value.origin is None and self.params.is_projected(self.year)
         if self._frames:
-            self._frames[-1].params.append(ParamUse(path, value.value, self.year.label, value.citation,
-                                                    value.status, value.source))
+            status, citation = value.status, value.citation
+            if projected:
+                status = weakest([status, "assumption"])
+                citation = (f"{citation} [value for {value.valid_from.label} onward, carried forward to "
+                            f"{self.year.label} beyond the tables: A-YEAR-BEYOND-TABLES]")
+            self._frames[-1].params.append(ParamUse(path, value.value, self.year.label, citation, status,
+                                                    value.source, value.origin))
+        if projected:
+            self.assume(beyond_tables(self.params))
         return value.value
 
     def fact(self, name: str, value: Any, source: SourceRef | None = None) -> Any:
@@ -239,16 +266,18 @@ def rule(
             for f in inputs:
                 seen.setdefault(f.id, None)
             statuses = [meta.status] + [p.status for p in frame.params]
+            assumed = list(frame.assumptions)
             for dep in seen:
                 dep_node = ctx.tracer.nodes.get(dep)
                 if dep_node is not None:
                     statuses.append(dep_node.status)
+                    assumed += [a for a in dep_node.assumptions if ctx.tracer.assumptions[a].propagates]
             node = Node(
                 id=ctx.node_id(out.label or rule_id, str(key) if key is not None else None),
                 rule_id=rule_id, title=title, citations=meta.citations, status=weakest(statuses),
                 value=out.value, unit=out.unit, label=out.label or rule_id, explanation=out.explanation,
                 inputs=tuple(seen), params=tuple(frame.params), facts=tuple(frame.facts) + tuple(out.facts),
-                assumptions=tuple(dict.fromkeys(frame.assumptions)), rounding=out.rounding, year=ctx.year.label,
+                assumptions=tuple(dict.fromkeys(assumed)), rounding=out.rounding, year=ctx.year.label,
             )
             ctx.tracer.add(node)
             return Figure(node.id, out.value)
