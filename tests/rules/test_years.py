@@ -275,6 +275,21 @@ def test_user_value_replaces_only_its_own_years(tmp_path: Path) -> None:
         assert value.value == D("0.165") and value.origin is None
 
 
+def test_user_values_for_earlier_years_extend_the_assessed_range(tmp_path: Path) -> None:
+    path = tmp_path / "early.toml"
+    entries = [("profits_tax.corporation.standard_rate", "0.175"), ("profits_tax.unincorporated.standard_rate", "0.16"),
+               ("profits_tax.one_off_reduction.percent", "0.75"), ("profits_tax.one_off_reduction.cap", "25000")]
+    path.write_text("".join(f'[[{p}]]\nfrom = "2007/08"\nto = "2007/08"\nvalue = "{v}"\ncitation = "2008-09 Budget"\n'
+                            'status = "enacted"\n\n' for p, v in entries), encoding="utf-8")
+    params = ParamStore.with_overrides(path)
+    assert first_modelled_year(params) == Y(2007)
+    out = assess(_trader("corporation", [_buy("a", "2006-05-01", "100000"), _sell("d", "2007-06-01", "300000")]),
+                 params=params)
+    assert out["2006/07"].status == "not_assessed" and out["2006/07"].reason.startswith("before 2007/08")
+    r = out["2007/08"].result
+    assert r is not None and r["tax_charged"] == D("35000") and r["one_off_reduction"] == D("25000")
+
+
 @pytest.mark.parametrize("text,fragment", [
     ('[[profits_tax.nope]]\nfrom = "2027/28"\nvalue = "1"\ncitation = "c"\nstatus = "enacted"',
      "unknown parameter(s) profits_tax.nope"),

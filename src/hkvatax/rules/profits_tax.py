@@ -265,10 +265,12 @@ def round_tax(ctx: RuleContext, tax: Figure, label: str) -> Out:
 
 
 @rule("pt.reduction.one_off", "One-off reduction of final profits tax",
-      cite=[Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinances", "by year of assessment")],
-      valid_from="2008/09")
+      cite=[Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinances", "by year of assessment")])
 def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
-    """Final profits tax is reduced by the year's percentage, up to the year's cap (nil in a year with none)."""
+    """Final profits tax is reduced by the year's percentage, up to the year's cap (nil in a year with none).
+
+    The years come from the table (from 2008/09 in hkvatax's own; earlier if the user supplies them).
+    """
     if ctx.params.is_projected(ctx.year) and not ctx.params.has("profits_tax.one_off_reduction.percent", ctx.year):
         ctx.assume(A_REDUCTION_NIL)
         return Out(ZERO, f"No one-off reduction for {ctx.year.label}, a year after the parameter tables: none is "
