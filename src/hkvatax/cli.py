@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import HkvataxError, InputError
@@ -128,21 +129,47 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .io.importers import import_file, to_generic_csv
+    from datetime import timedelta
+    from decimal import Decimal, InvalidOperation
 
-    result = import_file(args.format, args.file)
-    result.raise_for_problems(strict=args.strict)
-    for p in result.unsupported:
-        sys.stderr.write(f"hkvatax: {p}\n")
-    text = to_generic_csv(result)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+    from .io.sources import Source, import_sources
+
+    try:
+        sources = [Source.parse(spec) for spec in args.source or ()]
+        if args.format or args.file:
+            if not (args.format and args.file):
+                raise ValueError("give FORMAT FILE together, or --source FORMAT:PATH[@ACCOUNT]")
+            sources.insert(0, Source(args.format.lower(), Path(args.file), ""))
+        tolerance = Decimal(args.fee_tolerance)
+    except (ValueError, InvalidOperation) as exc:
+        sys.stderr.write(f"hkvatax import: {exc}\n")
+        return 2
+    if not sources:
+        sys.stderr.write("hkvatax import: give at least one --source FORMAT:PATH[@ACCOUNT] (or FORMAT FILE)\n")
+        return 2
+    book = import_sources(sources, prices=args.prices or (), answers=args.answers, assume=args.assume or (),
+                          window=timedelta(hours=args.window_hours), skew=timedelta(hours=args.skew_hours),
+                          fee_tolerance=tolerance)
+    sys.stderr.write("".join(f"hkvatax: {line}\n" for line in book.report().splitlines()))
+    if args.strict and not book.ok:
+        sys.stderr.write("hkvatax: --strict: nothing written\n")
+        return 2
+    _write(args.out, book.ledger_csv(), stdout=True)
+    if args.rates_out:
+        _write(args.rates_out, book.rates_csv())
+    elif book.rates:
+        sys.stderr.write(f"hkvatax: {len(book.rates)} rates not written (give --rates-out FILE)\n")
+    if args.provenance_out:
+        _write(args.provenance_out, book.provenance_csv())
+    return 0 if book.ok else 1
+
+
+def _write(path: str | None, text: str, *, stdout: bool = False) -> None:
+    if path:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-    else:
+    elif stdout:
         sys.stdout.write(text)
-    sys.stderr.write(f"hkvatax: {result.rows_read} rows read, {len(result.events)} events, "
-                     f"{len(result.unsupported)} rows not imported (listed above)\n")
-    return 0
 
 
 def _input_arguments(p: argparse.ArgumentParser) -> None:
@@ -181,11 +208,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
     p.set_defaults(func=_schema)
 
-    p = sub.add_parser("import", help="convert an exchange export (binance, coinbase, cryptocom, kraken) to a generic CSV")
-    p.add_argument("format", choices=["binance", "coinbase", "cryptocom", "kraken"])
-    p.add_argument("file")
+    p = sub.add_parser("import", help="exchange exports, wallet CSVs and generic CSVs of one taxpayer -> one generic "
+                                      "CSV ledger, a rates CSV and a provenance table (docs/importers.md)")
+    p.add_argument("format", nargs="?", help="one export's format (or use --source)")
+    p.add_argument("file", nargs="?", help="one export (or use --source)")
+    p.add_argument("--source", action="append", metavar="FORMAT:PATH[@ACCOUNT]",
+                   help="an export and the account or wallet it is of, e.g. binance-statement:bn.csv@binance-main; "
+                        "FORMAT 'generic' is a generic CSV ledger; repeat for each file")
+    p.add_argument("--prices", action="append", metavar="FILE", help="a price file (docs/formats.md); repeatable")
+    p.add_argument("--answers", metavar="FILE", help="what unpaired deposits and withdrawals were (docs/importers.md)")
+    p.add_argument("--assume", action="append", metavar="ID",
+                   help="switch on a named rate convention: usdt_usd_par, usdc_usd_par, usd_hkd_7_80")
     p.add_argument("--out", help="write the generic CSV ledger here (default: standard output)")
-    p.add_argument("--strict", action="store_true", help="fail on rows that are not imported, too")
+    p.add_argument("--rates-out", dest="rates_out", help="write the rates CSV (trade prices, price files, conventions)")
+    p.add_argument("--provenance-out", dest="provenance_out", help="write what became of every input row")
+    p.add_argument("--window-hours", dest="window_hours", type=float, default=72,
+                   help="a deposit pairs with a withdrawal up to this many hours after it (72)")
+    p.add_argument("--skew-hours", dest="skew_hours", type=float, default=1,
+                   help="... or up to this many hours before it, for clocks that differ (1)")
+    p.add_argument("--fee-tolerance", dest="fee_tolerance", default="0.02",
+                   help="the largest network fee, as a share of the withdrawal, that pairing infers (0.02)")
+    p.add_argument("--strict", action="store_true", help="write nothing unless every row is used and explained")
     p.set_defaults(func=_import)
 
     p = sub.add_parser("compare", help="baseline (law in force) vs the proposed VA extension, figure by figure")

@@ -17,20 +17,26 @@ from typing import Any
 
 from ..loaders import CSV_COLUMNS
 from ..safe_csv import write_csv
-from .base import FIAT, GenericRow, Importer, ImportResult
+from .base import FIAT, GenericRow, Importer, ImportResult, Movement, PriceObservation
 from .binance import BinanceTrades
+from .binance_statement import BinanceStatement
 from .coinbase import CoinbaseTransactions
 from .cryptocom import CryptoComApp
+from .hashkey import HashKeyStatement
 from .kraken import KrakenLedger, kraken_asset
+from .okx import OkxFunding, OkxTrades
+from .wallet import WalletCsv
 
 __all__ = [
-    "IMPORTERS", "FIAT", "GenericRow", "Importer", "ImportResult", "import_file", "import_events",
+    "IMPORTERS", "FIAT", "GenericRow", "Importer", "ImportResult", "Movement", "PriceObservation", "import_file",
+    "import_events",
     "to_generic_csv", "kraken_asset",
 ]
 
 #: Every importer by its format name (the FORMAT of ``hkvatax import``).
 IMPORTERS: dict[str, Importer] = {imp.name: imp for imp in (
-    BinanceTrades(), CoinbaseTransactions(), CryptoComApp(), KrakenLedger(),
+    BinanceTrades(), BinanceStatement(), CoinbaseTransactions(), CryptoComApp(), HashKeyStatement(), KrakenLedger(),
+    OkxTrades(), OkxFunding(), WalletCsv(),
 )}
 
 

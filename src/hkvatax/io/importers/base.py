@@ -9,8 +9,16 @@ Every data row of the export ends in exactly one of three places (nothing is dro
 
 * ``events`` — used (one row may feed one event; Kraken's two-row trades feed one event);
 * ``problems`` — an error (bad number, bad time, a trade with a missing leg …): the import fails;
-* ``unsupported`` — a row of a type hkvatax does not import (deposits, internal moves …), reported
-  with code ``unsupported_row`` so the user can decide; it does not by itself fail the import.
+* ``unsupported`` — a row of a type hkvatax does not import (margin, futures …), reported
+  with code ``unsupported_row`` so the user can decide; it does not by itself fail the import;
+* ``movements`` — a deposit or a withdrawal (:class:`Movement`): its other side is in another file or
+  outside the taxpayer's accounts, so :func:`hkvatax.io.import_sources` pairs it into a transfer or
+  reports it for an answer (docs/importers.md);
+* ``internal`` — a move between sub-accounts of one exchange account (Spot → Earn …): no event, kept
+  with the reason.
+
+Beside them, ``prices`` holds the prices the export itself states (:class:`PriceObservation`): a
+trade's price is an observation of its base asset in its quote asset at that instant.
 
 Nothing here evaluates, unpickles or fetches anything; CSV is read with :mod:`csv` only.
 """
@@ -18,14 +26,15 @@ Nothing here evaluates, unpickles or fetches anything; CSV is read with :mod:`cs
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ...errors import InputError, Problem, SourceRef
 from ...models.common import MAX_QUANTITY
@@ -42,6 +51,10 @@ __all__ = [
     "parse_utc",
     "generic_row",
     "fmt_decimal",
+    "Movement",
+    "PriceObservation",
+    "exact_ratio",
+    "trade_price",
 ]
 
 #: Fiat currencies (ISO 4217) an export may quote in. Everything else is treated as a token.
@@ -66,6 +79,70 @@ class GenericRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Movement:
+    """A deposit (``in``) or withdrawal (``out``) of ``quantity`` of ``asset`` at an account.
+
+    For ``out``, ``quantity`` is what left the account excluding ``fee``, the fee the export states in
+    the same asset (None when it states none). ``txid`` is the chain transaction hash, if given.
+    """
+
+    source: SourceRef
+    direction: Literal["in", "out"]
+    timestamp: datetime
+    asset: str
+    quantity: Decimal
+    fee: Decimal | None = None
+    txid: str = ""
+    wallet: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PriceObservation:
+    """One unit of ``base`` was worth ``price`` units of ``quote`` at ``at`` (ISO), as the export states."""
+
+    source: SourceRef
+    base: str
+    quote: str
+    price: Decimal
+    at: str
+    origin: str = "the trade itself"
+
+
+#: Quote assets in order of preference when a statement does not name the pair (fiat first).
+QUOTE_PRIORITY: tuple[str, ...] = ("USDT", "USDC", "FDUSD", "BUSD", "TUSD", "DAI", "BTC", "ETH", "BNB")
+
+
+def exact_ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """``numerator / denominator`` when it is exact with at most 18 decimal places, else None (never rounded)."""
+    if denominator <= 0 or numerator <= 0:
+        return None
+    ctx = decimal.Context(prec=80, traps=[decimal.InvalidOperation, decimal.DivisionByZero])
+    value = ctx.divide(numerator, denominator)
+    if ctx.flags[decimal.Inexact] or ctx.flags[decimal.Rounded]:
+        return None
+    value = value.normalize(ctx)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -18:
+        return None
+    return value
+
+
+def trade_price(give: str, give_qty: Decimal, receive: str, receive_qty: Decimal) -> tuple[str, str, Decimal] | None:
+    """(base, quote, price) of a trade stated only by its two legs, priced in the fiat or preferred quote leg."""
+    def rank(code: str) -> int:
+        if code in FIAT:
+            return -1
+        return QUOTE_PRIORITY.index(code) if code in QUOTE_PRIORITY else len(QUOTE_PRIORITY)
+    if rank(give) <= rank(receive):
+        base, base_qty, quote, quote_qty = receive, receive_qty, give, give_qty
+    else:
+        base, base_qty, quote, quote_qty = give, give_qty, receive, receive_qty
+    price = exact_ratio(quote_qty, base_qty)
+    return None if price is None else (base, quote, price)
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     """What an import produced; see the module docstring for the three destinations of a row."""
 
@@ -79,11 +156,15 @@ class ImportResult:
     #: the line numbers of every data row read, and rows that fed an event recorded at another row
     row_lines: tuple[int, ...] = ()
     also_used: tuple[tuple[int, int], ...] = ()
+    movements: tuple[Movement, ...] = ()
+    prices: tuple[PriceObservation, ...] = ()
+    internal: tuple[tuple[SourceRef, str], ...] = ()
 
     def unaccounted(self) -> list[int]:
         """Data rows that are neither used nor reported (always empty: the suite checks it)."""
         done = {r.source.row for r in self.rows} | {p.source.row for p in self.problems + self.unsupported}
-        done |= {line for line, _ in self.also_used}
+        done |= {line for line, _ in self.also_used} | {m.source.row for m in self.movements}
+        done |= {src.row for src, _ in self.internal}
         return [line for line in self.row_lines if line not in done]
 
     def raise_for_problems(self, *, strict: bool = False) -> None:
@@ -103,6 +184,9 @@ class Table:
     problems: list[Problem] = field(default_factory=list)
     #: rows that fed an event recorded at another row (e.g. the second leg of a Kraken trade): row -> row
     also_used: dict[int, int] = field(default_factory=dict)
+    movements: list[Movement] = field(default_factory=list)
+    prices: list[PriceObservation] = field(default_factory=list)
+    internal: list[tuple[SourceRef, str]] = field(default_factory=list)
 
 
 def _clean_header(cell: str) -> str:
@@ -110,7 +194,7 @@ def _clean_header(cell: str) -> str:
 
 
 def read_table(text: str, file: str, *, required: Sequence[str], format_name: str,
-               search_lines: int = 1) -> Table:
+               search_lines: int = 1, number_repeats: bool = False) -> Table:
     """Read ``text`` as CSV whose header holds every column in ``required``.
 
     The header is looked for in the first ``search_lines`` lines (some exports put a preamble before
@@ -140,6 +224,9 @@ def read_table(text: str, file: str, *, required: Sequence[str], format_name: st
             SourceRef(file=file, row=1 if seen_lines else None), None,
             f"export the file again from {format_name}, or pick the right format (hkvatax import --help)"))
         return table
+    if number_repeats:  # OKX writes "Unit" twice: the second becomes "Unit (2)"
+        header = [h if header[:i].count(h) == 0 else f"{h} ({header[:i].count(h) + 1})"
+                  for i, h in enumerate(header)]
     table.header = header
     if len(set(header)) != len(header):
         table.problems.append(Problem("bad_file", "the header repeats a column", SourceRef(file=file,
@@ -193,8 +280,8 @@ def fmt_decimal(value: Decimal) -> str:
     return text
 
 
-def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem]) -> str | None:
-    """An ISO timestamp; a time without a zone is UTC (the export's header says so)."""
+def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem], *, zone: tzinfo = UTC) -> str | None:
+    """An ISO timestamp; a time without a zone is in ``zone`` (UTC unless the export's format says otherwise)."""
     raw = text.strip()
     if raw.upper().endswith(" UTC"):
         raw = raw[:-4].strip()
@@ -210,8 +297,15 @@ def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem]) -
                                 "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
         return None
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        moment = moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=zone)
     return moment.isoformat()
+
+
+def parse_instant(text: str, src: SourceRef, column: str, problems: list[Problem], *,
+                  zone: tzinfo = UTC) -> datetime | None:
+    """:func:`parse_utc` as a datetime (for movements)."""
+    iso = parse_utc(text, src, column, problems, zone=zone)
+    return None if iso is None else datetime.fromisoformat(iso)
 
 
 def generic_row(**cells: str | None) -> dict[str, str]:
@@ -236,6 +330,9 @@ class Importer:
     title: str = ""
     required: tuple[str, ...] = ()
     search_lines: int = 1
+    number_repeats: bool = False
+    #: the account name an export's rows carry when the user does not label the source
+    wallet: str = ""
 
     def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
         """Export rows -> (generic rows with their source, problems, unsupported rows)."""
@@ -254,7 +351,7 @@ class Importer:
                                                                           SourceRef(file=name)),))
         text = text.lstrip("\ufeff")
         table = read_table(text, name, required=self.required, format_name=self.title,
-                           search_lines=self.search_lines)
+                           search_lines=self.search_lines, number_repeats=self.number_repeats)
         if not table.header:
             return ImportResult(self.name, name, 0, problems=tuple(table.problems))
         produced, problems, unsupported = self.convert(table)
@@ -269,7 +366,8 @@ class Importer:
                 events.append(event)
         return ImportResult(self.name, name, len(table.rows) + _bad_rows(table.problems), tuple(rows),
                             tuple(events), tuple(problems), tuple(unsupported),
-                            tuple(line for line, _ in table.rows), tuple(sorted(table.also_used.items())))
+                            tuple(line for line, _ in table.rows), tuple(sorted(table.also_used.items())),
+                            tuple(table.movements), tuple(table.prices), tuple(table.internal))
 
 
 def _bad_rows(problems: Iterable[Problem]) -> int:

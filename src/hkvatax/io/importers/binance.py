@@ -9,6 +9,8 @@ Two header layouts are in circulation (docs/importers.md gives the sources):
 A BUY receives the base asset and gives the quote asset; a SELL the reverse. With a fiat quote (EUR,
 USD …) that is an acquisition or a disposal; with a token quote (USDT, BTC, BNB …) it is a swap. The fee
 (any asset) becomes the event's fee: a token fee is also a disposal of that token, done by the ledger.
+The Price column is kept as a price observation of the base in the quote at that instant (source "the
+trade itself"), so a USDT-quoted history needs only USDT's rates to HKD (docs/importers.md).
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ import re
 from decimal import Decimal
 
 from ...errors import Problem, SourceRef
-from .base import FIAT, Importer, Table, file_tag, fmt_decimal, generic_row, parse_number, parse_utc
+from .base import (
+    FIAT,
+    Importer,
+    PriceObservation,
+    Table,
+    file_tag,
+    fmt_decimal,
+    generic_row,
+    parse_number,
+    parse_utc,
+)
 
 __all__ = ["BinanceTrades"]
 
@@ -47,6 +59,7 @@ class BinanceTrades(Importer):
     name = "binance"
     title = "Binance spot trade history"
     required = ("Date(UTC)", "Price", "Fee")
+    wallet = "Binance"
 
     def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
         header = set(table.header)
@@ -68,7 +81,7 @@ class BinanceTrades(Importer):
             side = (row["Side"] if current else row["Type"]).strip().upper()
             side_col = "Side" if current else "Type"
             pair = (row["Pair"] if current else row["Market"]).strip().upper().replace("/", "").replace("-", "")
-            parse_number(row["Price"], src, "Price", mine)
+            price = parse_number(row["Price"], src, "Price", mine)
             if current:
                 got = _split(row["Executed"], (), src, "Executed", mine) if not pair else \
                     _split(row["Executed"], tuple(pair[:i] for i in range(1, len(pair))), src, "Executed", mine)
@@ -119,4 +132,6 @@ class BinanceTrades(Importer):
             if fee is not None and fee[0] != 0:
                 cells.update(fee_amount=fmt_decimal(fee[0]), fee_currency=fee[1])
             out.append((src, generic_row(**cells)))
+            if price is not None and price > 0 and base and quote and base != quote:
+                table.prices.append(PriceObservation(src, base, quote, price, when))
         return out, problems, unsupported

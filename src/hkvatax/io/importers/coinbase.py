@@ -13,7 +13,10 @@ sends may have a negative quantity. Time is UTC (``2024-01-02 03:04:05 UTC``).
   at Subtotal.
 * ``Staking Income``, ``Rewards Income``, ``Inflation Reward``: staking receipts; ``Coinbase Earn``,
   ``Learning Reward``: airdrops; ``Interest payout``: lending interest — valued at Subtotal.
-* ``Send``, ``Receive``, ``Deposit``, ``Withdrawal`` and anything else: reported as ``unsupported_row``.
+* ``Send``, ``Withdrawal`` (out) and ``Receive``, ``Deposit`` (in): movements, paired into transfers by
+  ``import_sources``; the fee of a Send is in fiat (Fees column) and not in the token, so it is not
+  taken as part of the quantity.
+* anything else: reported as ``unsupported_row``.
 """
 
 from __future__ import annotations
@@ -22,13 +25,25 @@ import re
 from decimal import Decimal
 
 from ...errors import Problem, SourceRef
-from .base import FIAT, Importer, Table, file_tag, fmt_decimal, generic_row, parse_number, parse_utc
+from .base import (
+    FIAT,
+    Importer,
+    Movement,
+    Table,
+    file_tag,
+    fmt_decimal,
+    generic_row,
+    parse_instant,
+    parse_number,
+    parse_utc,
+)
 
 __all__ = ["CoinbaseTransactions"]
 
 _SIGN = re.compile(r"^\s*([+-]?)\s*[$€£¥]?\s*")
 _TRADE_NOTE = re.compile(r"^(?:Bought|Sold) ([\d,]*\.?\d+) (\w{1,20}) for [$€£]?([\d,]*\.?\d+) (\w{1,20})")
 _CONVERT_NOTE = re.compile(r"^Converted ([\d,]*\.?\d+) (\w{1,20}) to ([\d,]*\.?\d+) (\w{1,20})")
+_MOVES: dict[str, str] = {"send": "out", "withdrawal": "out", "receive": "in", "deposit": "in"}
 _RECEIPTS = {
     "staking income": "staking", "rewards income": "staking", "reward income": "staking",
     "inflation reward": "staking", "coinbase earn": "airdrop", "learning reward": "airdrop",
@@ -48,6 +63,7 @@ class CoinbaseTransactions(Importer):
     title = "Coinbase transaction history"
     required = ("Timestamp", "Transaction Type", "Asset", "Quantity Transacted", "Subtotal", "Notes")
     search_lines = 10
+    wallet = "Coinbase"
 
     def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
         out: list[tuple[SourceRef, dict[str, str]]] = []
@@ -67,6 +83,20 @@ class CoinbaseTransactions(Importer):
             low = kind.lower()
             trade = low in {"buy", "sell", "advanced trade buy", "advanced trade sell", "advance trade buy",
                             "advance trade sell", "convert"}
+            if low in _MOVES:
+                moved: list[Problem] = []
+                moment = parse_instant(row["Timestamp"], src, "Timestamp", moved)
+                qty = parse_number(row["Quantity Transacted"], src, "Quantity Transacted", moved)
+                asset = row["Asset"].strip().upper()
+                if not asset:
+                    moved.append(Problem("missing_field", "the asset is empty", src, "Asset"))
+                if moved or moment is None or qty is None or qty == 0:
+                    problems.extend(moved or [Problem("non_positive", "a movement of nothing", src,
+                                                      "Quantity Transacted")])
+                    continue
+                table.movements.append(Movement(src, "out" if _MOVES[low] == "out" else "in", moment, asset, qty.copy_abs(), None,
+                                                wallet=self.wallet, note=f"Coinbase {kind[:40]}"))
+                continue
             if not trade and low not in _RECEIPTS:
                 unsupported.append(Problem("unsupported_row", f"Coinbase transaction type {kind[:60]!r} is not "
                                            "imported", src, "Transaction Type",

@@ -21,6 +21,8 @@ Transaction Kind                hkvatax event
 ``referral_bonus``,
 ``referral_gift``,
 ``reimbursement``, ``admin_wallet_credited``  receipt (airdrop; docs/decisions/0041)
+``crypto_deposit``,
+``crypto_withdrawal``           movements (paired into transfers by ``import_sources``)
 anything else                   reported as ``unsupported_row``
 =============================== =============================================================
 """
@@ -30,7 +32,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ...errors import Problem, SourceRef
-from .base import FIAT, Importer, Table, file_tag, fmt_decimal, generic_row, parse_number, parse_utc
+from .base import (
+    FIAT,
+    Importer,
+    Movement,
+    Table,
+    file_tag,
+    fmt_decimal,
+    generic_row,
+    parse_instant,
+    parse_number,
+    parse_utc,
+)
 
 __all__ = ["CryptoComApp"]
 
@@ -59,6 +72,7 @@ class CryptoComApp(Importer):
     title = "Crypto.com App transaction export"
     required = ("Timestamp (UTC)", "Transaction Description", "Currency", "Amount", "To Currency", "To Amount",
                 "Native Currency", "Native Amount", "Transaction Kind")
+    wallet = "Crypto.com App"
 
     def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
         out: list[tuple[SourceRef, dict[str, str]]] = []
@@ -70,6 +84,19 @@ class CryptoComApp(Importer):
             kind = row["Transaction Kind"].strip().lower()
             known = kind in _RECEIPTS or kind in {"crypto_purchase", "viban_purchase", "crypto_viban_exchange",
                                                   "crypto_exchange"}
+            if kind in {"crypto_deposit", "crypto_withdrawal"}:
+                moved: list[Problem] = []
+                moment = parse_instant(row["Timestamp (UTC)"], src, "Timestamp (UTC)", moved)
+                qty = parse_number(row["Amount"], src, "Amount", moved)
+                asset = row["Currency"].strip().upper()
+                if not asset:
+                    moved.append(Problem("missing_field", "Currency is empty", src, "Currency"))
+                if moved or moment is None or qty is None or qty == 0:
+                    problems.extend(moved or [Problem("non_positive", "a movement of nothing", src, "Amount")])
+                    continue
+                table.movements.append(Movement(src, "in" if kind == "crypto_deposit" else "out", moment, asset,
+                                                qty.copy_abs(), None, wallet=self.wallet, note=f"Crypto.com {kind}"))
+                continue
             if not known:
                 hint = ("record a move between your own wallets as a transfer in a generic CSV ledger"
                         if kind in _MOVES else None)

@@ -6,11 +6,14 @@ Columns: ``txid, refid, time, type, subtype, aclass, asset, amount, fee, balance
 
 * ``trade``, ``spend``, ``receive`` rows sharing a ``refid`` are the two legs of one exchange: one
   debit, one credit. A fiat leg makes it an acquisition or a disposal, two token legs a swap; two fiat
-  legs (a currency conversion) are reported as unsupported. A leg that is missing or doubled is an error.
+  legs (a currency conversion) are reported as unsupported. A leg that is missing or doubled is an error
+  of those rows only; the rest of the file is imported. Where the two legs divide exactly (at most 18
+  decimal places) the trade's price is kept as a price observation ("the trade itself").
 * ``staking`` credits (and ``earn`` rows of subtype ``reward``) are staking receipts (value from the
   price table).
-* deposits, withdrawals, transfers between Kraken's own sub-accounts, margin, rollover and other
-  types are reported as ``unsupported_row`` — they are moves, not disposals, or outside hkvatax.
+* ``deposit`` and ``withdrawal`` rows are movements (paired into transfers by ``import_sources``);
+  ``transfer`` rows between Kraken's own sub-accounts (spot ↔ staking) are internal; margin, rollover
+  and other types are reported as ``unsupported_row``.
 
 Kraken's asset codes are normalised: ``XXBT``/``XBT`` → BTC, ``XXDG``/``XDG`` → DOGE, the legacy ``X``/``Z``
 prefixes (``XETH``, ``ZUSD``) are dropped, and staking suffixes (``DOT.S``, ``ETH2.S``, ``USD.M``) removed.
@@ -18,10 +21,22 @@ prefixes (``XETH``, ``ZUSD``) are dropped, and staking suffixes (``DOT.S``, ``ET
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from ...errors import Problem, SourceRef
-from .base import FIAT, Importer, Table, fmt_decimal, generic_row, parse_number, parse_utc
+from .base import (
+    FIAT,
+    Importer,
+    Movement,
+    PriceObservation,
+    Table,
+    fmt_decimal,
+    generic_row,
+    parse_number,
+    parse_utc,
+    trade_price,
+)
 
 __all__ = ["KrakenLedger", "kraken_asset"]
 
@@ -48,6 +63,7 @@ class KrakenLedger(Importer):
     name = "kraken"
     title = "Kraken ledger export"
     required = ("txid", "refid", "time", "type", "asset", "amount", "fee")
+    wallet = "Kraken"
 
     def convert(self, table: Table) -> tuple[list[tuple[SourceRef, dict[str, str]]], list[Problem], list[Problem]]:
         out: list[tuple[SourceRef, dict[str, str]]] = []
@@ -101,6 +117,13 @@ class KrakenLedger(Importer):
                 if fee > 0:
                     cells.update(fee_amount=fmt_decimal(fee), fee_currency=asset)
                 out.append((src, cells))
+            elif kind in {"deposit", "withdrawal"} and amount != 0:
+                table.movements.append(Movement(
+                    src, "in" if amount > 0 else "out", datetime.fromisoformat(when), asset, amount.copy_abs(),
+                    fee if amount < 0 else None, wallet=self.wallet, note=f"Kraken {kind} {txid}"))
+            elif kind == "transfer" and subtype in {"spottostaking", "stakingfromspot", "stakingtospot",
+                                                    "spotfromstaking", "spotfromfutures", "spottofutures"}:
+                table.internal.append((src, f"Kraken internal transfer ({subtype}) within the account"))
             else:
                 what = f"{kind}/{subtype}" if subtype else (kind or "blank")
                 hint = ("record a move between your own wallets as a transfer, or a payment to someone else as a "
@@ -114,8 +137,9 @@ class KrakenLedger(Importer):
                 for _line, src, *_ in group:
                     problems.append(Problem(
                         "bad_row", f"refid {refid[:60]!r} has {len(group)} trade legs ({len(out_leg)} debit, "
-                        f"{len(in_leg)} credit); a trade needs one of each", src, "refid",
-                        "export a period that holds both legs of the trade"))
+                        f"{len(in_leg)} credit); a trade needs one of each; this row is not imported, the rest "
+                        "of the file is", src, "refid",
+                        "export a period that holds both legs of the trade, or state the trade in a generic CSV"))
                 continue
             g_line, g_src, when, give, give_amount, give_fee = out_leg[0]
             r_line, r_src, _, get, get_amount, get_fee = in_leg[0]
@@ -138,6 +162,9 @@ class KrakenLedger(Importer):
             else:
                 cells.update(kind="swap", asset=give, quantity=give_qty, counter_asset=get,
                              counter_quantity=fmt_decimal(get_amount))
+            priced = trade_price(give, give_amount.copy_negate(), get, get_amount)
+            if priced is not None:
+                table.prices.append(PriceObservation(first, *priced, when))
             fees = [(f, a) for f, a in ((give_fee, give), (get_fee, get)) if f > 0]
             if fees:
                 cells.update(fee_amount=fmt_decimal(fees[0][0]), fee_currency=fees[0][1])
