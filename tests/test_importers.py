@@ -63,8 +63,9 @@ def test_kraken_mapping_and_asset_names() -> None:
     assert isinstance(swap, Swap) and swap.give_asset == "BTC" and swap.receive_asset == "ETH"
     stake = kinds["kraken-L6"]
     assert isinstance(stake, Receipt) and stake.asset == "DOT" and stake.receipt_type.value == "staking"
-    assert [p.source.row for p in result.unsupported] == [2, 8]
-    assert {p.code for p in result.unsupported} == {"unsupported_row"}
+    assert result.unsupported == ()
+    assert [(m.source.row, m.direction, m.asset, m.quantity, m.fee) for m in result.movements] == [
+        (2, "in", "USD", Decimal(1000), None), (8, "out", "ETH", Decimal("0.1"), Decimal("0.002"))]
     assert dict(result.also_used) == {4: 3, 6: 5}
     assert kraken_asset("XXBT") == "BTC" and kraken_asset("ETH2.S") == "ETH2" and kraken_asset("ZHKD") == "ZHKD"
 
@@ -150,14 +151,19 @@ def test_generic_csv_round_trip_and_formula_safety(tmp_path: Path) -> None:
 
 def test_cli_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ledger.csv"
-    assert main(["import", "kraken", str(DATA / FILES["kraken"]), "--out", str(out)]) == 0
+    # the withdrawal of ETH has no deposit in the files given: written, reported, exit status 1
+    assert main(["import", "kraken", str(DATA / FILES["kraken"]), "--out", str(out)]) == 1
     assert out.read_text().startswith("id,timestamp,kind")
-    assert "unsupported_row" in capsys.readouterr().err
-    assert main(["import", "kraken", str(DATA / FILES["kraken"]), "--strict"]) == 2
-    assert main(["import", "coinbase", str(DATA / FILES["kraken"])]) == 2
+    assert "unpaired withdrawal of 0.1000000000 ETH" in capsys.readouterr().err
+    assert main(["import", "kraken", str(DATA / FILES["kraken"]), "--strict", "--out", str(tmp_path / "x.csv")]) == 2
+    assert not (tmp_path / "x.csv").exists()
+    assert main(["import", "coinbase", str(DATA / FILES["kraken"])]) == 1
+    assert "bad_file" in capsys.readouterr().err
+    assert main(["import", "binance", str(DATA / FILES["binance"])]) == 0
+    assert main(["import", "--source", "nonsense"]) == 2
 
 
 def test_strict_raises_input_error() -> None:
     with pytest.raises(InputError) as info:
-        import_events("kraken", DATA / FILES["kraken"], strict=True)
-    assert info.value.codes == ["unsupported_row", "unsupported_row"]
+        import_events("binance-statement", DATA / "binance_statement.csv", strict=True)
+    assert info.value.codes == ["unsupported_row"]

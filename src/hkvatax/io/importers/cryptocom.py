@@ -95,7 +95,8 @@ class CryptoComApp(Importer):
                     problems.extend(moved or [Problem("non_positive", "a movement of nothing", src, "Amount")])
                     continue
                 table.movements.append(Movement(src, "in" if kind == "crypto_deposit" else "out", moment, asset,
-                                                qty.copy_abs(), None, wallet=self.wallet, note=f"Crypto.com {kind}"))
+                                                qty.copy_abs(), None, row.get("Transaction Hash", "").strip(), self.wallet,
+                                                f"Crypto.com {kind}"))
                 continue
             if not known:
                 hint = ("record a move between your own wallets as a transfer in a generic CSV ledger"
