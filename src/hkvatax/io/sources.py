@@ -452,7 +452,7 @@ def _pair(moves: list[_Move], book: ImportBook, window: timedelta, skew: timedel
             continue
         key, dep = min(candidates, key=lambda c: c[0])
         how = ("same transaction hash" if key[0] == 0 else
-               f"same asset, {dep.timestamp - out.timestamp} apart, shortfall {key[1]}")
+               f"same asset, {dep.timestamp - out.timestamp} apart, shortfall {format(key[1], 'f')}")
         row = _transfer_row(out, dep, f"paired automatically ({how}; decision 0113)")
         book.rows.append(row)
         for m in (out, dep):
