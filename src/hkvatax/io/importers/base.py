@@ -55,6 +55,8 @@ __all__ = [
     "PriceObservation",
     "exact_ratio",
     "trade_price",
+    "trade_cells",
+    "add_movement",
 ]
 
 #: Fiat currencies (ISO 4217) an export may quote in. Everything else is treated as a token.
@@ -140,6 +142,18 @@ def trade_price(give: str, give_qty: Decimal, receive: str, receive_qty: Decimal
         base, base_qty, quote, quote_qty = give, give_qty, receive, receive_qty
     price = exact_ratio(quote_qty, base_qty)
     return None if price is None else (base, quote, price)
+
+
+def trade_cells(give: str, give_qty: Decimal, get: str, get_qty: Decimal) -> dict[str, str]:
+    """The generic cells of a trade of two legs: fiat given → acquisition, fiat received → disposal, else swap."""
+    if give in FIAT:
+        return {"kind": "acquisition", "asset": get, "quantity": fmt_decimal(get_qty), "amount": fmt_decimal(give_qty),
+                "currency": give}
+    if get in FIAT:
+        return {"kind": "disposal", "asset": give, "quantity": fmt_decimal(give_qty), "amount": fmt_decimal(get_qty),
+                "currency": get}
+    return {"kind": "swap", "asset": give, "quantity": fmt_decimal(give_qty), "counter_asset": get,
+            "counter_quantity": fmt_decimal(get_qty)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +320,24 @@ def parse_instant(text: str, src: SourceRef, column: str, problems: list[Problem
     """:func:`parse_utc` as a datetime (for movements)."""
     iso = parse_utc(text, src, column, problems, zone=zone)
     return None if iso is None else datetime.fromisoformat(iso)
+
+
+def add_movement(table: Table, src: SourceRef, direction: Literal["in", "out"], row: Mapping[str, str], *,
+                 time_col: str, qty_col: str, asset_col: str, problems: list[Problem], wallet: str, txid: str = "",
+                 note: str = "") -> None:
+    """A deposit or withdrawal row whose quantity (any sign) is in ``qty_col``: a movement, or its problems."""
+    mine: list[Problem] = []
+    moment = parse_instant(row[time_col], src, time_col, mine)
+    qty = parse_number(row[qty_col], src, qty_col, mine)
+    asset = row[asset_col].strip().upper()
+    if not asset:
+        mine.append(Problem("missing_field", f"{asset_col} is empty", src, asset_col))
+    if qty == 0:
+        mine.append(Problem("non_positive", "a movement of nothing", src, qty_col))
+    if mine or moment is None or qty is None:
+        problems.extend(mine)
+        return
+    table.movements.append(Movement(src, direction, moment, asset, qty.copy_abs(), None, txid, wallet, note))
 
 
 def generic_row(**cells: str | None) -> dict[str, str]:

@@ -31,7 +31,6 @@ from decimal import Decimal
 
 from ...errors import Problem, SourceRef
 from .base import (
-    FIAT,
     Importer,
     Movement,
     PriceObservation,
@@ -41,6 +40,7 @@ from .base import (
     generic_row,
     parse_instant,
     parse_number,
+    trade_cells,
     trade_price,
 )
 
@@ -158,15 +158,7 @@ class BinanceStatement(Importer):
         rows_text = ", ".join(str(n) for n in lines)
         cells = {"id": f"binance-{tag}-r{lines[0]}", "timestamp": moment.isoformat(), "wallet": self.wallet,
                  "note": f"Binance {kind} ({table.file} rows {rows_text})"}
-        if give in FIAT:
-            cells.update(kind="acquisition", asset=get, quantity=fmt_decimal(get_qty), amount=fmt_decimal(give_qty),
-                         currency=give)
-        elif get in FIAT:
-            cells.update(kind="disposal", asset=give, quantity=fmt_decimal(give_qty), amount=fmt_decimal(get_qty),
-                         currency=get)
-        else:
-            cells.update(kind="swap", asset=give, quantity=fmt_decimal(give_qty), counter_asset=get,
-                         counter_quantity=fmt_decimal(get_qty))
+        cells.update(trade_cells(give, give_qty, get, get_qty))
         fee_items = sorted(fees.items())
         if fee_items:
             cells.update(fee_amount=fmt_decimal(fee_items[0][1]), fee_currency=fee_items[0][0])

@@ -28,12 +28,11 @@ from ...errors import Problem, SourceRef
 from .base import (
     FIAT,
     Importer,
-    Movement,
     Table,
+    add_movement,
     file_tag,
     fmt_decimal,
     generic_row,
-    parse_instant,
     parse_number,
     parse_utc,
 )
@@ -84,18 +83,9 @@ class CoinbaseTransactions(Importer):
             trade = low in {"buy", "sell", "advanced trade buy", "advanced trade sell", "advance trade buy",
                             "advance trade sell", "convert"}
             if low in _MOVES:
-                moved: list[Problem] = []
-                moment = parse_instant(row["Timestamp"], src, "Timestamp", moved)
-                qty = parse_number(row["Quantity Transacted"], src, "Quantity Transacted", moved)
-                asset = row["Asset"].strip().upper()
-                if not asset:
-                    moved.append(Problem("missing_field", "the asset is empty", src, "Asset"))
-                if moved or moment is None or qty is None or qty == 0:
-                    problems.extend(moved or [Problem("non_positive", "a movement of nothing", src,
-                                                      "Quantity Transacted")])
-                    continue
-                table.movements.append(Movement(src, "out" if _MOVES[low] == "out" else "in", moment, asset, qty.copy_abs(), None,
-                                                wallet=self.wallet, note=f"Coinbase {kind[:40]}"))
+                add_movement(table, src, "out" if _MOVES[low] == "out" else "in", row, time_col="Timestamp",
+                             qty_col="Quantity Transacted", asset_col="Asset", problems=problems, wallet=self.wallet,
+                             note=f"Coinbase {kind[:40]}")
                 continue
             if not trade and low not in _RECEIPTS:
                 unsupported.append(Problem("unsupported_row", f"Coinbase transaction type {kind[:60]!r} is not "

@@ -35,12 +35,11 @@ from ...errors import Problem, SourceRef
 from .base import (
     FIAT,
     Importer,
-    Movement,
     Table,
+    add_movement,
     file_tag,
     fmt_decimal,
     generic_row,
-    parse_instant,
     parse_number,
     parse_utc,
 )
@@ -85,18 +84,9 @@ class CryptoComApp(Importer):
             known = kind in _RECEIPTS or kind in {"crypto_purchase", "viban_purchase", "crypto_viban_exchange",
                                                   "crypto_exchange"}
             if kind in {"crypto_deposit", "crypto_withdrawal"}:
-                moved: list[Problem] = []
-                moment = parse_instant(row["Timestamp (UTC)"], src, "Timestamp (UTC)", moved)
-                qty = parse_number(row["Amount"], src, "Amount", moved)
-                asset = row["Currency"].strip().upper()
-                if not asset:
-                    moved.append(Problem("missing_field", "Currency is empty", src, "Currency"))
-                if moved or moment is None or qty is None or qty == 0:
-                    problems.extend(moved or [Problem("non_positive", "a movement of nothing", src, "Amount")])
-                    continue
-                table.movements.append(Movement(src, "in" if kind == "crypto_deposit" else "out", moment, asset,
-                                                qty.copy_abs(), None, row.get("Transaction Hash", "").strip(), self.wallet,
-                                                f"Crypto.com {kind}"))
+                add_movement(table, src, "in" if kind == "crypto_deposit" else "out", row, time_col="Timestamp (UTC)",
+                             qty_col="Amount", asset_col="Currency", problems=problems, wallet=self.wallet,
+                             txid=row.get("Transaction Hash", "").strip(), note=f"Crypto.com {kind}")
                 continue
             if not known:
                 hint = ("record a move between your own wallets as a transfer in a generic CSV ledger"

@@ -26,7 +26,6 @@ from decimal import Decimal
 
 from ...errors import Problem, SourceRef
 from .base import (
-    FIAT,
     Importer,
     Movement,
     PriceObservation,
@@ -36,6 +35,7 @@ from .base import (
     generic_row,
     parse_instant,
     parse_number,
+    trade_cells,
     trade_price,
 )
 
@@ -118,15 +118,7 @@ class HashKeyStatement(Importer):
             cells = {"id": f"hashkey-{tag}-{row['id'].strip() or line}", "timestamp": moment.isoformat(),
                      "wallet": self.wallet, "note": f"HashKey {'buy' if buy else 'sell'} {base}/{quote} "
                                                     f"({table.file} row {line})"}
-            if give in FIAT:
-                cells.update(kind="acquisition", asset=get, quantity=fmt_decimal(get_qty),
-                             amount=fmt_decimal(give_qty), currency=give)
-            elif get in FIAT:
-                cells.update(kind="disposal", asset=give, quantity=fmt_decimal(give_qty),
-                             amount=fmt_decimal(get_qty), currency=get)
-            else:
-                cells.update(kind="swap", asset=give, quantity=fmt_decimal(give_qty), counter_asset=get,
-                             counter_quantity=fmt_decimal(get_qty))
+            cells.update(trade_cells(give, give_qty, get, get_qty))
             if fee:
                 cells.update(fee_amount=fmt_decimal(fee), fee_currency=fee_ccy)
             out.append((src, generic_row(**cells)))

@@ -35,6 +35,7 @@ from .base import (
     generic_row,
     parse_number,
     parse_utc,
+    trade_cells,
     trade_price,
 )
 
@@ -146,22 +147,13 @@ class KrakenLedger(Importer):
             first = g_src if g_line < r_line else r_src
             table.also_used[max(g_line, r_line)] = min(g_line, r_line)
             note = f"Kraken trade {refid} ({table.file} rows {min(g_line, r_line)}, {max(g_line, r_line)})"
-            give_qty = fmt_decimal(give_amount.copy_negate())
             cells = generic_row(id=f"kraken-{refid}", timestamp=when, wallet="Kraken", note=note)
             if give in FIAT and get in FIAT:
                 for _line, src, *_ in (out_leg[0], in_leg[0]):
                     unsupported.append(Problem("unsupported_row", f"a conversion between two fiat currencies "
                                                f"({give} -> {get}) is not a virtual-asset event", src, "asset"))
                 continue
-            if give in FIAT:
-                cells.update(kind="acquisition", asset=get, quantity=fmt_decimal(get_amount), amount=give_qty,
-                             currency=give)
-            elif get in FIAT:
-                cells.update(kind="disposal", asset=give, quantity=give_qty, amount=fmt_decimal(get_amount),
-                             currency=get)
-            else:
-                cells.update(kind="swap", asset=give, quantity=give_qty, counter_asset=get,
-                             counter_quantity=fmt_decimal(get_amount))
+            cells.update(trade_cells(give, give_amount.copy_negate(), get, get_amount))
             priced = trade_price(give, give_amount.copy_negate(), get, get_amount)
             if priced is not None:
                 table.prices.append(PriceObservation(first, *priced, when))

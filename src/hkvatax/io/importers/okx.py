@@ -25,7 +25,6 @@ from decimal import Decimal
 
 from ...errors import Problem, SourceRef
 from .base import (
-    FIAT,
     Importer,
     Movement,
     PriceObservation,
@@ -35,6 +34,7 @@ from .base import (
     generic_row,
     parse_instant,
     parse_number,
+    trade_cells,
     trade_price,
 )
 
@@ -104,15 +104,7 @@ class OkxTrades(Importer):
             cells = {"id": f"okx-{tag}-{trade_id}", "timestamp": when, "wallet": self.wallet,
                      "note": f"OKX spot trade {trade_id} ({table.file} rows {min(b_line, s_line)}, "
                              f"{max(b_line, s_line)})"}
-            if give in FIAT:
-                cells.update(kind="acquisition", asset=get, quantity=fmt_decimal(get_qty),
-                             amount=fmt_decimal(give_qty), currency=give)
-            elif get in FIAT:
-                cells.update(kind="disposal", asset=give, quantity=fmt_decimal(give_qty),
-                             amount=fmt_decimal(get_qty), currency=get)
-            else:
-                cells.update(kind="swap", asset=give, quantity=fmt_decimal(give_qty), counter_asset=get,
-                             counter_quantity=fmt_decimal(get_qty))
+            cells.update(trade_cells(give, give_qty, get, get_qty))
             fee_leg = (get_fee, get) if get_fee else (give_fee, give) if give_fee else None
             if fee_leg is not None:
                 cells.update(fee_amount=fmt_decimal(fee_leg[0]), fee_currency=fee_leg[1])
