@@ -1,8 +1,9 @@
 """Exchange rates and token prices the user supplies (no network look-ups, ever).
 
 A :class:`Rate` says: at ``at``, one unit of ``base`` was worth ``rate`` units of ``quote``, according
-to ``source``. ``base`` is a fiat currency or a token symbol; ``quote`` is a fiat currency. Every
-conversion the ledger makes keeps the rate, its source and its time (:class:`Conversion`).
+to ``source``. ``base`` and ``quote`` are fiat currencies or token symbols (a trade's own price is a
+rate of its base in its quote token: docs/decisions/0114). Every conversion the ledger makes keeps the
+rate, its source and its time (:class:`Conversion`).
 """
 
 from __future__ import annotations
