@@ -354,6 +354,8 @@ def write_person(kind: str, seed: int, out: Path, market: Market | None = None) 
     (folder / "profile.toml").write_text(
         'default_timezone = "Asia/Hong_Kong"\nrates_file = "rates.csv"\n\n'
         f'[taxpayer]\nkind = "{taxpayer}"\nname = "Generated {kind} (seed {seed})"\n\n'
+        + ('[taxpayer.trading]\nintention_at_acquisition = "resale_at_profit"\norganised_like_a_business = true\n'
+           'profit_motive = true\n\n' if kind == "individual" else "")
         + "".join(f'[[assets]]\nsymbol = "{a}"\n' + ('category = "stablecoin"\n' if a == "USDT" else "") + "\n"
                   for a in ("BTC", "ETH", "BNB", "USDT", "ARB")), encoding="utf-8")
     (folder / "command.txt").write_text(command(names) + "\n", encoding="utf-8")

@@ -141,5 +141,11 @@ def test_exports_to_one_ledger_with_every_movement_explained(kind: str, generate
     missing = [n for n in needed if find_chain(times, values, n[0], "HKD", n[1], max_age_us=DAY_US) is None]
     assert missing == []
 
-    # the ledger core takes the ledger as it is: no oversell, every price found
+    # the ledger core takes the ledger as it is: no oversell, every price found; then every year is assessed
     assert main(["disposals", "ledger.csv", "--profile", "profile.toml", "--format", "csv"]) == 0
+    capsys.readouterr()
+    assert main(["assess", "ledger.csv", "--profile", "profile.toml", "--year", "2016/17..2027/28"]) == 0
+    text = capsys.readouterr().out
+    for year in range(2016, 2028):
+        assert f"Year of assessment {year}/{(year + 1) % 100:02d}" in text
+    assert "Character: revenue" in text and "Character: indeterminate" not in text
