@@ -14,7 +14,7 @@ DATA = Path(__file__).parent / "data" / "importers"
 FILES = {"binance-statement": "binance_statement.csv", "okx-trades": "okx_trades.csv",
          "okx-funding": "okx_funding.csv", "hashkey": "hashkey_statement.csv", "wallet": "wallet.csv",
          "binance": "binance_trades.csv", "kraken": "kraken_ledgers.csv", "coinbase": "coinbase_transactions.csv",
-         "cryptocom": "cryptocom_app.csv"}
+         "cryptocom": "cryptocom_app.csv", "ledgerlive": "ledgerlive.csv"}
 
 
 @pytest.mark.parametrize("fmt", sorted(FILES))
@@ -119,3 +119,14 @@ def test_kraken_fee2_and_single_leg_trade_keeps_the_rest() -> None:
     swap, fee = result.events
     assert isinstance(swap, Swap) and isinstance(fee, FeePaid) and fee.fee.currency == "ETH"
     assert ("ETH", "BTC", Decimal("0.0666666666666666666666")) not in {(p.base, p.quote, p.price) for p in result.prices}
+
+
+def test_ledger_live_out_amount_includes_its_fee_and_fee_only_operations() -> None:
+    result = import_file("ledgerlive", DATA / "ledgerlive.csv")
+    assert result.problems == () and result.unaccounted() == []
+    assert [(m.direction, m.quantity, m.fee, m.txid) for m in result.movements] == [
+        ("in", Decimal("0.0995"), None, "0xfeed"), ("out", Decimal("0.0500"), Decimal("0.0001"), "0xbeef")]
+    reward, fee = result.events
+    assert isinstance(reward, Receipt) and reward.asset == "ATOM"
+    assert isinstance(fee, FeePaid) and fee.fee.amount == Decimal("0.005") and fee.fee.currency == "ATOM"
+    assert [p.source.row for p in result.unsupported] == [6, 7]

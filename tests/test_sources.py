@@ -98,10 +98,11 @@ def test_answers_explain_unpaired_movements_and_show_in_provenance(tmp_path: Pat
                        "a.csv,3,transfer_to,paper-wallet,,,,,,,\n"
                        "a.csv,4,payment,,300,USD,,,,,a laptop\n"
                        "a.csv,5,receipt,,,,,airdrop,,,\n"
-                       "a.csv,9,payment,,,,,,,,\n")
+                       "a.csv,9,payment,,,,,,,,\n"
+                       "a.csv,3,disposal,,lots,USD,,,,,\n")
     book = import_sources([src(a, "cold")], answers=answers)
     assert book.unexplained == []
-    assert [(p.code, p.source.row) for p in book.problems] == [("invalid_field", 6)]
+    assert [(p.code, p.source.row) for p in book.problems] == [("invalid_field", 6), ("invalid_field", 7)]
     kinds = {r["kind"] for r in book.rows}
     assert kinds == {"acquisition", "transfer", "payment", "receipt"}
     lot = next(r for r in book.rows if r["kind"] == "acquisition")
@@ -177,3 +178,12 @@ def test_cli_several_sources_write_ledger_rates_and_provenance(tmp_path: Path,
     ledger = out.read_text()
     assert "hashkey:transfer:hashkey_statement:r5" in ledger and ",transfer,BTC,0.0995," in ledger
     assert "fiat" in prov.read_text() and "the trade itself" in rates.read_text()
+
+
+def test_an_answer_that_makes_a_bad_event_is_a_problem_of_the_answers_row(tmp_path: Path) -> None:
+    a = wallet(tmp_path, "a.csv", "2024-01-01T00:00:00Z,send,BTC,0.5,,,")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("file,row,answer,amount,currency\na.csv,2,disposal,lots,USD\n")
+    book = import_sources([src(a, "cold")], answers=answers)
+    assert [(p.code, p.source.file, p.source.row) for p in book.problems] == [("not_a_number", str(answers), 2)]
+    assert len(book.unexplained) == 1 and book.rows == []

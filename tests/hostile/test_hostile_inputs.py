@@ -27,7 +27,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "importers"
 FILES = {"binance": "binance_trades.csv", "kraken": "kraken_ledgers.csv", "cryptocom": "cryptocom_app.csv",
          "coinbase": "coinbase_transactions.csv", "binance-statement": "binance_statement.csv",
          "okx-trades": "okx_trades.csv", "okx-funding": "okx_funding.csv", "hashkey": "hashkey_statement.csv",
-         "wallet": "wallet.csv"}
+         "wallet": "wallet.csv", "ledgerlive": "ledgerlive.csv"}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 NASTY = st.sampled_from([
@@ -121,6 +121,7 @@ test_okx_trades_mutated = _mutating_test("okx-trades")
 test_okx_funding_mutated = _mutating_test("okx-funding")
 test_hashkey_mutated = _mutating_test("hashkey")
 test_wallet_mutated = _mutating_test("wallet")
+test_ledgerlive_mutated = _mutating_test("ledgerlive")
 
 
 @SETTINGS

@@ -565,6 +565,11 @@ def _apply_answers(path: str | Path, moves: list[_Move], book: ImportBook) -> No
         made = _answer_rows(move, ans, by_key, book)
         if made is None:
             continue
+        invalid = [p for r in made for p in event_from_row(r, ans.source.file or "", ans.source.row or 0,
+                                                             {"default_tz": _ANY_TZ})[1]]
+        if invalid:  # e.g. an amount that is not a number: a problem of the answers file's row
+            book.problems.extend(invalid)
+            continue
         move.done = True
         book.rows.extend(made)
         for r in made:

@@ -24,6 +24,7 @@ from .coinbase import CoinbaseTransactions
 from .cryptocom import CryptoComApp
 from .hashkey import HashKeyStatement
 from .kraken import KrakenLedger, kraken_asset
+from .ledgerlive import LedgerLive
 from .okx import OkxFunding, OkxTrades
 from .wallet import WalletCsv
 
@@ -36,7 +37,7 @@ __all__ = [
 #: Every importer by its format name (the FORMAT of ``hkvatax import``).
 IMPORTERS: dict[str, Importer] = {imp.name: imp for imp in (
     BinanceTrades(), BinanceStatement(), CoinbaseTransactions(), CryptoComApp(), HashKeyStatement(), KrakenLedger(),
-    OkxTrades(), OkxFunding(), WalletCsv(),
+    LedgerLive(), OkxTrades(), OkxFunding(), WalletCsv(),
 )}
 
 
