@@ -210,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="exchange exports, wallet CSVs and generic CSVs of one taxpayer -> one generic "
                                       "CSV ledger, a rates CSV and a provenance table (docs/importers.md)")
-    p.add_argument("format", nargs="?", help="one export's format (or use --source)")
+    from .io.importers import IMPORTERS
+
+    p.add_argument("format", nargs="?", help="one export's format (or use --source): " + ", ".join(sorted(IMPORTERS)))
     p.add_argument("file", nargs="?", help="one export (or use --source)")
     p.add_argument("--source", action="append", metavar="FORMAT:PATH[@ACCOUNT]",
                    help="an export and the account or wallet it is of, e.g. binance-statement:bn.csv@binance-main; "
