@@ -19,7 +19,7 @@ from hkvatax.io.fastcsv import FastLedger, read_fast
 from hkvatax.io.loaders import read_csv_events
 from hkvatax.ledger.aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats, aggregate
 from hkvatax.ledger.fast import _Fallback, fast_aggregates, fast_aggregates_many
-from hkvatax.ledger.matching import run_ledger
+from hkvatax.ledger import run_ledger
 from hkvatax.models.taxpayers import LotMethod
 from hkvatax.money import allocate, exact_context
 from hkvatax.periods import YearOfAssessment

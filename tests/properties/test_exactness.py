@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import hkvatax.ledger.matching as matching
+import hkvatax.ledger.core as matching
 from hkvatax import money
 from hkvatax.ledger import run_ledger
 from hkvatax.models import (

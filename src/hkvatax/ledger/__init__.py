@@ -1,15 +1,17 @@
-"""The ledger: HKD values and lot matching. It knows no law (see matching.py's design note)."""
+"""The ledger: HKD values and lot matching, in one core (:mod:`hkvatax.ledger.core`). It knows no law."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 
 from ..errors import InputError, Problem
+from ..models.assets import Asset
 from ..models.scenario import Scenario
 from ..models.taxpayers import LotMethod, MethodElection
 from ..periods import YearEnd, YearOfAssessment
-from .matching import KIND_RANK, run_ledger, sort_key
+from .aggregate import LedgerAggregates
+from .core import run_table
 from .prices import Conversion, PriceBook, epoch_us
 from .results import (
     DisposalRecord,
@@ -22,12 +24,63 @@ from .results import (
     PoolSnapshot,
     ReceiptRecord,
 )
+from .table import KIND_CODES, RANK, EventTable
 
 __all__ = [
-    "run_ledger", "match_scenario", "further_problems", "method_schedule", "KIND_RANK", "sort_key", "Conversion", "PriceBook",
-    "epoch_us", "DisposalRecord", "Fragment", "IncomeRecord", "LedgerNote", "LedgerResult", "LotRecord",
-    "OutgoingRecord", "PoolSnapshot", "ReceiptRecord",
+    "run_ledger", "match_scenario", "match_table", "further_problems", "method_schedule", "KIND_RANK", "sort_key",
+    "Conversion", "PriceBook", "epoch_us", "DisposalRecord", "Fragment", "IncomeRecord", "LedgerNote",
+    "LedgerResult", "LotRecord", "OutgoingRecord", "PoolSnapshot", "ReceiptRecord", "EventTable",
+    "LedgerAggregates",
 ]
+
+KIND_RANK: dict[str, int] = {name: RANK[code] for name, code in KIND_CODES.items()}
+
+
+def sort_key(event: object) -> tuple[int, int, str]:
+    """The total order in which the ledger processes events (decision 0002)."""
+    return (epoch_us(event.timestamp), KIND_RANK[event.kind], event.id)  # type: ignore[attr-defined]
+
+
+def _year_end_of(period_of: Callable[[datetime], YearOfAssessment] | YearEnd | None) -> YearEnd:
+    if period_of is None:
+        return YearEnd()
+    if isinstance(period_of, YearEnd):
+        return period_of
+    owner = getattr(period_of, "__self__", None)
+    if isinstance(owner, YearEnd):
+        return owner
+    if period_of is YearOfAssessment.containing:
+        return YearEnd()
+    raise TypeError("period_of must be a YearEnd or its year_of_assessment method")
+
+
+def run_ledger(
+    events: Iterable[object],
+    *,
+    assets: Sequence[Asset] = (),
+    rates: Sequence[object] = (),
+    opening: Sequence[object] = (),
+    method_for: Callable[[YearOfAssessment], LotMethod] | LotMethod = LotMethod.WEIGHTED_AVERAGE,
+    period_of: Callable[[datetime], YearOfAssessment] | YearEnd | None = None,
+    per_wallet: bool = False,
+    swap_valuation: str = "received",
+    allow_unknown_cost: bool = False,
+    price_max_age: timedelta = timedelta(days=1),
+    receipt_cost_basis: str = "market_value",
+) -> LedgerResult:
+    """Match every disposal of ``events`` (pydantic events, any order) with the lots that fed it, in HKD,
+    keeping every record (see :mod:`hkvatax.ledger.core` for the rules applied).
+
+    Raises:
+        InputError: with every problem found (missing rates, oversells, unknown lots, duplicate ids …).
+    """
+    table = events if isinstance(events, EventTable) else EventTable.from_events(events)
+    _, result = run_table(table, assets=[a.symbol for a in assets], rates=rates, opening=opening,
+                          method_for=method_for, year_end=_year_end_of(period_of), per_wallet=per_wallet,
+                          swap_valuation=swap_valuation, allow_unknown_cost=allow_unknown_cost,
+                          price_max_age=price_max_age, receipt_cost_basis=receipt_cost_basis, records=True)
+    assert result is not None
+    return result
 
 
 def method_schedule(elections: tuple[MethodElection, ...]) -> Callable[[YearOfAssessment], LotMethod]:
@@ -42,8 +95,8 @@ def method_schedule(elections: tuple[MethodElection, ...]) -> Callable[[YearOfAs
 
     def method_for(year: YearOfAssessment) -> LotMethod:
         chosen = ordered[0][1]
-        for start, method in ordered:
-            if start <= year:
+        for first, method in ordered:
+            if first <= year:
                 chosen = method
         return chosen
 
@@ -68,24 +121,47 @@ def further_problems(exc: InputError) -> tuple[Problem, ...]:
     return ()
 
 
+def scenario_options(scenario: Scenario, receipt_cost_basis: str | None = None) -> dict[str, object]:
+    """The ledger options a scenario's taxpayer and settings give (elections, basis period, pools …)."""
+    tp = scenario.taxpayer
+    return {
+        "assets": [a.symbol for a in scenario.assets], "rates": scenario.rates, "opening": scenario.opening_lots,
+        "method_for": method_schedule(tp.methods),
+        "year_end": YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day),
+        "per_wallet": tp.per_wallet_pools, "swap_valuation": scenario.settings.swap_valuation,
+        "allow_unknown_cost": scenario.settings.allow_unknown_cost,
+        "price_max_age": timedelta(days=scenario.settings.price_max_age_days),
+        "receipt_cost_basis": receipt_cost_basis or scenario.settings.receipt_cost_basis or "market_value",
+    }
+
+
+def match_table(scenario: Scenario, table: EventTable, *, receipt_cost_basis: str | None = None,
+                records: bool = False) -> tuple[LedgerAggregates, LedgerResult | None]:
+    """Match ``table`` with the options of ``scenario`` (whose own events are ignored)."""
+    try:
+        return run_table(table, records=records, **scenario_options(scenario, receipt_cost_basis))
+    except InputError as exc:
+        raise InputError(_csv_columns(exc.problems, table), partial=exc.partial) from None
+
+
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
     """Run the ledger for a scenario with its taxpayer's elections, basis period and settings."""
-    tp = scenario.taxpayer
-    year_end = YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day)
-    basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or "market_value"
-    try:
-        return _run(scenario, year_end, basis)
-    except InputError as exc:
-        raise InputError(_csv_columns(exc.problems, scenario), partial=exc.partial) from None
+    _, result = match_table(scenario, EventTable.from_events(scenario.events), receipt_cost_basis=receipt_cost_basis,
+                            records=True)
+    assert result is not None
+    return result
 
 
-def _csv_columns(problems: tuple[Problem, ...], scenario: Scenario) -> list[Problem]:
+def _csv_columns(problems: tuple[Problem, ...], table: EventTable) -> list[Problem]:
     """Name a CSV row's problem by the CSV column (``amount``) rather than the model field (``cost``)."""
     from ..io.loaders import COLUMNS_BY_KIND
+    from .table import KIND_NAMES
 
-    kinds: dict[tuple[str | None, int | None], str] = {
-        (e.source.file, e.source.row): e.kind for e in scenario.events
-             if e.source is not None and e.source.row is not None}
+    kinds: dict[tuple[str | None, int | None], str] = {}
+    for i in range(len(table)):
+        src = table.source(i)
+        if src.row is not None:
+            kinds[(src.file, src.row)] = KIND_NAMES[table.kinds[i]]
     if not kinds:
         return list(problems)
     fees = {"amount": "fee_amount", "value": "fee_value"}  # the ledger's fee problems: fees[n].amount, fees[n].value
@@ -101,20 +177,3 @@ def _csv_columns(problems: tuple[Problem, ...], scenario: Scenario) -> list[Prob
                 column = reverse.get(column, column)
         out.append(Problem(p.code, p.message, p.source, column, p.suggestion))
     return out
-
-
-def _run(scenario: Scenario, year_end: YearEnd, basis: str) -> LedgerResult:
-    tp = scenario.taxpayer
-    return run_ledger(
-        scenario.events,
-        assets=scenario.assets,
-        rates=scenario.rates,
-        opening=scenario.opening_lots,
-        method_for=method_schedule(tp.methods),
-        period_of=year_end.year_of_assessment,
-        per_wallet=tp.per_wallet_pools,
-        swap_valuation=scenario.settings.swap_valuation,
-        allow_unknown_cost=scenario.settings.allow_unknown_cost,
-        price_max_age=timedelta(days=scenario.settings.price_max_age_days),
-        receipt_cost_basis=basis,
-    )

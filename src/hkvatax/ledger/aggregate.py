@@ -20,7 +20,7 @@ from ..errors import SourceRef
 from ..money import exact_context
 from ..periods import YearOfAssessment
 from .pools import US_PER_DAY
-from .results import LedgerResult
+from .results import LedgerNote, LedgerResult, PoolSnapshot
 
 __all__ = ["Group", "LedgerAggregates", "aggregate", "SAMPLE_SIZE", "to_json", "from_json"]
 
@@ -82,6 +82,10 @@ class LedgerAggregates:
     years_seen: set[YearOfAssessment] = field(default_factory=set)
     event_count: int = 0
     path: str = "reference"
+    closing: dict[YearOfAssessment, tuple[PoolSnapshot, ...]] = field(default_factory=dict)
+    opening: tuple[PoolSnapshot, ...] = ()
+    methods: dict[YearOfAssessment, str] = field(default_factory=dict)
+    notes: tuple[LedgerNote, ...] = ()
 
     @property
     def years(self) -> tuple[YearOfAssessment, ...]:

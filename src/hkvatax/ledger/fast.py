@@ -279,7 +279,7 @@ def summarise_csv(path: str | Path | None = None, *, text: str | None = None, fi
         except _Fallback:
             pass
     from ..io.loaders import read_csv_events
-    from .matching import run_ledger
+    from . import run_ledger
 
     events, problems = read_csv_events(path, text=text, file=file)
     if problems:

@@ -69,6 +69,48 @@ class PriceBook:
         for quotes in self._quotes.values():
             quotes.sort()
         self._max_age_us = max_age // _US
+        self._cache: dict[str, tuple[int, int, tuple[tuple[Decimal, ...], tuple[Conversion, ...]] | None]] = {}
+
+    def _state(self, key: tuple[str, str], at_us: int) -> tuple[Rate | None, int, int]:
+        """The observation of ``key`` in force at ``at_us`` and the interval [lo, hi) in which it stays so."""
+        times = self._times.get(key)
+        if not times:
+            return None, -(1 << 62), 1 << 62
+        i = bisect_right(times, at_us) - 1
+        nxt = times[i + 1] if i + 1 < len(times) else 1 << 62
+        if i < 0:
+            return None, -(1 << 62), nxt
+        expiry = times[i] + self._max_age_us + 1
+        if at_us >= expiry:
+            return None, expiry, nxt
+        return self._rates[key][i], times[i], min(nxt, expiry)
+
+    def quote(self, base: str, at_us: int) -> tuple[tuple[Decimal, ...], tuple[Conversion, ...]] | None:
+        """The rates that convert ``base`` to HKD at ``at_us`` (one, or two via a quote currency) and their
+        conversions, by the rule of :meth:`to_hkd`; None if there are none. Cached over the interval in which
+        every series consulted keeps its observation, so a time-ordered ledger looks each up about once."""
+        hit = self._cache.get(base)
+        if hit is not None and hit[0] <= at_us < hit[1]:
+            return hit[2]
+        direct, lo, hi = self._state((base, "HKD"), at_us)
+        found: tuple[tuple[Decimal, ...], tuple[Conversion, ...]] | None = None
+        if direct is not None:
+            found = ((direct.rate,), (_conv(direct),))
+        else:
+            for quote in self._quotes.get(base, ()):
+                if quote == "HKD":
+                    continue
+                first, lo1, hi1 = self._state((base, quote), at_us)
+                lo, hi = max(lo, lo1), min(hi, hi1)
+                if first is None:
+                    continue
+                second, lo2, hi2 = self._state((quote, "HKD"), at_us)
+                lo, hi = max(lo, lo2), min(hi, hi2)
+                if second is not None:
+                    found = ((first.rate, second.rate), (_conv(first), _conv(second)))
+                    break
+        self._cache[base] = (lo, hi, found)
+        return found
 
     def latest(self, base: str, quote: str, at_us: int) -> Rate | None:
         key = (base, quote)
