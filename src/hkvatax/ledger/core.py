@@ -37,7 +37,7 @@ from ..errors import InputError, Problem, SourceRef
 from ..models.taxpayers import LotMethod
 from ..money import allocate, exact_context
 from ..periods import HKT, YearEnd, YearOfAssessment, to_hk
-from .aggregate import Group, LedgerAggregates, YearStats
+from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
 from .pools import US_PER_DAY, AveragePool, Lot, LotPool, Take
 from .prices import Conversion, PriceBook
 from .results import (
@@ -133,12 +133,16 @@ class Core:
         self.lo = self.hi = 0  # the current basis period, in µs
         self.pools: dict[tuple[str, str | None], LotPool | AveragePool] = {}
         self.problems: list[Problem] = []
-        self.ref_problems: list[tuple[int, int, Problem]] = []  # (input index, order, problem): listed first
+        self.ref_problems: list[Problem] = []  # duplicate ids, undeclared assets: listed first
         self.notes: list[LedgerNote] = []
         self.closing: dict[YearOfAssessment, tuple[PoolSnapshot, ...]] = {}
         self.methods: dict[YearOfAssessment, str] = {}
         self.ever_held: set[str] = set()
-        self.seen_ids: dict[str, SourceRef] = {}
+        self.seen_ids: dict[str, object] = {}  # id -> its first place (a CSV row, or a position in the table)
+        self.csv_file: str | None = None
+        self.source_table: EventTable | None = None
+        self.year_disposals: dict[tuple[str, bool], Group] = {}  # the current year's disposal groups
+        self.stats: YearStats | None = None  # the current year's statistics (once it has a disposal)
         self.opening: tuple[PoolSnapshot, ...] = ()
         self.agg = LedgerAggregates(path="core")
         self.sink = _Sink() if records else None
@@ -171,7 +175,16 @@ class Core:
             self.closing[self.year] = self.snapshot()
         self.enter_year(year)
 
+    def _flush_year(self) -> None:
+        """The finished year's disposal groups, keyed by year (a year is never entered twice)."""
+        if self.year is not None:
+            for (asset, offshore), g in self.year_disposals.items():
+                self.agg.disposals[(self.year, asset, offshore)] = g
+        self.year_disposals = {}
+        self.stats = None
+
     def enter_year(self, year: YearOfAssessment) -> None:
+        self._flush_year()
         self.year = year
         self.agg.years_seen.add(year)
         method = self.method_for(year)
@@ -201,7 +214,8 @@ class Core:
                 converted[key] = lots
             else:
                 converted[key] = pool
-        self.pools = converted
+        self.pools.clear()  # in place: the matching loop holds this dict
+        self.pools.update(converted)
         self.notes.append(LedgerNote(
             "method_change",
             f"cost formula changes from {old.value if old else '-'} to {method.value} from {year.label} by election; "
@@ -247,7 +261,7 @@ class Core:
                 pool.add(Lot(snap.lot_id, snap.acquired_at, acquired_us, snap.quantity, snap.cost_hkd))
 
     # ----------------------------------------------------------------- values
-    def to_hkd(self, code: str, amount: Decimal, at_us: int, src: SourceRef, column: str,
+    def to_hkd(self, code: str, amount: Decimal, at_us: int, t: EventTable, i: int, column: str,
                convs: list[Conversion] | None) -> Decimal:
         if code == "HKD":
             return amount
@@ -257,7 +271,7 @@ class Core:
             self.problems.append(Problem(
                 "missing_price" if token else "unknown_currency",
                 f"no {'price for token' if token else 'exchange rate for'} {code} to HKD at or within the allowed "
-                "age before this event", src, column,
+                "age before this event", t.source(i), column,
                 suggestion=f"add a rate {code}->HKD (or via USD) dated at or shortly before the event, or state the value",
             ))
             return ZERO
@@ -268,14 +282,14 @@ class Core:
         return value if len(rates) == 1 else value * rates[1]
 
     def market_value(self, asset: str, qty: Decimal, value: Decimal | None, value_currency: str, at_us: int,
-                     src: SourceRef, column: str, convs: list[Conversion] | None) -> Decimal:
+                     t: EventTable, i: int, column: str, convs: list[Conversion] | None) -> Decimal:
         if value is not None:
-            return self.to_hkd(value_currency, value, at_us, src, column, convs)
+            return value if value_currency == "HKD" else self.to_hkd(value_currency, value, at_us, t, i, column, convs)
         found = self.book.quote(asset, at_us) if asset != "HKD" else ((Decimal(1),), _NO_CONVS)
         if found is None:
             self.problems.append(Problem(
                 "missing_price", f"{asset} needs a market value here and no price {asset}->HKD was found",
-                src, column, suggestion=f"give '{column}' or add a {asset} price at this time",
+                t.source(i), column, suggestion=f"give '{column}' or add a {asset} price at this time",
             ))
             return ZERO
         rates, used = found
@@ -286,7 +300,7 @@ class Core:
         amount = qty * rates[0]
         return amount if len(rates) == 1 else amount * rates[1]
 
-    def fee_values(self, fees: Sequence[FeeT], at_us: int, src: SourceRef, convs: list[Conversion] | None
+    def fee_values(self, fees: Sequence[FeeT], at_us: int, t: EventTable, i: int, convs: list[Conversion] | None
                    ) -> tuple[Decimal, list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]]]:
         """Total HKD value of ``fees`` and the token fees that are disposals (index, asset, qty, value)."""
         total = ZERO
@@ -294,39 +308,41 @@ class Core:
         for n, (amount, currency, value, value_currency) in enumerate(fees):
             if currency in self.tokens:
                 fee_convs: list[Conversion] | None = [] if convs is not None else None
-                v = self.market_value(currency, amount, value, value_currency, at_us, src, f"fees[{n}].value",
+                v = self.market_value(currency, amount, value, value_currency, at_us, t, i, f"fees[{n}].value",
                                       fee_convs)
                 in_kind.append((n, currency, amount, v, fee_convs))
                 if convs is not None and fee_convs:
                     convs.extend(fee_convs)
                 total += v
             else:
-                total += self.to_hkd(currency, amount, at_us, src, f"fees[{n}].amount", convs)
+                total += amount if currency == "HKD" else self.to_hkd(currency, amount, at_us, t, i,
+                                                                      f"fees[{n}].amount", convs)
         return total, in_kind
 
-    # ----------------------------------------------------------------- aggregates
-    def _group(self, groups: dict[object, Group], key: object) -> Group:
-        g = groups.get(key)
-        if g is None:
-            g = groups[key] = Group()
-        return g
-
     # ----------------------------------------------------------------- matching
-    def dispose(self, *, disposal_id: str, event_id: str, kind: str, asset: str, wallet: str | None,
-                qty: Decimal, gross: Decimal, fees: Decimal, picks: Sequence[PickT], at_us: int, stamp: datetime,
-                src: SourceRef, convs: Sequence[Conversion] | None, offshore: bool | None) -> None:
-        assert self.method is not None and self.year is not None
-        pool = self.pool(asset, wallet)
+    def dispose(self, did: str, eid: str, kind: str, asset: str, wallet: str | None, qty: Decimal,
+                gross: Decimal, fees: Decimal, picks: Sequence[PickT], at_us: int, t: EventTable, i: int,
+                convs: Sequence[Conversion] | None, offshore: bool | None) -> None:
+        """Match a disposal of ``qty`` of ``asset`` (worth ``gross`` less ``fees``) with lots; aggregate it."""
+        method = self.method
+        year = self.year
+        assert method is not None and year is not None
+        key = (asset, wallet if self.per_wallet else None)
+        pool = self.pools.get(key)
+        if pool is None:
+            pool = self.pool(asset, wallet)
+        sink = self.sink
         takes: list[Take]
         short: Decimal
         pool_weight = ZERO
-        if isinstance(pool, AveragePool):
-            takes, short, pool_weight = pool.take(qty)
+        if pool.__class__ is AveragePool:
+            takes, short, pool_weight = pool.take(qty, sink is not None)  # type: ignore[call-arg]
             if picks:
                 self.notes.append(LedgerNote(
-                    "picks_ignored", f"{disposal_id}: lot designations ignored under weighted average cost",
-                    event_id, self.year, src))
-        elif self.method is LotMethod.SPECIFIC_ID and picks:
+                    "picks_ignored", f"{did}: lot designations ignored under weighted average cost",
+                    eid, year, t.source(i)))
+        elif method is LotMethod.SPECIFIC_ID and picks:
+            assert isinstance(pool, LotPool)
             takes = []
             picked = ZERO
             for lot_id, pick_qty in picks:
@@ -336,7 +352,7 @@ class Core:
                         "unknown_lot",
                         f"lot {lot_id!r} of {asset} does not exist here or holds "
                         f"{pool.available(lot_id)}, less than the {pick_qty} designated",
-                        src, "lots"))
+                        t.source(i), "lots"))
                     continue
                 takes.append(took)
                 picked += pick_qty
@@ -344,111 +360,130 @@ class Core:
             short = ZERO
             if rest < 0:
                 self.problems.append(Problem(
-                    "invalid_field", f"designated lots total {picked}, more than the {qty} disposed of", src, "lots"))
+                    "invalid_field", f"designated lots total {picked}, more than the {qty} disposed of",
+                    t.source(i), "lots"))
             elif rest > 0:
-                more, short = pool.take_fifo(rest, basis="fifo_fallback")
+                more, short = pool.take_fifo(rest, "fifo_fallback")
                 takes.extend(more)
                 self.notes.append(LedgerNote(
-                    "fifo_fallback", f"{disposal_id}: {rest} {asset} not designated to a lot; matched first-in first-out",
-                    event_id, self.year, src))
+                    "fifo_fallback", f"{did}: {rest} {asset} not designated to a lot; matched first-in first-out",
+                    eid, year, t.source(i)))
         else:
-            if self.method is LotMethod.SPECIFIC_ID and kind != "fee":
-                self.notes.append(LedgerNote(
-                    "fifo_fallback", f"{disposal_id}: no lot designated under specific identification; matched "
-                    "first-in first-out", event_id, self.year, src))
-            basis = "fifo_fallback" if self.method is LotMethod.SPECIFIC_ID else "lot"
-            takes, short = pool.take_fifo(qty, basis=basis)
-        if short > 0:
-            held = qty - short
-            if self.allow_unknown_cost:
-                takes.append(("UNKNOWN", None, None, short, ZERO, "unknown"))
-                self.notes.append(LedgerNote(
-                    "unknown_cost",
-                    f"{disposal_id}: disposes of {qty} {asset} but only {held} is held; the excess {short} is "
-                    "taken at nil cost (assumption: allow_unknown_cost)", event_id, self.year, src))
-            elif asset not in self.ever_held:
-                self.problems.append(Problem(
-                    "disposal_before_acquisition",
-                    f"{asset}: at {stamp.isoformat()} gives up {qty} but nothing of {asset} was acquired, "
-                    "received or held before it", src, "quantity",
-                    suggestion="add the acquisition (or opening balance) it came from, or check the date and asset",
-                ))
+            assert isinstance(pool, LotPool)
+            if method is LotMethod.SPECIFIC_ID:
+                if kind != "fee":
+                    self.notes.append(LedgerNote(
+                        "fifo_fallback", f"{did}: no lot designated under specific identification; matched "
+                        "first-in first-out", eid, year, t.source(i)))
+                takes, short = pool.take_fifo(qty, "fifo_fallback")
             else:
-                self.problems.append(Problem(
-                    "oversell",
-                    f"{asset}{' in wallet ' + repr(wallet) if self.per_wallet and wallet else ''}: at "
-                    f"{stamp.isoformat()} disposes of {qty} but only {held} is held",
-                    src, "quantity",
-                    suggestion="add the missing acquisition or opening balance, or set allow_unknown_cost",
-                ))
+                takes, short = pool.take_fifo(qty, "lot")
+        if short > 0:
+            self._short(did, eid, asset, wallet, qty, short, takes, t, i)
         net = gross - fees
-        cost_total = ZERO
-        stats = self.agg.stats.get(self.year)
+        stats = self.stats
         if stats is None:
-            stats = self.agg.stats[self.year] = YearStats()
+            stats = self.stats = self.agg.stats[year] = YearStats()
         counted = kind != "fee"
         if counted:
             stats.disposals += 1
-        sink = self.sink
-        fragments: list[Fragment] = []
-        allocated = ZERO
-        last = len(takes) - 1
-        for i, (lot_id, acquired_at, acquired_us, tq, tcost, basis) in enumerate(takes):
-            cost_total += tcost
-            if acquired_us is None:
-                held_us = None
-            elif basis == "pool":  # tq × (at − weight / tq), kept exact as tq × at − weight
-                held_us = tq * at_us - pool_weight
-            else:
-                held_us = tq * (at_us - acquired_us)
-            if counted and held_us is not None:
-                stats.weighted_us += held_us
-                stats.quantity += tq
-            if sink is not None:
-                if i == last:
+        cost_total = ZERO
+        if sink is None:
+            for _lot_id, _at, acquired_us, tq, tcost, basis in takes:
+                cost_total += tcost
+                if counted and acquired_us is not None:
+                    # a pool's tq × (at − weight / tq), kept exact as tq × at − weight
+                    stats.weighted_us += tq * at_us - pool_weight if basis == "pool" else tq * (at_us - acquired_us)
+                    stats.quantity += tq
+        else:
+            fragments: list[Fragment] = []
+            allocated = ZERO
+            last = len(takes) - 1
+            for n, (lot_id, acquired_at, acquired_us, tq, tcost, basis) in enumerate(takes):
+                cost_total += tcost
+                if acquired_us is None:
+                    held_us = None
+                    held_days = None
+                else:
+                    held_us = tq * at_us - pool_weight if basis == "pool" else tq * (at_us - acquired_us)
+                    held_days = (Decimal(at_us) - Decimal(acquired_us)) / US_PER_DAY
+                    if counted:
+                        stats.weighted_us += held_us
+                        stats.quantity += tq
+                if n == last:
                     share = net - allocated
                 else:
                     share = allocate(net, tq, qty)
                     allocated += share
-                held_days = None if acquired_us is None \
-                    else (Decimal(at_us) - Decimal(acquired_us)) / US_PER_DAY
                 fragments.append(Fragment(lot_id, acquired_at, tq, tcost, share, held_days, basis, held_us))
-        g = self._group(self.agg.disposals, (self.year, asset, bool(offshore)))
-        g.method = self.method.value
-        g.add(net - cost_total, gross, disposal_id, src)
-        if sink is not None:
             sink.disposals.append(DisposalRecord(
-                disposal_id=disposal_id, event_id=event_id, kind=kind, asset=asset,
-                wallet=wallet, timestamp=stamp, year=self.year, quantity=qty, gross_proceeds_hkd=gross,
-                fees_hkd=fees, proceeds_hkd=net, cost_hkd=cost_total, fragments=tuple(fragments),
-                method=self.method.value, source=src, conversions=tuple(convs or ()), offshore=offshore,
+                disposal_id=did, event_id=eid, kind=kind, asset=asset, wallet=wallet, timestamp=t.stamps[i],
+                year=year, quantity=qty, gross_proceeds_hkd=gross, fees_hkd=fees, proceeds_hkd=net,
+                cost_hkd=cost_total, fragments=tuple(fragments), method=method.value, source=t.source(i),
+                conversions=tuple(convs or ()), offshore=offshore,
+            ))
+        gkey = (asset, bool(offshore))
+        g = self.year_disposals.get(gkey)
+        if g is None:
+            g = self.year_disposals[gkey] = Group()
+        g.method = method.value
+        g.total += net - cost_total
+        g.receipts += gross
+        g.count += 1
+        if len(g.samples) < SAMPLE_SIZE:
+            g.samples.append((did, t.source(i)))
+
+    def _short(self, did: str, eid: str, asset: str, wallet: str | None, qty: Decimal, short: Decimal,
+               takes: list[Take], t: EventTable, i: int) -> None:
+        """A disposal of more than is held: nil cost for the excess (if allowed), else a problem."""
+        held = qty - short
+        src = t.source(i)
+        stamp = t.stamps[i]
+        if self.allow_unknown_cost:
+            takes.append(("UNKNOWN", None, None, short, ZERO, "unknown"))
+            self.notes.append(LedgerNote(
+                "unknown_cost",
+                f"{did}: disposes of {qty} {asset} but only {held} is held; the excess {short} is "
+                "taken at nil cost (assumption: allow_unknown_cost)", eid, self.year, src))
+        elif asset not in self.ever_held:
+            self.problems.append(Problem(
+                "disposal_before_acquisition",
+                f"{asset}: at {stamp.isoformat()} gives up {qty} but nothing of {asset} was acquired, "
+                "received or held before it", src, "quantity",
+                suggestion="add the acquisition (or opening balance) it came from, or check the date and asset",
+            ))
+        else:
+            self.problems.append(Problem(
+                "oversell",
+                f"{asset}{' in wallet ' + repr(wallet) if self.per_wallet and wallet else ''}: at "
+                f"{stamp.isoformat()} disposes of {qty} but only {held} is held",
+                src, "quantity",
+                suggestion="add the missing acquisition or opening balance, or set allow_unknown_cost",
             ))
 
-    def dispose_fee_tokens(self, event_id: str, wallet: str | None,
+    def dispose_fee_tokens(self, eid: str, wallet: str | None,
                            in_kind: list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]], at_us: int,
-                           stamp: datetime, src: SourceRef, offshore: bool | None) -> None:
+                           t: EventTable, i: int, offshore: bool | None) -> None:
         for n, asset, qty, value, convs in in_kind:
-            self.dispose(disposal_id=f"{event_id}#fee{n}", event_id=event_id, kind="fee", asset=asset,
-                         wallet=wallet, qty=qty, gross=value, fees=ZERO, picks=(), at_us=at_us, stamp=stamp,
-                         src=src, convs=convs, offshore=offshore)
+            self.dispose(f"{eid}#fee{n}", eid, "fee", asset, wallet, qty, value, ZERO, (), at_us, t, i, convs,
+                         offshore)
 
-    def move(self, asset: str, qty: Decimal, from_wallet: str, to_wallet: str, stamp: datetime,
-             src: SourceRef) -> None:
+    def move(self, asset: str, qty: Decimal, from_wallet: str, to_wallet: str, t: EventTable, i: int) -> None:
         """Move tokens between own wallets: not a disposal. Only matters with per-wallet pools."""
         if not self.per_wallet:
             pool = self.pool(asset, None)
             if pool.quantity < qty:
                 self.problems.append(Problem(
-                    "oversell", f"{asset}: at {stamp.isoformat()} transfers {qty} but only "
-                    f"{pool.quantity} is held", src, "quantity",
+                    "oversell", f"{asset}: at {t.stamps[i].isoformat()} transfers {qty} but only "
+                    f"{pool.quantity} is held", t.source(i), "quantity",
                     suggestion="add the missing acquisition or opening balance"))
             return
         source_pool = self.pool(asset, from_wallet)
         target = self.pool(asset, to_wallet)
         if source_pool.quantity < qty:
             self.problems.append(Problem(
-                "oversell", f"{asset} in wallet {from_wallet!r}: at {stamp.isoformat()} "
-                f"transfers {qty} but only {source_pool.quantity} is held there", src, "quantity"))
+                "oversell", f"{asset} in wallet {from_wallet!r}: at {t.stamps[i].isoformat()} "
+                f"transfers {qty} but only {source_pool.quantity} is held there", t.source(i), "quantity"))
             return
         if isinstance(source_pool, AveragePool):
             assert isinstance(target, AveragePool)
@@ -463,169 +498,222 @@ class Core:
                 target.add(Lot(lot_id, acquired_at, acquired_us, tq, tcost))
 
     # ----------------------------------------------------------------- references
-    def check_references(self, t: EventTable, i: int, src: SourceRef) -> None:
-        """Unique ids and declared assets (problems listed before the ledger's, in input order)."""
-        eid = t.ids[i]
-        first = self.seen_ids.get(eid)
-        position = t.index[i] if t.index else i
-        if first is not None:
-            self.ref_problems.append((position, 0, Problem(
-                "duplicate_id", f"id {eid!r} is used again (first at {first})", src, "id",
-                suggestion="give every event its own id")))
+    def check_references(self, t: EventTable) -> None:
+        """Unique ids and declared assets, in input order (their problems are listed before the ledger's)."""
+        ids, seen = t.ids, self.seen_ids
+        if t.sources is None:  # a CSV chunk: remember each id's row (the file is the run's one CSV file)
+            self.csv_file = t.file
+            places: Sequence[object] = t.rows
         else:
-            self.seen_ids[eid] = src
-        if not self.declared:
+            self.source_table = t
+            places = range(len(t))
+        fresh = set(ids)
+        if len(fresh) == len(ids) and seen.keys().isdisjoint(fresh):
+            seen.update(zip(ids, places))
+            if self.declared and not (set(t.asset) | set(t.asset2)) <= self.tokens | {""}:
+                for i in range(len(t)):
+                    self._unknown_assets(t, i)
             return
+        for i, (eid, place) in enumerate(zip(ids, places, strict=True)):
+            first = seen.get(eid)
+            if first is None:
+                seen[eid] = place
+            else:
+                self.ref_problems.append(Problem(
+                    "duplicate_id", f"id {eid!r} is used again (first at {self._where(first)})", t.source(i), "id",
+                    suggestion="give every event its own id"))
+            self._unknown_assets(t, i)
+
+    def _where(self, place: object) -> SourceRef:
+        if self.source_table is not None:
+            assert isinstance(place, int)
+            return self.source_table.source(place)
+        assert isinstance(place, int)
+        return SourceRef(file=self.csv_file, row=place)
+
+    def _unknown_assets(self, t: EventTable, i: int) -> None:
         kind = t.kinds[i]
-        if kind in (K_FEE, K_INCOME, K_EXPENSE):
+        if not self.declared or kind in (K_FEE, K_INCOME, K_EXPENSE):
             return
         names = [("asset" if kind != K_SWAP else "give_asset", t.asset[i])]
         if kind == K_SWAP:
             names.append(("receive_asset", t.asset2[i]))
-        for n, (column, symbol) in enumerate(names, start=1):
+        for column, symbol in names:
             if symbol not in self.tokens:
-                self.ref_problems.append((position, n, Problem(
-                    "unknown_asset", f"asset {symbol} is not declared in 'assets'", src, column,
-                    suggestion=f"declare {symbol} in the scenario's assets")))
+                self.ref_problems.append(Problem(
+                    "unknown_asset", f"asset {symbol} is not declared in 'assets'", t.source(i), column,
+                    suggestion=f"declare {symbol} in the scenario's assets"))
 
     # ----------------------------------------------------------------- events
     def feed(self, t: EventTable, order: Iterable[int] | None = None) -> None:
         """Process the events of ``t`` (in ``order``, default :meth:`EventTable.order`)."""
         positions = t.order() if order is None else order
-        for i in range(len(t)):  # in input order, as the problems are listed
-            self.check_references(t, i, t.source(i))
+        self.check_references(t)
         with exact_context():
-            for i in positions:
-                self.process(t, i)
+            self._feed(t, positions)
         self.count += len(t)
 
-    def process(self, t: EventTable, i: int) -> None:
-        src = t.source(i)
-        at_us = t.us[i]
-        if not self.lo <= at_us < self.hi or self.year is None:
-            self.enter(at_us)
-        year = self.year
-        assert year is not None
-        kind = t.kinds[i]
-        eid = t.ids[i]
-        stamp = t.stamps[i]
+    def _feed(self, t: EventTable, positions: Iterable[int]) -> None:
+        kinds, us, ids, assets, qtys, amounts, currencies = t.kinds, t.us, t.ids, t.asset, t.qty, t.amount, t.currency
+        wallets, offshores, fee_col, picks_col = t.wallet, t.offshore, t.fees, t.picks
         sink = self.sink
-        convs: list[Conversion] | None = [] if sink is not None else None
-        wallet = t.wallet[i]
-        offshore = t.offshore[i]
-        fees_in = t.fees[i]
-        if kind == K_ACQ:
-            asset, qty, amount = t.asset[i], t.qty[i], t.amount[i]
-            assert qty is not None and amount is not None
-            cost = self.to_hkd(t.currency[i], amount, at_us, src, "cost", convs)
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs) if fees_in else (ZERO, [])
-            self.add_lot(asset, wallet, eid, stamp, at_us, qty, cost + fees)
-            if sink is not None:
-                char = t.character[i]
-                sink.lots.append(LotRecord(eid, eid, "acquisition", asset, wallet, stamp, year, qty, cost + fees,
-                                           fees, src, char[0] if char else None, char[1] if char else None))
+        record = sink is not None
+        dispose, fee_values, to_hkd = self.dispose, self.fee_values, self.to_hkd
+        pools, per_wallet = self.pools, self.per_wallet
+        for i in positions:
+            at_us = us[i]
+            if not self.lo <= at_us < self.hi or self.year is None:
+                self.enter(at_us)
+            kind = kinds[i]
+            eid = ids[i]
+            convs: list[Conversion] | None = [] if record else None
+            wallet = wallets[i]
+            offshore = offshores[i]
+            fees_in = fee_col[i]
+            fees, in_kind = ZERO, None
+            if kind == K_ACQ or kind == K_RECEIPT:
+                asset, qty, amount = assets[i], qtys[i], amounts[i]
+                assert qty is not None
+                if kind == K_ACQ:
+                    assert amount is not None
+                    cur = currencies[i]
+                    value = amount if cur == "HKD" else to_hkd(cur, amount, at_us, t, i, "cost", convs)
+                    basis = value
+                else:
+                    value = self.market_value(asset, qty, amount, currencies[i], at_us, t, i, "value", convs)
+                    basis = ZERO if self.nil_receipts and t.subtype[i] in NIL_BASIS_TYPES else value
+                if fees_in:
+                    fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                self.ever_held.add(asset)
+                key = (asset, wallet if per_wallet else None)
+                pool = pools.get(key)
+                if pool is None:
+                    pool = self.pool(asset, wallet)
+                if pool.__class__ is AveragePool:
+                    pool.add(qty, basis + fees, at_us)  # type: ignore[call-arg]
+                else:
+                    pool.add(Lot(eid, t.stamps[i], at_us, qty, basis + fees))  # type: ignore[call-arg]
+                if kind == K_RECEIPT:
+                    self._receipt(t, i, value, basis + fees, convs)
+                if record:
+                    self._lot_record(t, i, KIND_NAMES[kind], asset, qty, basis + fees, fees)
+            elif kind == K_DISP:
+                qty, amount = qtys[i], amounts[i]
+                assert qty is not None and amount is not None
+                cur = currencies[i]
+                gross = amount if cur == "HKD" else to_hkd(cur, amount, at_us, t, i, "proceeds", convs)
+                if fees_in:
+                    fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                dispose(eid, eid, "disposal", assets[i], wallet, qty, gross, fees, picks_col[i], at_us, t, i, convs,
+                        offshore)
+            elif kind == K_SWAP:
+                in_kind = self._swap(t, i, convs)
+            elif kind == K_FEE:
+                fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                self._outgoing(t, i, "fee", fees, True, t.text[i], convs)
+            elif kind == K_TRANSFER:
+                qty, to_wallet = qtys[i], t.to_wallet[i]
+                assert qty is not None and wallet is not None and to_wallet is not None
+                if fees_in:
+                    fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                self.move(assets[i], qty, wallet, to_wallet, t, i)
+                if fees_in:
+                    self._outgoing(t, i, "transfer_fee", fees, True, f"fee on transfer {wallet} -> {to_wallet}",
+                                   convs)
+            elif kind == K_PAYMENT:
+                asset, qty = assets[i], qtys[i]
+                assert qty is not None
+                value = self.market_value(asset, qty, amounts[i], currencies[i], at_us, t, i, "value", convs)
+                if fees_in:
+                    fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                dispose(eid, eid, "payment", asset, wallet, qty, value, fees, picks_col[i], at_us, t, i, convs,
+                        offshore)
+            elif kind == K_LOSS:
+                qty = qtys[i]
+                assert qty is not None
+                dispose(eid, eid, "loss", assets[i], wallet, qty, ZERO, ZERO, picks_col[i], at_us, t, i, None,
+                        offshore)
+            elif kind == K_INCOME:
+                self._income(t, i, convs)
+            elif kind == K_EXPENSE:
+                amount = amounts[i]
+                assert amount is not None
+                value = self.to_hkd(currencies[i], amount, at_us, t, i, "amount", convs)
+                self._outgoing(t, i, "expense", value, t.deductible[i], t.text[i], convs)
+            else:  # pragma: no cover - the kinds are closed
+                raise TypeError(f"unknown event kind {kind}")
             if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_DISP:
-            qty, amount = t.qty[i], t.amount[i]
-            assert qty is not None and amount is not None
-            gross = self.to_hkd(t.currency[i], amount, at_us, src, "proceeds", convs)
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs) if fees_in else (ZERO, [])
-            self.dispose(disposal_id=eid, event_id=eid, kind="disposal", asset=t.asset[i], wallet=wallet,
-                         qty=qty, gross=gross, fees=fees, picks=t.picks[i], at_us=at_us, stamp=stamp, src=src,
-                         convs=convs, offshore=offshore)
-            if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_SWAP:
-            give, qty, got, got_qty, value = t.asset[i], t.qty[i], t.asset2[i], t.qty2[i], t.amount[i]
-            assert qty is not None and got_qty is not None
-            if value is not None:
-                worth = self.to_hkd(t.currency[i], value, at_us, src, "value", convs)
-            elif self.swap_valuation == "given":
-                worth = self.market_value(give, qty, None, "HKD", at_us, src, "value", convs)
-            else:
-                worth = self.market_value(got, got_qty, None, "HKD", at_us, src, "value", convs)
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs) if fees_in else (ZERO, [])
-            self.dispose(disposal_id=eid, event_id=eid, kind="swap", asset=give, wallet=wallet, qty=qty,
-                         gross=worth, fees=fees, picks=t.picks[i], at_us=at_us, stamp=stamp, src=src, convs=convs,
-                         offshore=offshore)
-            self.add_lot(got, wallet, eid, stamp, at_us, got_qty, worth)
-            if sink is not None:
-                char = t.character[i]
-                sink.lots.append(LotRecord(eid, eid, "swap", got, wallet, stamp, year, got_qty, worth, ZERO, src,
-                                           char[0] if char else None, char[1] if char else None))
-            if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_RECEIPT:
-            asset, qty, rtype = t.asset[i], t.qty[i], t.subtype[i]
-            assert qty is not None
-            value = self.market_value(asset, qty, t.amount[i], t.currency[i], at_us, src, "value", convs)
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs) if fees_in else (ZERO, [])
-            basis = ZERO if self.nil_receipts and rtype in NIL_BASIS_TYPES else value
-            self.add_lot(asset, wallet, eid, stamp, at_us, qty, basis + fees)
-            self._group(self.agg.receipts, (year, rtype, asset, bool(offshore))).add(value, value, eid, src)
-            if sink is not None:
-                char = t.character[i]
-                sink.lots.append(LotRecord(eid, eid, "receipt", asset, wallet, stamp, year, qty, basis + fees, fees,
-                                           src, char[0] if char else None, char[1] if char else None))
-                sink.receipts.append(ReceiptRecord(eid, rtype, asset, stamp, year, qty, value, basis + fees, src,
-                                                   tuple(convs or ()), offshore))
-            if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_PAYMENT:
-            asset, qty = t.asset[i], t.qty[i]
-            assert qty is not None
-            value = self.market_value(asset, qty, t.amount[i], t.currency[i], at_us, src, "value", convs)
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs) if fees_in else (ZERO, [])
-            self.dispose(disposal_id=eid, event_id=eid, kind="payment", asset=asset, wallet=wallet, qty=qty,
-                         gross=value, fees=fees, picks=t.picks[i], at_us=at_us, stamp=stamp, src=src, convs=convs,
-                         offshore=offshore)
-            if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_LOSS:
+                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, t, i, offshore)
+
+    def _swap(self, t: EventTable, i: int, convs: list[Conversion] | None
+              ) -> list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]] | None:
+        give, qty, got, got_qty, value = t.asset[i], t.qty[i], t.asset2[i], t.qty2[i], t.amount[i]
+        assert qty is not None and got_qty is not None
+        at_us, eid, wallet = t.us[i], t.ids[i], t.wallet[i]
+        if value is not None:
+            cur = t.currency[i]
+            worth = value if cur == "HKD" else self.to_hkd(cur, value, at_us, t, i, "value", convs)
+        elif self.swap_valuation == "given":
+            worth = self.market_value(give, qty, None, "HKD", at_us, t, i, "value", convs)
+        else:
+            worth = self.market_value(got, got_qty, None, "HKD", at_us, t, i, "value", convs)
+        fees, in_kind = self.fee_values(t.fees[i], at_us, t, i, convs) if t.fees[i] else (ZERO, None)
+        self.dispose(eid, eid, "swap", give, wallet, qty, worth, fees, t.picks[i], at_us, t, i, convs,
+                     t.offshore[i])
+        self.add_lot(got, wallet, eid, t.stamps[i], at_us, got_qty, worth)
+        if self.sink is not None:
+            self._lot_record(t, i, "swap", got, got_qty, worth, ZERO)
+        return in_kind
+
+    def _lot_record(self, t: EventTable, i: int, kind: str, asset: str, qty: Decimal, cost: Decimal,
+                    fees: Decimal) -> None:
+        assert self.sink is not None and self.year is not None
+        char = t.character[i]
+        self.sink.lots.append(LotRecord(t.ids[i], t.ids[i], kind, asset, t.wallet[i], t.stamps[i], self.year, qty,
+                                        cost, fees, t.source(i), char[0] if char else None,
+                                        char[1] if char else None))
+
+    def _receipt(self, t: EventTable, i: int, value: Decimal, basis: Decimal, convs: list[Conversion] | None) -> None:
+        assert self.year is not None
+        eid, rtype, asset, offshore = t.ids[i], t.subtype[i], t.asset[i], t.offshore[i]
+        self._add(self.agg.receipts, (self.year, rtype, asset, bool(offshore)), value, value, eid, t, i)
+        if self.sink is not None:
             qty = t.qty[i]
             assert qty is not None
-            self.dispose(disposal_id=eid, event_id=eid, kind="loss", asset=t.asset[i], wallet=wallet, qty=qty,
-                         gross=ZERO, fees=ZERO, picks=t.picks[i], at_us=at_us, stamp=stamp, src=src, convs=None,
-                         offshore=offshore)
-        elif kind == K_TRANSFER:
-            asset, qty, to_wallet = t.asset[i], t.qty[i], t.to_wallet[i]
-            assert qty is not None and wallet is not None and to_wallet is not None
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs) if fees_in else (ZERO, [])
-            self.move(asset, qty, wallet, to_wallet, stamp, src)
-            if fees_in:
-                self._outgoing(eid, "transfer_fee", stamp, year, fees, True,
-                               f"fee on transfer {wallet} -> {to_wallet}", src, convs)
-            if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_FEE:
-            fees, in_kind = self.fee_values(fees_in, at_us, src, convs)
-            self._outgoing(eid, "fee", stamp, year, fees, True, t.text[i], src, convs)
-            if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, stamp, src, offshore)
-        elif kind == K_INCOME:
-            amount = t.amount[i]
-            assert amount is not None
-            value = self.to_hkd(t.currency[i], amount, at_us, src, "amount", convs)
-            related = t.asset[i] or None
-            self._group(self.agg.incomes, (year, t.subtype[i], related, bool(offshore))).add(value, value, eid, src)
-            if sink is not None:
-                sink.incomes.append(IncomeRecord(eid, t.subtype[i], stamp, year, value, related, src,
-                                                 tuple(convs or ()), offshore))
-        elif kind == K_EXPENSE:
-            amount = t.amount[i]
-            assert amount is not None
-            value = self.to_hkd(t.currency[i], amount, at_us, src, "amount", convs)
-            self._outgoing(eid, "expense", stamp, year, value, t.deductible[i], t.text[i], src, convs)
-        else:  # pragma: no cover - the kinds are closed
-            raise TypeError(f"unknown event kind {kind} ({KIND_NAMES[kind] if 0 <= kind < len(KIND_NAMES) else '?'})")
+            self.sink.receipts.append(ReceiptRecord(eid, rtype, asset, t.stamps[i], self.year, qty, value, basis,
+                                                    t.source(i), tuple(convs or ()), offshore))
 
-    def _outgoing(self, eid: str, kind: str, stamp: datetime, year: YearOfAssessment, amount: Decimal,
-                  deductible: bool, description: str | None, src: SourceRef, convs: list[Conversion] | None) -> None:
-        self._group(self.agg.outgoings, (year, kind, deductible)).add(amount, ZERO, eid, src)
+    def _income(self, t: EventTable, i: int, convs: list[Conversion] | None) -> None:
+        assert self.year is not None
+        amount = t.amount[i]
+        assert amount is not None
+        eid, offshore = t.ids[i], t.offshore[i]
+        value = self.to_hkd(t.currency[i], amount, t.us[i], t, i, "amount", convs)
+        related = t.asset[i] or None
+        self._add(self.agg.incomes, (self.year, t.subtype[i], related, bool(offshore)), value, value, eid, t, i)
         if self.sink is not None:
-            self.sink.outgoings.append(OutgoingRecord(eid, kind, stamp, year, amount, deductible, description, src,
-                                                      tuple(convs or ())))
+            self.sink.incomes.append(IncomeRecord(eid, t.subtype[i], t.stamps[i], self.year, value, related,
+                                                  t.source(i), tuple(convs or ()), offshore))
+
+    def _add(self, groups: dict[object, Group], key: object, total: Decimal, receipts: Decimal, record_id: str,
+             t: EventTable, i: int) -> None:
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = Group()
+        g.total += total
+        g.receipts += receipts
+        g.count += 1
+        if len(g.samples) < SAMPLE_SIZE:
+            g.samples.append((record_id, t.source(i)))
+
+    def _outgoing(self, t: EventTable, i: int, kind: str, amount: Decimal, deductible: bool,
+                  description: str | None, convs: list[Conversion] | None) -> None:
+        assert self.year is not None
+        eid = t.ids[i]
+        self._add(self.agg.outgoings, (self.year, kind, deductible), amount, ZERO, eid, t, i)
+        if self.sink is not None:
+            self.sink.outgoings.append(OutgoingRecord(eid, kind, t.stamps[i], self.year, amount, deductible,
+                                                      description, t.source(i), tuple(convs or ())))
 
     # ----------------------------------------------------------------- the end
     def finish(self) -> tuple[LedgerAggregates, LedgerResult | None]:
@@ -633,7 +721,8 @@ class Core:
         if self.year is not None:
             with exact_context():
                 self.closing[self.year] = self.snapshot()
-        problems = [p for _, _, p in self.ref_problems] + self.problems
+        self._flush_year()
+        problems = self.ref_problems + self.problems
         if problems:
             raise InputError(problems)
         agg = self.agg

@@ -165,8 +165,9 @@ class AveragePool:
     def mean_acquired_us(self) -> Decimal:
         return self.time_weight / self.quantity if self.quantity else ZERO
 
-    def take(self, quantity: Decimal) -> tuple[list[Take], Decimal, Decimal]:
-        """Take up to ``quantity`` at average cost; returns takes, shortfall and the time weight taken."""
+    def take(self, quantity: Decimal, timed: bool = True) -> tuple[list[Take], Decimal, Decimal]:
+        """Take up to ``quantity`` at average cost; returns takes, shortfall and the time weight taken.
+        ``timed``: give the take its mean acquisition instant (else None: the caller needs only the µs)."""
         if self.quantity <= 0:
             return [], quantity, ZERO
         take_q = quantity if quantity <= self.quantity else self.quantity
@@ -182,7 +183,7 @@ class AveragePool:
         if self.quantity == 0:
             self.cost = ZERO  # exact already; guards against a -0
             self.time_weight = ZERO
-        acquired_at = _from_us(mean_us)
+        acquired_at = _from_us(mean_us) if timed else None
         return [(self.pool_id, acquired_at, mean_us, take_q, cost, "pool")], quantity - take_q, weight
 
     def snapshot(self) -> list[PoolSnapshot]:
