@@ -128,6 +128,9 @@ class Core:
         self.swap_valuation = swap_valuation
         self.allow_unknown_cost = allow_unknown_cost
         self.nil_receipts = receipt_cost_basis == "nil"
+        # lots are looked up by id only for specific identification and lots moved between wallets
+        self.index_lots = per_wallet or any(method_for(YearOfAssessment(y)) == LotMethod.SPECIFIC_ID
+                                            for y in range(1900, 2200))
         self.method: LotMethod | None = None
         self.year: YearOfAssessment | None = None
         self.lo = self.hi = 0  # the current basis period, in µs
@@ -155,7 +158,7 @@ class Core:
         found = self.pools.get(key)
         if found is None:
             found = AveragePool(key[0], key[1]) if self.method is LotMethod.WEIGHTED_AVERAGE \
-                else LotPool(key[0], key[1])
+                else LotPool(key[0], key[1], self.index_lots)
             self.pools[key] = found
         return found
 
@@ -206,7 +209,7 @@ class Core:
                     avg.add(lot.quantity, lot.cost, lot.acquired_us)
                 converted[key] = avg
             elif method is not LotMethod.WEIGHTED_AVERAGE and isinstance(pool, AveragePool):
-                lots = LotPool(key[0], key[1])
+                lots = LotPool(key[0], key[1], self.index_lots)
                 mean = pool.mean_acquired_us()
                 for snap in pool.snapshot():  # none for an empty pool
                     lots.add(Lot(f"{pool.pool_id}@{year.label}", snap.acquired_at, int(mean), snap.quantity,
@@ -237,6 +240,7 @@ class Core:
         self.opening = tuple(snaps)
         if not snaps:
             return
+        self.index_lots = True
         with exact_context():
             self._open(snaps, first_us)
 
@@ -560,10 +564,12 @@ class Core:
         record = sink is not None
         dispose, fee_values, to_hkd = self.dispose, self.fee_values, self.to_hkd
         pools, per_wallet = self.pools, self.per_wallet
+        lo, hi = (self.lo, self.hi) if self.year is not None else (0, 0)
         for i in positions:
             at_us = us[i]
-            if not self.lo <= at_us < self.hi or self.year is None:
+            if not lo <= at_us < hi:
                 self.enter(at_us)
+                lo, hi = self.lo, self.hi
             kind = kinds[i]
             eid = ids[i]
             convs: list[Conversion] | None = [] if record else None

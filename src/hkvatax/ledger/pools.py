@@ -48,70 +48,89 @@ Take = tuple[str, datetime | None, Decimal | int | None, Decimal, Decimal, str]
 
 
 class LotPool:
-    """Lots in acquisition order (FIFO), with look-up by id for specific identification."""
+    """Lots in acquisition order (FIFO), with look-up by id for specific identification.
+
+    ``indexed``: keep the look-up by lot id (needed for specific identification, for lots moved between
+    wallets and back, and for opening lots); a plain FIFO pool does without it.
+    """
 
     __slots__ = ("asset", "wallet", "lots", "by_id", "quantity")
 
-    def __init__(self, asset: str, wallet: str | None):
+    def __init__(self, asset: str, wallet: str | None, indexed: bool = True):
         self.asset = asset
         self.wallet = wallet
         self.lots: deque[Lot] = deque()
-        self.by_id: dict[str, Lot] = {}
+        self.by_id: dict[str, Lot] | None = {} if indexed else None
         self.quantity = ZERO
 
     def add(self, lot: Lot) -> None:
-        existing = self.by_id.get(lot.lot_id)
-        if existing is not None and existing.acquired_us == lot.acquired_us and existing.quantity > 0:
-            # The same lot coming back (moved between wallets and back): merge into the entry we hold.
-            existing.quantity += lot.quantity
-            existing.cost += lot.cost
-            self.quantity += lot.quantity
-            return
-        if self.lots and lot.acquired_us < self.lots[-1].acquired_us:
+        by_id = self.by_id
+        if by_id is not None:
+            existing = by_id.get(lot.lot_id)
+            if existing is not None and existing.acquired_us == lot.acquired_us and existing.quantity > 0:
+                # The same lot coming back (moved between wallets and back): merge into the entry we hold.
+                existing.quantity += lot.quantity
+                existing.cost += lot.cost
+                self.quantity += lot.quantity
+                return
+            by_id[lot.lot_id] = lot
+        lots = self.lots
+        if lots and lot.acquired_us < lots[-1].acquired_us:
             # Only moved lots (per-wallet transfers) and opening lots can arrive out of order.
-            items = sorted([*self.lots, lot], key=lambda x: x.acquired_us)
-            self.lots = deque(items)
+            self.lots = deque(sorted([*lots, lot], key=lambda x: x.acquired_us))
         else:
-            self.lots.append(lot)
-        self.by_id[lot.lot_id] = lot
+            lots.append(lot)
         self.quantity += lot.quantity
 
     def _drop_front_empties(self) -> None:
-        lots = self.lots
+        lots, by_id = self.lots, self.by_id
         while lots and lots[0].quantity == 0:
             gone = lots.popleft()
-            if self.by_id.get(gone.lot_id) is gone:
-                del self.by_id[gone.lot_id]
+            if by_id is not None and by_id.get(gone.lot_id) is gone:
+                del by_id[gone.lot_id]
 
     def take_fifo(self, quantity: Decimal, basis: str = "lot") -> tuple[list[Take], Decimal]:
         """Take ``quantity`` from the oldest lots. Returns the takes and any quantity not available."""
         takes: list[Take] = []
         remaining = quantity
-        lots = self.lots
+        lots, by_id = self.lots, self.by_id
         while remaining > 0:
-            self._drop_front_empties()
+            while lots and lots[0].quantity == 0:  # (lots emptied by specific identification)
+                gone = lots.popleft()
+                if by_id is not None and by_id.get(gone.lot_id) is gone:
+                    del by_id[gone.lot_id]
             if not lots:
                 break
             lot = lots[0]
-            if lot.quantity <= remaining:
-                takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, lot.quantity, lot.cost, basis))
-                remaining -= lot.quantity
-                self.quantity -= lot.quantity
+            lq = lot.quantity
+            if lq <= remaining:
+                takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, lq, lot.cost, basis))
+                remaining -= lq
+                self.quantity -= lq
+                lots.popleft()
+                if by_id is not None and by_id.get(lot.lot_id) is lot:
+                    del by_id[lot.lot_id]
                 lot.quantity = ZERO
                 lot.cost = ZERO
             else:
-                share = allocate(lot.cost, remaining, lot.quantity)
+                share = allocate(lot.cost, remaining, lq)
                 takes.append((lot.lot_id, lot.acquired_at, lot.acquired_us, remaining, share, basis))
-                lot.quantity -= remaining
+                lot.quantity = lq - remaining
                 lot.cost -= share
                 self.quantity -= remaining
                 remaining = ZERO
-        self._drop_front_empties()
+        if lots and lots[0].quantity == 0:
+            self._drop_front_empties()
         return takes, remaining
+
+    def _index(self) -> dict[str, Lot]:
+        if self.by_id is None:
+            self.by_id = {lot.lot_id: lot for lot in self.lots if lot.quantity != 0}
+        return self.by_id
 
     def take_lot(self, lot_id: str, quantity: Decimal) -> Take | None:
         """Take ``quantity`` from the named lot; None if the lot is unknown or holds too little."""
-        lot = self.by_id.get(lot_id)
+        lot = self._index().get(lot_id)
         if lot is None or lot.quantity < quantity:
             return None
         if lot.quantity == quantity:
@@ -125,7 +144,7 @@ class LotPool:
         return (lot.lot_id, lot.acquired_at, lot.acquired_us, quantity, share, "lot")
 
     def available(self, lot_id: str) -> Decimal:
-        lot = self.by_id.get(lot_id)
+        lot = self._index().get(lot_id)
         return lot.quantity if lot is not None else ZERO
 
     def snapshot(self) -> list[PoolSnapshot]:
