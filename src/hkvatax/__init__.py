@@ -6,13 +6,12 @@ assessment → explanation and rendering (docs/architecture.md).
 
 from __future__ import annotations
 
-from .bulk import assess_csv, compare_csv
-from .compare import Comparison, compare
-from .engine import Assessment, assess
+from .compare import Comparison, compare, compare_csv, compare_rows
+from .engine import Assessment, assess, assess_csv, assess_rows, match_scenario
 from .errors import InputError
-from .ledger import LedgerResult, match_scenario, run_ledger
+from .ledger import LedgerResult, run_ledger
 from .periods import YearOfAssessment
 
 __version__ = "0.1.0"
 
-__all__ = ["assess", "Assessment", "assess_csv", "compare", "compare_csv", "Comparison", "InputError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]
+__all__ = ["assess", "Assessment", "assess_csv", "assess_rows", "compare", "compare_csv", "compare_rows", "Comparison", "InputError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]

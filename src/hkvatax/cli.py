@@ -23,8 +23,8 @@ __all__ = ["main"]
 
 
 def _disposals(args: argparse.Namespace) -> int:
+    from .engine import match_scenario
     from .io import load_any
-    from .ledger import match_scenario
     from .render.disposals import disposals_csv, disposals_json, disposals_table
 
     scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
@@ -52,15 +52,13 @@ def _params(args: argparse.Namespace) -> ParamStore:
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from .engine import assess
+    from .engine import assess, assess_csv
     from .io import load_any
 
-    if (args.file.lower().endswith(".csv") and args.detail != "full" and args.profile and not args.default_tz
-            and not args.params):
-        from .bulk import assess_csv  # large ledgers: the columnar fast path when it applies
-
+    if args.file.lower().endswith(".csv") and args.profile:  # read in chunks, matched as it is read
         outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
-                             extension_first_year=args.extension_first_year, processes=args.jobs)
+                             extension_first_year=args.extension_first_year, params=_params(args),
+                             default_tz=args.default_tz)
     else:
         scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
         outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year,
@@ -70,14 +68,12 @@ def _assess(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from .compare import compare, compare_csv
     from .io import load_any
 
-    if args.file.lower().endswith(".csv") and args.profile and not args.default_tz and not args.params:
-        from .bulk import compare_csv
-
+    if args.file.lower().endswith(".csv") and args.profile:
         result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
-                             processes=args.jobs)
+                             params=_params(args), default_tz=args.default_tz)
     else:
         scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
         result = compare(scenario, args.year, extension_first_year=args.extension_first_year, params=_params(args))
@@ -182,8 +178,6 @@ def _year_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
     p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
     p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
-    p.add_argument("--jobs", type=int, choices=[1, 2], default=1,
-                   help="processes for a large CSV ledger (2: shared by token; same result)")
     p.add_argument("--params", metavar="FILE",
                    help="your own parameter values (TOML, the format of the shipped tables, each with citation and "
                         "status), laid over the shipped tables; e.g. a new Budget's reduction for a future year")
@@ -250,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InputError as exc:
-        from .ledger import further_problems
+        from .engine import further_problems
 
         more = further_problems(exc)
         sys.stderr.write(f"hkvatax: {InputError([*exc.problems, *more]) if more else exc}\n")

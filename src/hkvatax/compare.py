@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from .engine import Assessment, assess
+from .engine import Assessment, CsvSource, Matched, assess, ledger_csv, ledger_rows, ledger_scenario
 from .explain import FIGURE_LABELS
 from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
@@ -213,12 +214,16 @@ class Comparison:
 
 
 def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26",
-            aggregates: LedgerAggregates | None = None, params: ParamStore | None = None) -> Comparison:
-    """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences."""
+            aggregates: LedgerAggregates | None = None, params: ParamStore | None = None,
+            matched: Matched | None = None) -> Comparison:
+    """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences
+    (the ledger is matched once for both)."""
+    if matched is None and aggregates is None:
+        matched = ledger_scenario(scenario)
     base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year,
-                  aggregates=aggregates, params=params)
+                  aggregates=aggregates, params=params, matched=matched)
     ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year,
-                 ledger=base.ledger, aggregates=base.aggregates, params=params)
+                 aggregates=aggregates, params=params, matched=base.matched)
     diffs: list[Difference] = []
     for label, ya_b in base.years.items():
         ya_e = ext.years[label]
@@ -234,3 +239,18 @@ def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str 
                                         _causes(base.trace, ext.trace, other.id, fig.id)))
     return Comparison(scenario, base, ext, tuple(diffs))
 
+
+def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
+                extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
+                default_tz: str | None = None) -> Comparison:
+    """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
+    return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched)
+
+
+def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
+                 years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",
+                 params: ParamStore | None = None, file: str = "<rows>") -> Comparison:
+    """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`)."""
+    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
+    return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched)

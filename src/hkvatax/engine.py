@@ -9,13 +9,21 @@ No I/O, no clock, no global state: the same inputs give the same outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 from decimal import Decimal
 from typing import Any, Literal
 
-from .ledger import LedgerResult, match_scenario
+from .errors import InputError, Problem
+from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
+from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
+from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
+from .ledger.core import NIL_BASIS_TYPES, run_table, start
+from .models.table import RANK, EventTable
 from .models.scenario import Scenario
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context
@@ -44,7 +52,9 @@ from .rules.profits_tax import (
 from .rules.registry import Figure, RuleContext
 from .trace import Assumption, Trace, Tracer
 
-__all__ = ["assess", "Assessment", "YearAssessment", "BranchAssessment", "FIGURE_ORDER", "REGIMES"]
+__all__ = ["assess", "assess_csv", "assess_rows", "ledger_csv", "ledger_rows", "ledger_scenario", "match_scenario",
+           "further_problems", "Matched", "Assessment", "YearAssessment", "BranchAssessment", "FIGURE_ORDER",
+           "REGIMES"]
 
 ZERO = Decimal(0)
 REGIMES = ("baseline", "va_extension")
@@ -156,6 +166,14 @@ class Assessment:
     trace: Trace
     settings: dict[str, Any] = field(default_factory=dict)
     aggregates: LedgerAggregates | None = None
+    matched: Matched | None = field(default=None, repr=False)
+    basis: str = "market_value"
+
+    def full_ledger(self) -> LedgerResult | None:
+        """Every disposal and fragment of the ledger assessed (kept, or matched again on request)."""
+        if self.ledger is not None:
+            return self.ledger
+        return None if self.matched is None else self.matched.records(self.basis)
 
     def __getitem__(self, year: str | int | YearOfAssessment) -> YearAssessment:
         return self.years[YearOfAssessment.parse(year).label]
@@ -177,6 +195,251 @@ class Assessment:
 
     def depends_on_proposed_law(self) -> bool:
         return bool(self.trace.proposed_rules)
+
+
+# ------------------------------------------------------------------------------------ the ledger, once
+class _Unordered(Exception):
+    """A chunk does not lie wholly after the one before it: match the whole input sorted instead."""
+
+
+@dataclass
+class Matched:
+    """A ledger matched once: its aggregates by receipt cost basis — one, or both ``market_value`` and
+    ``nil`` when the basis depends on the character the rules decide (docs/decisions/0032-one-core.md) —
+    and the records, kept or re-made on request (``detail="full"``)."""
+
+    by_basis: dict[str, LedgerAggregates]
+    results: dict[str, LedgerResult] = field(default_factory=dict)
+    remake: Callable[[str], LedgerResult] | None = None
+
+    def records(self, basis: str) -> LedgerResult | None:
+        found = self.results.get(basis)
+        if found is None and self.remake is not None:
+            found = self.results[basis] = self.remake(basis)
+        return found
+
+
+def _key(t: EventTable, i: int) -> tuple[int, int, str]:
+    return t.us[i], RANK[t.kinds[i]], t.ids[i]
+
+
+def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, possible_nil: bool,
+           records: bool = False, bases: tuple[str, ...] | None = None) -> dict[str, tuple[LedgerAggregates,
+                                                                                       LedgerResult | None]]:
+    """Match the tables ``tables()`` yields (chunks of one input, in order) once, for each receipt cost
+    basis needed; a chunk out of order, or assets not declared, make it match the whole input at once."""
+    fixed = scenario.settings.receipt_cost_basis
+    if bases is None:
+        bases = (fixed,) if fixed else (("market_value", "nil") if possible_nil else ("market_value",))
+    options = scenario_options(scenario)
+    try:
+        if scenario.assets:
+            try:
+                return _stream(options, bases, tables, records)
+            except _Unordered:
+                pass
+        whole = EventTable.concat(list(tables()))
+        return {b: run_table(whole, **{**options, "receipt_cost_basis": b, "records": records}) for b in bases}
+    except InputError as exc:
+        raise name_csv_columns(exc) from None
+
+
+def _stream(options: dict[str, Any], bases: tuple[str, ...], tables: Callable[[], Iterable[EventTable]],
+            records: bool) -> dict[str, tuple[LedgerAggregates, LedgerResult | None]]:
+    cores = {b: start(None, **{**options, "receipt_cost_basis": b, "records": records}) for b in bases}
+    last: tuple[int, int, str] | None = None
+    for t in tables():
+        if not len(t):
+            continue
+        order = t.order()
+        if last is not None and _key(t, order[0]) <= last:
+            raise _Unordered
+        for core in cores.values():
+            if last is None:
+                core.open(core.opening, t.us[order[0]])
+            core.feed(t, order)
+        last = _key(t, order[-1])
+    if last is None:
+        for core in cores.values():
+            core.open(core.opening, None)
+    return {b: core.finish() for b, core in cores.items()}
+
+
+def _nil_possible(table: EventTable) -> bool:
+    return any(s in NIL_BASIS_TYPES for s in set(table.subtype))
+
+
+def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
+    """The ledger of a scenario's own (pydantic) events, matched once."""
+    table = EventTable.from_events(scenario.events)
+    found = _match(scenario, lambda: [table], possible_nil=_nil_possible(table), records=records)
+
+    def remake(basis: str) -> LedgerResult:
+        result = _match(scenario, lambda: [table], possible_nil=False, records=True, bases=(basis,))[basis][1]
+        assert result is not None
+        return result
+
+    return Matched({b: agg for b, (agg, _) in found.items()},
+                   {b: r for b, (_, r) in found.items() if r is not None}, remake)
+
+
+def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
+    """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records)."""
+    table = EventTable.from_events(scenario.events)
+    basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or "market_value"
+    result = _match(scenario, lambda: [table], possible_nil=False, records=True, bases=(basis,))[basis][1]
+    assert result is not None
+    return result
+
+
+def further_problems(exc: InputError) -> tuple[Problem, ...]:
+    """Problems the ledger finds in the rows of a file that *could* be read (duplicate ids, missing rates,
+    oversells …), so that one report lists everything; empty when there is nothing more to check.
+
+    An oversell found here may only follow from a row reported above (a purchase that could not be read).
+    """
+    if exc.partial is None or not exc.partial.events:
+        return ()
+    try:
+        match_scenario(exc.partial)
+    except InputError as more:
+        return tuple(Problem(p.code, p.message + (" (this may follow from a row reported above)"
+                                                  if p.code in {"oversell", "disposal_before_acquisition",
+                                                                "unknown_lot"} else ""),
+                             p.source, p.column, p.suggestion) for p in more.problems)
+    return ()
+
+
+CsvSource = str | Path | IO[str]
+
+
+def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, file: str | None = None,
+               records: bool = False, default_tz: str | None = None, chunk: int = 1_000
+               ) -> tuple[Scenario, Matched]:
+    """A generic CSV ledger (a path, or an open text file such as an upload) with its profile, matched once
+    while it is read in chunks. Raises :class:`~hkvatax.errors.InputError` with every problem."""
+    if isinstance(source, (str, Path)):
+        name = file or str(source)
+        try:
+            text = read_text(source)
+        except (OSError, UnicodeDecodeError):
+            load_csv_ledger(source, profile, default_tz=default_tz)  # reports the file (bad_file)
+            raise
+    else:
+        name = file or getattr(source, "name", None) or "<csv>"
+        text = source.read()
+        if text.startswith("\ufeff"):
+            text = text[1:]
+    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz)
+    if problems:
+        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz)  # rates' and rows' problems
+    possible_nil = scenario.settings.receipt_cost_basis is None and any(t in text for t in NIL_BASIS_TYPES)
+
+    def tables() -> Iterator[EventTable]:
+        return read_tables(text=text, file=name, default_tz=zone, chunk=chunk)
+
+    try:
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records)
+    except RowsInvalid:
+        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz)  # the row reader's report
+        raise AssertionError("the row reader found no problem in a file the table reader refused") from None
+
+    def remake(basis: str) -> LedgerResult:
+        result = _match(scenario, tables, possible_nil=False, records=True, bases=(basis,))[basis][1]
+        assert result is not None
+        return result
+
+    return scenario, Matched({b: agg for b, (agg, _) in found.items()},
+                             {b: r for b, (_, r) in found.items() if r is not None}, remake)
+
+
+def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any], *,
+                columns: Sequence[str] | None = None, file: str = "<rows>",
+                records: bool = False, chunk: int = 1_000) -> tuple[Scenario, Matched]:
+    """Rows already in memory (dicts keyed by the generic CSV columns, or tuples in ``columns``' order —
+    e.g. a database cursor's rows or a DataFrame's records) with a profile, validated column by column as
+    a CSV file's rows are and matched once. Row numbers count from 1."""
+    kept = rows if isinstance(rows, list) else list(rows)
+    scenario, zone, problems = profile_scenario(profile)
+
+    def tables() -> Iterator[EventTable]:
+        return rows_table(kept, columns=columns, file=file, default_tz=zone, chunk=chunk)
+
+    at = list(columns).index("subtype") if columns is not None and "subtype" in columns else None
+    possible_nil = scenario.settings.receipt_cost_basis is None and any(
+        (r.get("subtype") if isinstance(r, Mapping) else (r[at] if at is not None else None)) in NIL_BASIS_TYPES
+        for r in kept)
+    try:
+        if problems:
+            raise RowsInvalid
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records)
+    except RowsInvalid:
+        _report_rows(kept, columns, file, profile)
+        raise AssertionError("the row reader found no problem in rows the table reader refused") from None
+
+    def remake(basis: str) -> LedgerResult:
+        result = _match(scenario, tables, possible_nil=False, records=True, bases=(basis,))[basis][1]
+        assert result is not None
+        return result
+
+    return scenario, Matched({b: agg for b, (agg, _) in found.items()},
+                             {b: r for b, (_, r) in found.items() if r is not None}, remake)
+
+
+def _report_rows(rows: list[Any], columns: Sequence[str] | None, file: str,
+                 profile: str | Path | Mapping[str, Any]) -> None:
+    """Raise the row reader's report for in-memory rows (floats named as ``float_money``)."""
+    out = io.StringIO()
+    import csv
+
+    problems: list[Problem] = []
+    header = list(columns) if columns is not None else list(dict.fromkeys(k for r in rows for k in r))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    from .errors import SourceRef
+
+    for n, row in enumerate(rows, start=2):
+        values = [row.get(h) for h in header] if isinstance(row, Mapping) else list(row)
+        cells = []
+        for h, v in zip(header, values, strict=False):
+            if isinstance(v, float) or isinstance(v, bool):
+                problems.append(Problem("float_money" if isinstance(v, float) else "invalid_field",
+                                        f"{v!r} refused: give numbers as strings, ints or Decimals",
+                                        SourceRef(file=file, row=n - 1), h))
+                cells.append("")
+            else:
+                cells.append("" if v is None else str(v))
+        writer.writerow(cells)
+    try:
+        load_csv_ledger(None, profile, text=out.getvalue(), file=file)
+    except InputError as exc:
+        shifted = [Problem(p.code, p.message, SourceRef(p.source.file, None if p.source.row is None
+                                                        else p.source.row - 1, p.source.path), p.column,
+                           p.suggestion) for p in exc.problems]
+        raise InputError(problems + shifted, partial=exc.partial) from None
+    if problems:
+        raise InputError(problems)
+
+
+def _lot_overrides(scenario: Scenario) -> bool:
+    """Whether some lot carries a character override (its disposals are then split by matched lot)."""
+    return any(getattr(e, "character", None) is not None for e in scenario.events)
+
+
+def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
+           wanted: list[YearOfAssessment] | None) -> tuple[str, LedgerAggregates]:
+    """The receipt cost basis and its aggregates: nil for tokens received (staking, airdrops …) by a holder
+    whose every year is capital, else market value (decision 0013); both were matched in the one pass."""
+    if len(matched.by_basis) == 1:
+        return next(iter(matched.by_basis.items()))
+    agg = matched.by_basis["market_value"]
+    span, _ = _year_range(agg, wanted)
+    scratch = Tracer()
+    tp = scenario.taxpayer
+    pre = [decide_character(RuleContext(y, params, scratch), tp, ledger_stats(agg, y)) for y in span]
+    if pre and all(d.character == "capital" for d in pre) and any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
+        return "nil", matched.by_basis["nil"]
+    return "market_value", agg
 
 
 def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extension: bool,
@@ -248,6 +511,7 @@ def assess(
     params: ParamStore | None = None,
     ledger: LedgerResult | None = None,
     aggregates: LedgerAggregates | None = None,
+    matched: Matched | None = None,
 ) -> Assessment:
     """Assess ``scenario`` for the given years of assessment (default: every year with activity).
 
@@ -258,10 +522,45 @@ def assess(
             and family-office concessions to virtual assets, Bill gazetted 12 June 2026).
         extension_first_year: first year of assessment the extension applies to (an assumption).
         params: parameter tables (default: those shipped with hkvatax).
-        ledger: a ledger result already computed for this scenario (saves a second matching run).
-        aggregates: the ledger's per-year, per-asset sums when no full result is kept (the fast path for large
-            CSV ledgers, :func:`hkvatax.fast.assess_csv`); ``explain(detail="full")`` then needs a full result.
+        ledger: a ledger result already computed for this scenario (saves matching it again).
+        aggregates: the ledger's per-year, per-asset sums, when no records are kept.
+        matched: the ledger matched once (:func:`ledger_scenario`, :func:`ledger_csv`, :func:`ledger_rows`).
     """
+    return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
+                   ledger=ledger, aggregates=aggregates, matched=matched)
+
+
+def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
+               regime: str = "baseline", extension_first_year: str = "2025/26", params: ParamStore | None = None,
+               file: str | None = None, default_tz: str | None = None) -> Assessment:
+    """Assess a generic CSV ledger (a path, or an open text file such as an upload, named ``file`` in the
+    provenance) with its profile: read in chunks, validated column by column and matched as it is read, so
+    a million rows never exist as a million objects (docs/decisions/0032-one-core.md)."""
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
+    return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
+                   matched=matched)
+
+
+def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
+                years: Any = None, *, columns: Sequence[str] | None = None, regime: str = "baseline",
+                extension_first_year: str = "2025/26", params: ParamStore | None = None,
+                file: str = "<rows>") -> Assessment:
+    """Assess rows already in memory (see :func:`ledger_rows`) with a profile, without a model per row.
+
+    >>> rows = [{"id": "b", "timestamp": "2025-05-01T10:00:00+08:00", "kind": "acquisition", "asset": "BTC",
+    ...          "quantity": "1", "amount": "500000"}]
+    >>> profile = {"taxpayer": {"kind": "individual", "name": "Ann"}, "assets": [{"symbol": "BTC"}]}
+    >>> assess_rows(rows, profile, "2025/26")["2025/26"].tax_payable
+    Decimal('0')
+    """
+    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
+    return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
+                   matched=matched)
+
+
+def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year: str, params: ParamStore | None,
+            ledger: LedgerResult | None = None, aggregates: LedgerAggregates | None = None,
+            matched: Matched | None = None) -> Assessment:
     if regime not in REGIMES:
         raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
     params = params or default_params()
@@ -269,23 +568,16 @@ def assess(
     tp = scenario.taxpayer
     year_end = YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day)
     wanted_years = _parse_years(years)
+    if matched is None:
+        if ledger is not None or aggregates is not None:
+            given = aggregates if aggregates is not None else aggregate(ledger)  # type: ignore[arg-type]
+            matched = Matched({"given": given}, {"given": ledger} if ledger is not None else {})
+        else:
+            matched = ledger_scenario(scenario, records=_lot_overrides(scenario))
     with exact_context():
-        if ledger is None and aggregates is None:
-            ledger = match_scenario(scenario)
-        agg = aggregates if aggregates is not None else aggregate(ledger)  # type: ignore[arg-type]
+        basis, agg = _basis(matched, scenario, params, wanted_years)
+        ledger = matched.results.get(basis)
         span, wanted = _year_range(agg, wanted_years)
-        # A pre-pass decides the character of each year (cheap), to settle the receipts' cost basis.
-        scratch = Tracer()
-        pre = {y: decide_character(RuleContext(y, params, scratch), tp, ledger_stats(agg, y)) for y in span}
-        nil_types = {"staking", "mining", "airdrop", "fork", "lending_interest"}
-        if (scenario.settings.receipt_cost_basis is None and pre
-                and all(d.character == "capital" for d in pre.values())
-                and any(key[1] in nil_types for key in agg.receipts)):
-            if aggregates is not None and ledger is None:
-                raise ValueError("receipts need a nil cost basis for a non-business holder: assess from the "
-                                 "scenario (reference path), or set settings.receipt_cost_basis")
-            ledger = match_scenario(scenario, receipt_cost_basis="nil")
-            agg = aggregate(ledger)
         tracer = Tracer()
         settings = {"extension_first_year": ext_first.label, "regime": regime}
         results: dict[str, YearAssessment] = {}
@@ -328,7 +620,7 @@ def assess(
         roots = [f.id for ya in results.values() for b in ya.branches.values() for f in b.figures.values()]
         trace = tracer.freeze(roots)
     shown = {label: ya for label, ya in results.items() if YearOfAssessment.parse(label) in set(wanted)}
-    return Assessment(scenario, regime, shown, ledger, trace, settings, agg)
+    return Assessment(scenario, regime, shown, ledger, trace, settings, agg, matched, basis)
 
 
 def _assess_branch(ctx: RuleContext, scenario: Scenario, agg: LedgerAggregates, ledger: LedgerResult | None,

@@ -136,6 +136,8 @@ class InputError(HkvataxError):
         #: the scenario built from the rows that could be read (when a file had bad rows), so that later
         #: checks (duplicate ids, rates, oversells) can still be run and reported in the same report
         self.partial = partial
+        #: for problems the ledger found: the kind of event each is about (to name CSV columns), else ()
+        self.kinds: tuple[str, ...] = ()
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the input"
         lines = [head + ":"] + [f"  - {p}" for p in self.problems[:200]]

@@ -152,7 +152,7 @@ class Explanation:
                 nodes.setdefault(n.id, n)
             years.append(entry)
         if detail == "full":
-            if assessment.ledger is None:
+            if assessment.full_ledger() is None:
                 raise ValueError("detail='full' lists every disposal and lot: it needs the full ledger, but this "
                                  "assessment was made from aggregates (fast path); assess the scenario instead")
             nodes = cls._expand(assessment, nodes)
@@ -172,8 +172,9 @@ class Explanation:
         out = dict(nodes)
         tp_offshore = bool(assessment.scenario.taxpayer.offshore)
         by_year: dict[str, list[Any]] = {}
-        assert assessment.ledger is not None
-        for d in assessment.ledger.disposals:
+        full = assessment.full_ledger()
+        assert full is not None
+        for d in full.disposals:
             by_year.setdefault(d.year.label, []).append(d)
         for node in list(nodes.values()):
             if node.rule_id != "ledger.gains" or node.year is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hkvatax.errors import InputError
 from hkvatax.io.loaders import read_csv_events
-from hkvatax.ledger import further_problems, match_scenario
+from hkvatax.engine import further_problems, match_scenario
 from hkvatax.models.scenario import Scenario
 
 CSV = """id,timestamp,kind,asset,quantity,amount,currency,fee_amount,fee_currency,fee_value

@@ -43,9 +43,11 @@ __all__ = [
     "read_csv_events",
     "read_rates_csv",
     "load_csv_ledger",
+    "profile_scenario",
     "load_any",
     "resolve_timezone",
     "event_from_row",
+    "name_csv_columns",
 ]
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -354,6 +356,29 @@ def _fee_column(problem: Problem) -> Problem:
                    problem.suggestion)
 
 
+def name_csv_columns(exc: InputError) -> InputError:
+    """The ledger's problems with a CSV row's column named as in the CSV (``amount``, not ``cost``).
+
+    ``exc.kinds`` gives the kind of event each problem is about; a problem whose source has a row came
+    from a CSV ledger."""
+    if not exc.kinds:
+        return exc
+    fees = {"amount": "fee_amount", "value": "fee_value"}  # the ledger's fee problems: fees[n].amount, fees[n].value
+    out = []
+    for p, kind in zip(exc.problems, exc.kinds, strict=True):
+        column = p.column
+        if p.source.row is not None and column and kind in COLUMNS_BY_KIND:
+            if column.startswith("fees["):
+                column = fees.get(column.rsplit(".", 1)[-1], "fee_amount")
+            else:
+                reverse = {field: col for col, field in COLUMNS_BY_KIND[kind].items()}
+                column = reverse.get(column, column)
+        out.append(Problem(p.code, p.message, p.source, column, p.suggestion))
+    named = InputError(out, partial=exc.partial)
+    named.kinds = exc.kinds
+    return named
+
+
 def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tuple[list[Rate], list[Problem]]:
     """Read rates: columns base, quote, rate, at, source."""
     name = str(path)
@@ -393,9 +418,10 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_csv_ledger(path: str | Path, profile: str | Path | Mapping[str, Any], *,
-                    default_tz: tzinfo | str | None = None) -> Scenario:
-    """A scenario from a generic CSV ledger plus a profile naming the taxpayer, assets and rates."""
+def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzinfo | str | None = None
+                     ) -> tuple[Scenario, tzinfo | None, list[Problem]]:
+    """The scenario a profile describes (taxpayer, assets, rates or rates_file, settings), without events;
+    its default time zone; and the problems of its rates file (the profile's own problems are raised)."""
     prof = dict(profile) if isinstance(profile, Mapping) else load_profile(profile)
     base_dir = Path(profile).parent if not isinstance(profile, Mapping) else Path(".")
     zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
@@ -403,7 +429,7 @@ def load_csv_ledger(path: str | Path, profile: str | Path | Mapping[str, Any], *
         zone = resolve_timezone(prof.pop("default_timezone", None))
     else:
         prof.pop("default_timezone", None)
-    events, problems = read_csv_events(path, default_tz=zone)
+    problems: list[Problem] = []
     rates: list[Any] = list(prof.pop("rates", []) or [])
     rates_file = prof.pop("rates_file", None)
     if rates_file:
@@ -416,6 +442,17 @@ def load_csv_ledger(path: str | Path, profile: str | Path | Mapping[str, Any], *
                                       default_tz=zone)
     except InputError as exc:
         raise InputError(problems + list(exc.problems)) from None
+    return scenario, zone, problems
+
+
+def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, Any], *,
+                    default_tz: tzinfo | str | None = None, text: str | None = None,
+                    file: str | None = None) -> Scenario:
+    """A scenario from a generic CSV ledger (a path, or ``text`` named ``file``) plus a profile naming the
+    taxpayer, assets and rates. Every event is a model: for large ledgers use :func:`hkvatax.assess_csv`."""
+    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz)
+    events, row_problems = read_csv_events(path, text=text, file=file, default_tz=zone)
+    problems = row_problems + problems
     scenario = scenario.model_copy(update={"events": tuple(events)})
     if problems:
         raise InputError(problems, partial=scenario)

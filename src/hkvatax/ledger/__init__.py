@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from ..errors import InputError, Problem
 from ..models.assets import Asset
 from ..models.scenario import Scenario
 from ..models.taxpayers import LotMethod, MethodElection
@@ -24,10 +23,10 @@ from .results import (
     PoolSnapshot,
     ReceiptRecord,
 )
-from .table import KIND_CODES, RANK, EventTable
+from ..models.table import KIND_CODES, RANK, EventTable
 
 __all__ = [
-    "run_ledger", "match_scenario", "match_table", "further_problems", "method_schedule", "KIND_RANK", "sort_key",
+    "run_ledger", "match_scenario", "match_table", "scenario_options", "method_schedule", "KIND_RANK", "sort_key",
     "Conversion", "PriceBook", "epoch_us", "DisposalRecord", "Fragment", "IncomeRecord", "LedgerNote",
     "LedgerResult", "LotRecord", "OutgoingRecord", "PoolSnapshot", "ReceiptRecord", "EventTable",
     "LedgerAggregates",
@@ -103,24 +102,6 @@ def method_schedule(elections: tuple[MethodElection, ...]) -> Callable[[YearOfAs
     return method_for
 
 
-def further_problems(exc: InputError) -> tuple[Problem, ...]:
-    """Problems the ledger finds in the rows of a file that *could* be read (duplicate ids, missing rates,
-    oversells …), so that one report lists everything; empty when there is nothing more to check.
-
-    An oversell found here may only follow from a row reported above (a purchase that could not be read).
-    """
-    if exc.partial is None or not exc.partial.events:
-        return ()
-    try:
-        match_scenario(exc.partial)
-    except InputError as more:
-        return tuple(Problem(p.code, p.message + (" (this may follow from a row reported above)"
-                                                  if p.code in {"oversell", "disposal_before_acquisition",
-                                                                "unknown_lot"} else ""),
-                             p.source, p.column, p.suggestion) for p in more.problems)
-    return ()
-
-
 def scenario_options(scenario: Scenario, receipt_cost_basis: str | None = None) -> dict[str, object]:
     """The ledger options a scenario's taxpayer and settings give (elections, basis period, pools …)."""
     tp = scenario.taxpayer
@@ -138,10 +119,7 @@ def scenario_options(scenario: Scenario, receipt_cost_basis: str | None = None) 
 def match_table(scenario: Scenario, table: EventTable, *, receipt_cost_basis: str | None = None,
                 records: bool = False) -> tuple[LedgerAggregates, LedgerResult | None]:
     """Match ``table`` with the options of ``scenario`` (whose own events are ignored)."""
-    try:
-        return run_table(table, records=records, **scenario_options(scenario, receipt_cost_basis))
-    except InputError as exc:
-        raise InputError(_csv_columns(exc.problems, table), partial=exc.partial) from None
+    return run_table(table, records=records, **scenario_options(scenario, receipt_cost_basis))
 
 
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
@@ -150,30 +128,3 @@ def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None)
                             records=True)
     assert result is not None
     return result
-
-
-def _csv_columns(problems: tuple[Problem, ...], table: EventTable) -> list[Problem]:
-    """Name a CSV row's problem by the CSV column (``amount``) rather than the model field (``cost``)."""
-    from ..io.loaders import COLUMNS_BY_KIND
-    from .table import KIND_NAMES
-
-    kinds: dict[tuple[str | None, int | None], str] = {}
-    for i in range(len(table)):
-        src = table.source(i)
-        if src.row is not None:
-            kinds[(src.file, src.row)] = KIND_NAMES[table.kinds[i]]
-    if not kinds:
-        return list(problems)
-    fees = {"amount": "fee_amount", "value": "fee_value"}  # the ledger's fee problems: fees[n].amount, fees[n].value
-    out = []
-    for p in problems:
-        kind = kinds.get((p.source.file, p.source.row))
-        column = p.column
-        if kind is not None and column:
-            if column.startswith("fees["):
-                column = fees.get(column.rsplit(".", 1)[-1], "fee_amount")
-            else:
-                reverse = {field: col for col, field in COLUMNS_BY_KIND[kind].items()}
-                column = reverse.get(column, column)
-        out.append(Problem(p.code, p.message, p.source, column, p.suggestion))
-    return out

@@ -51,7 +51,7 @@ from .results import (
     PoolSnapshot,
     ReceiptRecord,
 )
-from .table import (
+from ..models.table import (
     K_ACQ,
     K_DISP,
     K_EXPENSE,
@@ -137,6 +137,9 @@ class Core:
         self.pools: dict[tuple[str, str | None], LotPool | AveragePool] = {}
         self.problems: list[Problem] = []
         self.ref_problems: list[Problem] = []  # duplicate ids, undeclared assets: listed first
+        self.ref_kinds: list[int] = []
+        self.problem_kinds: list[int] = []  # the kind of event each problem is about
+        self.kind_now = -1
         self.notes: list[LedgerNote] = []
         self.closing: dict[YearOfAssessment, tuple[PoolSnapshot, ...]] = {}
         self.methods: dict[YearOfAssessment, str] = {}
@@ -264,6 +267,15 @@ class Core:
                     acquired_us = int(snap.time_weight / snap.quantity)
                 pool.add(Lot(snap.lot_id, snap.acquired_at, acquired_us, snap.quantity, snap.cost_hkd))
 
+    # ----------------------------------------------------------------- problems
+    def _problem(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.problem_kinds.append(self.kind_now)
+
+    def _ref_problem(self, kind: int, problem: Problem) -> None:
+        self.ref_problems.append(problem)
+        self.ref_kinds.append(kind)
+
     # ----------------------------------------------------------------- values
     def to_hkd(self, code: str, amount: Decimal, at_us: int, t: EventTable, i: int, column: str,
                convs: list[Conversion] | None) -> Decimal:
@@ -272,7 +284,7 @@ class Core:
         found = self.book.quote(code, at_us)
         if found is None:
             token = code in self.tokens
-            self.problems.append(Problem(
+            self._problem(Problem(
                 "missing_price" if token else "unknown_currency",
                 f"no {'price for token' if token else 'exchange rate for'} {code} to HKD at or within the allowed "
                 "age before this event", t.source(i), column,
@@ -291,7 +303,7 @@ class Core:
             return value if value_currency == "HKD" else self.to_hkd(value_currency, value, at_us, t, i, column, convs)
         found = self.book.quote(asset, at_us) if asset != "HKD" else ((Decimal(1),), _NO_CONVS)
         if found is None:
-            self.problems.append(Problem(
+            self._problem(Problem(
                 "missing_price", f"{asset} needs a market value here and no price {asset}->HKD was found",
                 t.source(i), column, suggestion=f"give '{column}' or add a {asset} price at this time",
             ))
@@ -352,7 +364,7 @@ class Core:
             for lot_id, pick_qty in picks:
                 took = pool.take_lot(lot_id, pick_qty)
                 if took is None:
-                    self.problems.append(Problem(
+                    self._problem(Problem(
                         "unknown_lot",
                         f"lot {lot_id!r} of {asset} does not exist here or holds "
                         f"{pool.available(lot_id)}, less than the {pick_qty} designated",
@@ -363,7 +375,7 @@ class Core:
             rest = qty - picked
             short = ZERO
             if rest < 0:
-                self.problems.append(Problem(
+                self._problem(Problem(
                     "invalid_field", f"designated lots total {picked}, more than the {qty} disposed of",
                     t.source(i), "lots"))
             elif rest > 0:
@@ -450,14 +462,14 @@ class Core:
                 f"{did}: disposes of {qty} {asset} but only {held} is held; the excess {short} is "
                 "taken at nil cost (assumption: allow_unknown_cost)", eid, self.year, src))
         elif asset not in self.ever_held:
-            self.problems.append(Problem(
+            self._problem(Problem(
                 "disposal_before_acquisition",
                 f"{asset}: at {stamp.isoformat()} gives up {qty} but nothing of {asset} was acquired, "
                 "received or held before it", src, "quantity",
                 suggestion="add the acquisition (or opening balance) it came from, or check the date and asset",
             ))
         else:
-            self.problems.append(Problem(
+            self._problem(Problem(
                 "oversell",
                 f"{asset}{' in wallet ' + repr(wallet) if self.per_wallet and wallet else ''}: at "
                 f"{stamp.isoformat()} disposes of {qty} but only {held} is held",
@@ -477,7 +489,7 @@ class Core:
         if not self.per_wallet:
             pool = self.pool(asset, None)
             if pool.quantity < qty:
-                self.problems.append(Problem(
+                self._problem(Problem(
                     "oversell", f"{asset}: at {t.stamps[i].isoformat()} transfers {qty} but only "
                     f"{pool.quantity} is held", t.source(i), "quantity",
                     suggestion="add the missing acquisition or opening balance"))
@@ -485,7 +497,7 @@ class Core:
         source_pool = self.pool(asset, from_wallet)
         target = self.pool(asset, to_wallet)
         if source_pool.quantity < qty:
-            self.problems.append(Problem(
+            self._problem(Problem(
                 "oversell", f"{asset} in wallet {from_wallet!r}: at {t.stamps[i].isoformat()} "
                 f"transfers {qty} but only {source_pool.quantity} is held there", t.source(i), "quantity"))
             return
@@ -523,7 +535,7 @@ class Core:
             if first is None:
                 seen[eid] = place
             else:
-                self.ref_problems.append(Problem(
+                self._ref_problem(t.kinds[i], Problem(
                     "duplicate_id", f"id {eid!r} is used again (first at {self._where(first)})", t.source(i), "id",
                     suggestion="give every event its own id"))
             self._unknown_assets(t, i)
@@ -544,7 +556,7 @@ class Core:
             names.append(("receive_asset", t.asset2[i]))
         for column, symbol in names:
             if symbol not in self.tokens:
-                self.ref_problems.append(Problem(
+                self._ref_problem(t.kinds[i], Problem(
                     "unknown_asset", f"asset {symbol} is not declared in 'assets'", t.source(i), column,
                     suggestion=f"declare {symbol} in the scenario's assets"))
 
@@ -570,7 +582,7 @@ class Core:
             if not lo <= at_us < hi:
                 self.enter(at_us)
                 lo, hi = self.lo, self.hi
-            kind = kinds[i]
+            kind = self.kind_now = kinds[i]
             eid = ids[i]
             convs: list[Conversion] | None = [] if record else None
             wallet = wallets[i]
@@ -730,7 +742,9 @@ class Core:
         self._flush_year()
         problems = self.ref_problems + self.problems
         if problems:
-            raise InputError(problems)
+            error = InputError(problems)
+            error.kinds = tuple(KIND_NAMES[k] for k in self.ref_kinds + self.problem_kinds)
+            raise error
         agg = self.agg
         agg.event_count = self.count
         agg.disposals = dict(sorted(agg.disposals.items()))

@@ -33,18 +33,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ..errors import SourceRef
-from ..models.events import (
-    Acquisition,
-    Disposal,
-    Expense,
-    FeePaid,
-    Income,
-    Loss,
-    Payment,
-    Receipt,
-    Swap,
-    Transfer,
-)
 
 __all__ = [
     "EventTable", "FeeT", "PickT", "KIND_NAMES", "KIND_CODES", "RANK",
@@ -63,6 +51,9 @@ FeeT = tuple[Decimal, str, Decimal | None, str]  # amount, currency, value, valu
 PickT = tuple[str, Decimal]  # lot id, quantity
 _NO_FEES: tuple[FeeT, ...] = ()
 _NO_PICKS: tuple[PickT, ...] = ()
+_HAS_FEES = frozenset({K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT, K_PAYMENT})
+_HAS_LOTS = frozenset({K_DISP, K_SWAP, K_PAYMENT, K_LOSS})
+_HAS_CHARACTER = frozenset({K_ACQ, K_SWAP, K_RECEIPT})
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -136,85 +127,105 @@ class EventTable:
             return list(range(n))
         return sorted(range(n), key=lambda i: (us[i], RANK[kinds[i]], ids[i]))
 
-    def append(self, *, id: str, kind: int, stamp: datetime, asset: str = "", qty: Decimal | None = None,
-               amount: Decimal | None = None, currency: str = "HKD", asset2: str = "", qty2: Decimal | None = None,
-               fees: tuple[FeeT, ...] = _NO_FEES, wallet: str | None = None, to_wallet: str | None = None,
-               subtype: str = "", deductible: bool = True, picks: tuple[PickT, ...] = _NO_PICKS,
-               offshore: bool | None = None, character: tuple[str, str | None] | None = None,
-               text: str | None = None, source: SourceRef | None = None, index: int | None = None) -> None:
-        """Add one event (the slow, general way: importers of models and of odd rows use it)."""
-        self.ids.append(id)
-        self.kinds.append(kind)
-        self.stamps.append(stamp)
-        self.us.append(epoch_us(stamp))
-        self.asset.append(asset)
-        self.qty.append(qty)
-        self.amount.append(amount)
-        self.currency.append(currency)
-        self.asset2.append(asset2)
-        self.qty2.append(qty2)
-        self.fees.append(fees)
-        self.wallet.append(wallet)
-        self.to_wallet.append(to_wallet)
-        self.subtype.append(subtype)
-        self.deductible.append(deductible)
-        self.picks.append(picks)
-        self.offshore.append(offshore)
-        self.character.append(character)
-        self.text.append(text)
-        if self.sources is None:
-            self.sources = [SourceRef(file=self.file, row=r) for r in self.rows]
-            self.file, self.rows = None, []
-        self.sources.append(source)
-        if not isinstance(self.index, list):
-            self.index = list(self.index)
-        self.index.append(len(self.ids) - 1 if index is None else index)
-
     @classmethod
     def from_events(cls, events: Iterable[object]) -> EventTable:
         """The table of pydantic events (``hkvatax.models.events``), in the order given."""
-        t = cls(sources=[])
-        add = t.append
-        for i, e in enumerate(events):
-            fees: tuple[FeeT, ...] = tuple((f.amount, f.currency, f.value, f.value_currency)
-                                           for f in getattr(e, "fees", ())) or _NO_FEES
-            picks: tuple[PickT, ...] = tuple((p.lot_id, p.quantity) for p in getattr(e, "lots", ())) or _NO_PICKS
-            char = getattr(e, "character", None)
-            character = None if char is None else (char.value, getattr(e, "character_reason", None))
-            common = {"id": e.id, "stamp": e.timestamp, "wallet": e.wallet, "offshore": e.offshore,  # type: ignore[attr-defined]
-                      "source": e.source, "index": i}  # type: ignore[attr-defined]
-            if isinstance(e, Acquisition):
-                add(kind=K_ACQ, asset=e.asset, qty=e.quantity, amount=e.cost, currency=e.currency, fees=fees,
-                    character=character, **common)  # type: ignore[arg-type]
-            elif isinstance(e, Disposal):
-                add(kind=K_DISP, asset=e.asset, qty=e.quantity, amount=e.proceeds, currency=e.currency, fees=fees,
-                    picks=picks, **common)  # type: ignore[arg-type]
-            elif isinstance(e, Swap):
-                add(kind=K_SWAP, asset=e.give_asset, qty=e.give_quantity, amount=e.value, currency=e.value_currency,
-                    asset2=e.receive_asset, qty2=e.receive_quantity, fees=fees, picks=picks, character=character,
-                    **common)  # type: ignore[arg-type]
-            elif isinstance(e, FeePaid):
-                f = e.fee
-                add(kind=K_FEE, fees=((f.amount, f.currency, f.value, f.value_currency),), text=e.purpose,
-                    **common)  # type: ignore[arg-type]
-            elif isinstance(e, Transfer):
-                add(kind=K_TRANSFER, asset=e.asset, qty=e.quantity, fees=fees, to_wallet=e.to_wallet,
-                    **{**common, "wallet": e.from_wallet})  # type: ignore[arg-type]
-            elif isinstance(e, Receipt):
-                add(kind=K_RECEIPT, asset=e.asset, qty=e.quantity, amount=e.value, currency=e.value_currency,
-                    subtype=e.receipt_type.value, fees=fees, character=character, **common)  # type: ignore[arg-type]
-            elif isinstance(e, Payment):
-                add(kind=K_PAYMENT, asset=e.asset, qty=e.quantity, amount=e.value, currency=e.value_currency,
-                    fees=fees, picks=picks, text=e.description, **common)  # type: ignore[arg-type]
-            elif isinstance(e, Loss):
-                add(kind=K_LOSS, asset=e.asset, qty=e.quantity, subtype=e.loss_type.value, picks=picks,
-                    **common)  # type: ignore[arg-type]
-            elif isinstance(e, Income):
-                add(kind=K_INCOME, asset=e.related_asset or "", amount=e.amount, currency=e.currency,
-                    subtype=e.income_type.value, **common)  # type: ignore[arg-type]
-            elif isinstance(e, Expense):
-                add(kind=K_EXPENSE, amount=e.amount, currency=e.currency, deductible=e.deductible,
-                    text=e.description, **common)  # type: ignore[arg-type]
+        table = cls(sources=[])
+        table.extend_events(events)
+        return table
+
+    def extend_events(self, events: Iterable[object]) -> None:
+        """Append pydantic events (``hkvatax.models.events``): one pass of plain attribute reads."""
+        if self.sources is None:
+            self.sources = [SourceRef(file=self.file, row=r) for r in self.rows]
+            self.file, self.rows = None, []
+        if not isinstance(self.index, list):
+            self.index = list(self.index)
+        start = len(self.ids)
+        ids, kinds, stamps, asset, qty, amount, currency = (self.ids, self.kinds, self.stamps, self.asset, self.qty,
+                                                           self.amount, self.currency)
+        asset2, qty2, fees, wallet, to_wallet, subtype = (self.asset2, self.qty2, self.fees, self.wallet,
+                                                         self.to_wallet, self.subtype)
+        deductible, picks, offshore, character, text, sources, index = (
+            self.deductible, self.picks, self.offshore, self.character, self.text, self.sources, self.index)
+        for n, e in enumerate(events, start=start):
+            kind = KIND_CODES[e.kind]  # type: ignore[attr-defined]
+            ids.append(e.id)  # type: ignore[attr-defined]
+            kinds.append(kind)
+            stamps.append(e.timestamp)  # type: ignore[attr-defined]
+            offshore.append(e.offshore)  # type: ignore[attr-defined]
+            sources.append(e.source)  # type: ignore[attr-defined]
+            index.append(n)
+            f = e.fees if kind in _HAS_FEES else _NO_FEES  # type: ignore[attr-defined]
+            fees.append(tuple((x.amount, x.currency, x.value, x.value_currency) for x in f) if f else _NO_FEES)
+            p = e.lots if kind in _HAS_LOTS else _NO_PICKS  # type: ignore[attr-defined]
+            picks.append(tuple((x.lot_id, x.quantity) for x in p) if p else _NO_PICKS)
+            char = e.character if kind in _HAS_CHARACTER else None  # type: ignore[attr-defined]
+            character.append(None if char is None else (char.value, e.character_reason))  # type: ignore[attr-defined]
+            w, tw, a2, q2, sub, ded, txt = e.wallet, None, "", None, "", True, None  # type: ignore[attr-defined]
+            if kind == K_ACQ:
+                a, q, amt, cur = e.asset, e.quantity, e.cost, e.currency  # type: ignore[attr-defined]
+            elif kind == K_DISP:
+                a, q, amt, cur = e.asset, e.quantity, e.proceeds, e.currency  # type: ignore[attr-defined]
+            elif kind == K_SWAP:
+                a, q, amt, cur = e.give_asset, e.give_quantity, e.value, e.value_currency  # type: ignore[attr-defined]
+                a2, q2 = e.receive_asset, e.receive_quantity  # type: ignore[attr-defined]
+            elif kind == K_FEE:
+                x = e.fee  # type: ignore[attr-defined]
+                fees[-1] = ((x.amount, x.currency, x.value, x.value_currency),)
+                a, q, amt, cur, txt = "", None, None, "HKD", e.purpose  # type: ignore[attr-defined]
+            elif kind == K_TRANSFER:
+                a, q, amt, cur = e.asset, e.quantity, None, "HKD"  # type: ignore[attr-defined]
+                w, tw = e.from_wallet, e.to_wallet  # type: ignore[attr-defined]
+            elif kind == K_RECEIPT:
+                a, q, amt, cur = e.asset, e.quantity, e.value, e.value_currency  # type: ignore[attr-defined]
+                sub = e.receipt_type.value  # type: ignore[attr-defined]
+            elif kind == K_PAYMENT:
+                a, q, amt, cur = e.asset, e.quantity, e.value, e.value_currency  # type: ignore[attr-defined]
+                txt = e.description  # type: ignore[attr-defined]
+            elif kind == K_LOSS:
+                a, q, amt, cur = e.asset, e.quantity, None, "HKD"  # type: ignore[attr-defined]
+                sub = e.loss_type.value  # type: ignore[attr-defined]
+            elif kind == K_INCOME:
+                a, q, amt, cur = e.related_asset or "", None, e.amount, e.currency  # type: ignore[attr-defined]
+                sub = e.income_type.value  # type: ignore[attr-defined]
+            else:  # expense
+                a, q, amt, cur = "", None, e.amount, e.currency  # type: ignore[attr-defined]
+                ded, txt = e.deductible, e.description  # type: ignore[attr-defined]
+            asset.append(a)
+            qty.append(q)
+            amount.append(amt)
+            currency.append(cur)
+            asset2.append(a2)
+            qty2.append(q2)
+            wallet.append(w)
+            to_wallet.append(tw)
+            subtype.append(sub)
+            deductible.append(ded)
+            text.append(txt)
+        self.us.extend(map(epoch_us, stamps[start:]))
+
+    @classmethod
+    def concat(cls, tables: Sequence[EventTable]) -> EventTable:
+        """One table of ``tables`` in turn (chunks of one input)."""
+        tables = [t for t in tables if len(t)]
+        if len(tables) == 1:
+            return tables[0]
+        out = cls(sources=None if all(t.sources is None and t.file == tables[0].file for t in tables) else [])
+        for t in tables:
+            for name in _COLUMNS:
+                getattr(out, name).extend(getattr(t, name))
+            if out.sources is not None:
+                out.sources.extend(t.sources if t.sources is not None
+                                   else [SourceRef(file=t.file, row=r) for r in t.rows])
             else:
-                raise TypeError(f"not an event: {e!r}")
-        return t
+                out.file = t.file
+                assert isinstance(out.rows, list)
+                out.rows.extend(t.rows)
+            assert isinstance(out.index, list)
+            out.index.extend(t.index)
+        return out
+
+
+_COLUMNS = ("ids", "kinds", "us", "stamps", "asset", "qty", "amount", "currency", "asset2", "qty2", "fees", "wallet",
+            "to_wallet", "subtype", "deductible", "picks", "offshore", "character", "text")

@@ -1,0 +1,438 @@
+"""Generic CSV ledgers (and rows already in memory) read column by column into event tables.
+
+A ledger is read in chunks of about 1,000 rows. Each chunk's columns are validated in bulk with plain
+string and ``Decimal`` operations — kinds, ids, timestamps, codes, numbers, which columns each kind
+fills — and become one :class:`~hkvatax.models.table.EventTable` without a model per row. A chunk that
+holds anything the bulk checks do not cover (a ``lots`` or ``offshore`` cell, a naive timestamp, a
+number written ``1,000.5``, an error) is validated row by row by the event models
+(:func:`hkvatax.io.loaders.event_from_row`) — the one definition of what a valid row is — so the values
+and the problems are always the models' (docs/decisions/0032-one-core.md). Either way the result is
+the same table.
+
+Problems are raised as :class:`RowsInvalid` once the last chunk is read; the caller then reports them
+through the row reader, which also checks what could be read (one report).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import operator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..models.common import MAX_AMOUNT, MAX_QUANTITY, MAX_YEAR, MIN_YEAR
+from ..models.events import IncomeType, LossType, ReceiptType
+from ..models.table import (
+    K_ACQ,
+    K_DISP,
+    K_EXPENSE,
+    K_FEE,
+    K_INCOME,
+    K_LOSS,
+    K_PAYMENT,
+    K_RECEIPT,
+    K_SWAP,
+    K_TRANSFER,
+    KIND_CODES,
+    EventTable,
+    FeeT,
+    epoch_us,
+)
+from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS, event_from_row
+
+__all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
+
+
+class RowsInvalid(Exception):
+    """Some row of the input is not valid: report it through the row reader (its exact problems)."""
+
+
+class _Slow(Exception):
+    """This chunk needs the row-by-row validation of the event models."""
+
+
+_FEE_COLS = frozenset({"fee_amount", "fee_currency", "fee_value"})
+_NOTE = frozenset({"wallet", "note"})
+# columns each kind may fill in a chunk validated in bulk (beyond id, timestamp, kind); others must be empty
+_ALLOWED: dict[int, frozenset[str]] = {
+    K_ACQ: frozenset({"asset", "quantity", "amount", "currency"}) | _NOTE | _FEE_COLS,
+    K_DISP: frozenset({"asset", "quantity", "amount", "currency"}) | _NOTE | _FEE_COLS,
+    K_SWAP: frozenset({"asset", "quantity", "counter_asset", "counter_quantity", "amount", "currency"}) | _NOTE
+    | _FEE_COLS,
+    K_FEE: _NOTE | _FEE_COLS,
+    K_TRANSFER: frozenset({"asset", "quantity", "to_wallet"}) | _NOTE | _FEE_COLS,
+    K_RECEIPT: frozenset({"asset", "quantity", "amount", "currency", "subtype"}) | _NOTE | _FEE_COLS,
+    K_PAYMENT: frozenset({"asset", "quantity", "amount", "currency"}) | _NOTE | _FEE_COLS,
+    K_LOSS: frozenset({"asset", "quantity", "subtype"}) | _NOTE,
+    K_INCOME: frozenset({"amount", "currency", "subtype", "asset"}) | _NOTE,
+    K_EXPENSE: frozenset({"amount", "currency", "subtype"}) | _NOTE,
+}
+for _k, _cols in _ALLOWED.items():  # never a column the models would refuse
+    _name = next(n for n, v in KIND_CODES.items() if v == _k)
+    assert _cols <= set(COLUMNS_BY_KIND[_name]) | _FEE_COLS, _name
+# which kinds need each column filled
+_NEEDS: dict[str, frozenset[int]] = {
+    "quantity": frozenset({K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT, K_PAYMENT, K_LOSS}),
+    "asset": frozenset({K_ACQ, K_DISP, K_SWAP, K_TRANSFER, K_RECEIPT, K_PAYMENT, K_LOSS}),
+    "amount": frozenset({K_ACQ, K_DISP, K_INCOME, K_EXPENSE}),
+    "counter_asset": frozenset({K_SWAP}), "counter_quantity": frozenset({K_SWAP}), "fee_amount": frozenset({K_FEE}),
+    "wallet": frozenset({K_TRANSFER}), "to_wallet": frozenset({K_TRANSFER}),
+    "subtype": frozenset({K_RECEIPT, K_INCOME}),
+}
+_SUBTYPES = {K_RECEIPT: {t.value for t in ReceiptType}, K_INCOME: {t.value for t in IncomeType},
+             K_LOSS: {t.value for t in LossType}}
+_NOT_DEDUCTIBLE = {"nondeductible", "non_deductible", "no", "false", "0"}
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+# timestamp shapes (digits written as 0): YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)
+_TS_SHAPES = frozenset(f"0000-00-00T00:00:00{frac}{zone}" for frac in ["", *("." + "0" * k for k in range(1, 7))]
+                       for zone in ("Z", "+00:00", "-00:00"))
+_PLACES = re.compile(r"\.\d{19}")
+_SPACE_AT_EDGE = re.compile(r"(?:^|\n)[^\S\n]|[^\S\n](?:\n|$)")
+_ASCII_SPACE = re.compile(r"[ \t\x0b\x0c\r\x1c-\x1f]")
+_ZERO = Decimal(0)
+# (column, limit, must be > 0): quantities and amounts as the models bound them
+_NUMBERS = (("quantity", MAX_QUANTITY, True), ("amount", MAX_AMOUNT, False), ("counter_quantity", MAX_QUANTITY, True),
+            ("fee_amount", MAX_AMOUNT, True), ("fee_value", MAX_AMOUNT, False))
+_POSITIVE_AMOUNT = frozenset({K_INCOME, K_EXPENSE})  # their amount is an Amount (> 0), others' a value (>= 0)
+
+
+def read_text(path: str | Path | None, text: str | None = None) -> str:
+    """``text``, or the file at ``path`` decoded as the row reader decodes it (UTF-8, BOM dropped)."""
+    if text is not None:
+        return text
+    assert path is not None
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return fh.read()
+
+
+def _code(text: str) -> str:
+    t = text.strip()
+    if not t or len(t) > 40 or any(ch.isspace() for ch in t):
+        raise _Slow
+    return t.upper()
+
+
+def _codes(cells: list[str], empty: str) -> list[str]:
+    """A code column (each distinct value validated once)."""
+    mapping = {v: (_code(v) if v else empty) for v in set(cells)}
+    if all(k == v for k, v in mapping.items()):
+        return cells
+    return list(map(mapping.__getitem__, cells))
+
+
+def _decimals(cells: list[str], limit: Decimal) -> list[Decimal | None]:
+    """A numeric column: ASCII digits and at most one point per cell, at most 18 places (bulk checks)."""
+    if not any(cells):
+        return [None] * len(cells)
+    joined = "\n".join(cells)
+    digits = joined.replace("\n", "")
+    if not (digits.isascii() and digits.replace(".", "").isdigit()) or _PLACES.search(joined):
+        raise _Slow  # signs, exponents, separators, spaces, many places: the models judge them
+    if "" not in cells:
+        values: list[Decimal | None] = list(map(Decimal, cells))
+    else:
+        values = [Decimal(c) if c else None for c in cells]
+    if max(v for v in values if v is not None) > limit:
+        raise _Slow
+    return values
+
+
+def _positive(values: list[Decimal | None], rows: Iterable[int]) -> None:
+    if any(values[i] == 0 for i in rows):
+        raise _Slow
+
+
+def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, int, list[list[str]] | None]]]:
+    """Columns of blocks of about ``chunk`` lines (a text with no quote and no CR: the csv module's rows)."""
+    first_newline = text.find("\n")
+    header_line = text if first_newline < 0 else text[:first_newline]
+    header = header_line.split(",")
+    width = len(header)
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    sample = text[:65536]
+    span = max(1, chunk * len(sample) // max(1, sample.count("\n")))
+
+    def chunks() -> Iterator[tuple[int, int, list[list[str]] | None]]:
+        pos, row = len(header_line) + 1, 2
+        while pos <= end and first_newline >= 0:
+            cut = text.find("\n", min(pos + span, end), end)
+            if cut < 0:
+                cut = end
+            block = text[pos:cut]
+            lines = block.split("\n")
+            n = len(lines)
+            if set(map(operator.methodcaller("count", ","), lines)) != {width - 1}:
+                yield row, n, None  # short, long or blank rows: the row reader reports or skips them
+            else:
+                cells = block.replace("\n", ",").split(",")
+                yield row, n, [cells[i::width] for i in range(width)]
+            row += n
+            pos = cut + 1
+
+    return header, chunks()
+
+
+def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, int, list[list[str]] | None]]]:
+    """Columns by the csv module (quoted cells, CR line ends)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise RowsInvalid from None
+    width = len(header)
+
+    def chunks() -> Iterator[tuple[int, int, list[list[str]] | None]]:
+        line = 1
+        while True:
+            try:
+                rows = list(itertools.islice(reader, chunk))
+            except csv.Error:
+                raise RowsInvalid from None
+            if not rows:
+                return
+            first, line = line + 1, reader.line_num
+            if set(map(len, rows)) != {width} or line - first + 1 != len(rows):
+                raise RowsInvalid  # ragged rows or a quoted newline: the row reader reports them by line
+            yield first, len(rows), list(map(list, zip(*rows, strict=True)))
+
+    return header, chunks()
+
+
+class _Reader:
+    """Turns the columns of one chunk into a table, in bulk or (``_Slow``) row by row."""
+
+    def __init__(self, raw_header: Sequence[str], name: str, default_tz: tzinfo | None):
+        header = [h.strip().lower() for h in raw_header]
+        if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
+                or "timestamp" not in header or "kind" not in header:
+            raise RowsInvalid  # the row reader reports the header
+        self.header = header
+        self.name = name
+        self.base = Path(name).name
+        self.default_tz = default_tz
+        self.invalid = False
+
+    def chunk(self, first: int, n: int, columns: list[list[str]] | None) -> EventTable:
+        if columns is not None:
+            try:
+                return self.bulk(first, n, dict(zip(self.header, columns, strict=True)))
+            except (_Slow, ValueError, ArithmeticError):
+                pass
+        return self.rows(first, n, columns)
+
+    def rows(self, first: int, n: int, columns: list[list[str]] | None) -> EventTable:
+        """Row by row through the event models (their values; their problems mark the input invalid)."""
+        if columns is None:
+            raise RowsInvalid  # ragged or blank lines: the row reader has the line numbers
+        table = EventTable(sources=[])
+        context = {"default_tz": self.default_tz}
+        events = []
+        for k in range(n):
+            row = {h: col[k] for h, col in zip(self.header, columns, strict=True)}
+            if all(not c.strip() for c in row.values()):
+                continue  # a blank row (skipped, as the row reader does)
+            event, problems = event_from_row(row, self.name, first + k, context)
+            if problems or event is None:
+                self.invalid = True
+                continue
+            events.append(event)
+        table.extend_events(events)
+        return table
+
+    def bulk(self, first: int, n: int, cols: dict[str, list[str]]) -> EventTable:
+        """The chunk validated column by column (``_Slow`` when a check does not cover it)."""
+        blank = [""] * n
+        names = {v: KIND_CODES.get(v.strip().lower(), -1) for v in set(cols["kind"])}
+        if -1 in names.values():
+            raise _Slow  # an unknown kind: the models report it
+        kinds = list(map(names.__getitem__, cols["kind"]))
+        present = set(kinds)
+        for name in ("lots", "offshore"):
+            if any(cols.get(name, ())):
+                raise _Slow
+        _check_presence(cols, kinds, present)
+        id_cells = cols.get("id", blank)
+        joined_ids = "\n".join(id_cells)
+        if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) and _SPACE_AT_EDGE.search(joined_ids):
+            raise _Slow  # an id with white space at an edge (the models strip it)
+        ids = [i or f"{self.base}:{first + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
+        if max(map(len, ids)) > 200:
+            raise _Slow
+        ts_cells = cols["timestamp"]
+        if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
+            raise _Slow
+        stamps = list(map(datetime.fromisoformat, ts_cells))
+        if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
+            raise _Slow
+        assets = _codes(cols.get("asset", blank), "")
+        counter = _codes(cols.get("counter_asset", blank), "")
+        currency = _codes(cols.get("currency", blank), "HKD")
+        fee_currency = _codes(cols.get("fee_currency", blank), "HKD")
+        qty, amount, cqty, famt, fval = (_decimals(cols.get(c, blank), limit) for c, limit, _ in _NUMBERS)
+        positions = {k: [i for i, kk in enumerate(kinds) if kk == k] for k in present}
+        for k, rows in positions.items():
+            if k in _POSITIVE_AMOUNT:
+                _positive(amount, rows)
+            if k == K_SWAP:
+                if any(assets[i] == counter[i] for i in rows):
+                    raise _Slow  # a swap of an asset for itself
+        _positive(qty, range(n))
+        _positive(cqty, range(n))
+        _positive(famt, range(n))
+        subtypes = cols.get("subtype", blank)
+        for k, allowed in _SUBTYPES.items():
+            if k in present and not {subtypes[i] for i in positions[k]} <= allowed | ({""} if k == K_LOSS else set()):
+                raise _Slow
+        wallets = _strip(cols.get("wallet", blank))
+        to_wallets = _strip(cols.get("to_wallet", blank))
+        if K_TRANSFER in present and any(wallets[i] == to_wallets[i] for i in positions[K_TRANSFER]):
+            raise _Slow
+        fee_cells = cols.get("fee_amount", blank)
+        fees: list[tuple[FeeT, ...]] = [()] * n
+        if any(fee_cells) or any(cols.get("fee_value", ())) or any(cols.get("fee_currency", ())):
+            fval_cells = cols.get("fee_value", blank)
+            cur_cells = cols.get("currency", blank)
+            for i in range(n):
+                if fee_cells[i]:
+                    a = famt[i]
+                    assert a is not None
+                    fees[i] = ((a, fee_currency[i], fval[i],
+                                currency[i] if fval_cells[i] and cur_cells[i] and kinds[i] != K_FEE else "HKD"),)
+                elif fval_cells[i] or cols.get("fee_currency", blank)[i]:
+                    raise _Slow  # a fee without an amount: the models report it
+        notes = cols.get("note", blank)
+        texts: list[str | None] = [None] * n
+        deductible = [True] * n
+        sub: list[str] = subtypes
+        for k in (K_FEE, K_PAYMENT, K_EXPENSE):
+            for i in positions.get(k, ()):
+                texts[i] = notes[i].strip() or None
+        if K_EXPENSE in present:
+            sub = list(subtypes)
+            for i in positions[K_EXPENSE]:
+                deductible[i] = subtypes[i].strip().lower() not in _NOT_DEDUCTIBLE if subtypes[i].strip() else True
+                sub[i] = ""
+        if K_LOSS in present:
+            sub = list(sub)
+            for i in positions[K_LOSS]:
+                sub[i] = sub[i] or "loss"
+        return EventTable(
+            ids=ids, kinds=kinds, us=list(map(epoch_us, stamps)), stamps=stamps, asset=assets, qty=qty,
+            amount=amount, currency=currency, asset2=counter, qty2=cqty, fees=fees, wallet=wallets,
+            to_wallet=to_wallets, subtype=sub, deductible=deductible, picks=[()] * n, offshore=[None] * n,
+            character=[None] * n, text=texts, sources=None, file=self.name, rows=range(first, first + n),
+            index=range(first, first + n))
+
+
+def _strip(cells: list[str]) -> list[str | None]:
+    mapping = {v: (v.strip() or None) for v in set(cells)}
+    return list(map(mapping.__getitem__, cells))
+
+
+def _check_presence(cols: Mapping[str, list[str]], kinds: list[int], present: set[int]) -> None:
+    """Each column filled only by the kinds that use it, and wherever a kind needs it."""
+    for c in CSV_COLUMNS:
+        if c in ("id", "timestamp", "kind"):
+            continue
+        cells = cols.get(c)
+        need = _NEEDS.get(c, frozenset()) & present
+        if cells is None:
+            if need:
+                raise _Slow
+            continue
+        forbidden = {k for k in present if c not in _ALLOWED[k]}
+        if not need and not forbidden:
+            continue
+        for cell, k in zip(cells, kinds, strict=True):
+            if cell:
+                if k in forbidden:
+                    raise _Slow
+            elif k in need:
+                raise _Slow
+
+
+def read_tables(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
+                default_tz: tzinfo | None = None, chunk: int = 1_000) -> Iterator[EventTable]:
+    """A generic CSV ledger as tables of about ``chunk`` rows, in file order.
+
+    Raises :class:`RowsInvalid` after the last chunk (or at once for a bad header or ragged rows) if any
+    row is not valid: :func:`hkvatax.io.loaders.load_csv_ledger` then gives the exact report.
+    """
+    name = file or (str(path) if path is not None else "<csv>")
+    try:
+        text = read_text(path, text)
+    except (OSError, UnicodeDecodeError):
+        raise RowsInvalid from None
+    if not text.strip():
+        raise RowsInvalid
+    header, chunks = (_csv_chunks if '"' in text or "\r" in text else _split_chunks)(text, chunk)
+    reader = _Reader(header, name, default_tz)
+    for first, n, columns in chunks:
+        table = reader.chunk(first, n, columns)
+        if not reader.invalid:
+            yield table
+    if reader.invalid:
+        raise RowsInvalid
+
+
+def rows_table(rows: Iterable[Mapping[str, Any] | Sequence[Any]], *, columns: Sequence[str] | None = None,
+               file: str = "<rows>", default_tz: tzinfo | None = None, chunk: int = 1_000) -> Iterator[EventTable]:
+    """Rows already in memory — dicts keyed by the generic CSV column names, or tuples in ``columns``'
+    order — as tables of about ``chunk`` rows, validated exactly as a CSV file's rows (row numbers count
+    from 1 for the first row). Values may be strings, ints or Decimals (floats are refused by the models);
+    None is an empty cell."""
+    it = iter(rows)
+    row_no = 1
+    reader: _Reader | None = None
+    header: list[str] | None = list(columns) if columns is not None else None
+    while True:
+        block = list(itertools.islice(it, chunk))
+        if not block:
+            break
+        if header is None:
+            first_row = block[0]
+            if not isinstance(first_row, Mapping):
+                raise ValueError("rows given as sequences need columns=")
+            header = list(CSV_COLUMNS)  # a key a row leaves out is an empty cell
+        if reader is None:
+            reader = _Reader(header, file, default_tz)
+        cols = _columns(block, header)
+        table = reader.chunk(row_no, len(block), cols) if cols is not None else reader.rows(row_no, len(block), None)
+        if not reader.invalid:
+            yield table
+        row_no += len(block)
+    if reader is not None and reader.invalid:
+        raise RowsInvalid
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or isinstance(value, float):
+        raise _Slow
+    return str(value)
+
+
+def _columns(block: list[Any], header: list[str]) -> list[list[str]] | None:
+    try:
+        if isinstance(block[0], Mapping):
+            known = set(header)
+            if any(not known.issuperset(r) for r in block):
+                raise RowsInvalid  # a key that is no column: the row reader names it
+            return [[_cell(r.get(h)) for r in block] for h in header]
+        if any(len(r) != len(header) for r in block):
+            return None
+        return [[_cell(r[j]) for r in block] for j in range(len(header))]
+    except (_Slow, KeyError):
+        return None
+
+
+Converter = Callable[[EventTable], None]
