@@ -12,10 +12,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO
 from decimal import Decimal
-from typing import Any, Literal
+from pathlib import Path
+from typing import IO, Any, Literal
 
 from .errors import InputError, Problem
 from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
@@ -23,8 +22,8 @@ from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
 from .ledger.core import NIL_BASIS_TYPES, run_table, start
-from .models.table import RANK, EventTable
 from .models.scenario import Scenario
+from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context
 from .periods import YearEnd, YearOfAssessment
@@ -68,6 +67,10 @@ FIGURE_ORDER: tuple[str, ...] = (
 )
 
 A_EXTENSION_YEAR = "A-EXT-FIRST-YEAR"
+
+#: Builds an assessment's explanation; set by :mod:`hkvatax.explain` when it is imported (the engine does
+#: not import what renders it: data flows one way).
+EXPLAINER: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,9 +186,9 @@ class Assessment:
         return self.scenario.taxpayer.name
 
     def explain(self, year: str | YearOfAssessment | None = None, *, detail: str = "summary") -> Any:
-        from .explain import Explanation
-
-        return Explanation.build(self, year=year, detail=detail)
+        """The explanation of ``year`` (all years if None) at ``detail`` summary / per_asset / full."""
+        assert EXPLAINER is not None, "hkvatax.explain registers the explainer when hkvatax is imported"
+        return EXPLAINER(self, year=year, detail=detail)
 
     def _repr_html_(self) -> str:
         return str(self.explain()._repr_html_())
@@ -230,7 +233,13 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
     basis needed; a chunk out of order, or assets not declared, make it match the whole input at once."""
     fixed = scenario.settings.receipt_cost_basis
     if bases is None:
-        bases = (fixed,) if fixed else (("market_value", "nil") if possible_nil else ("market_value",))
+        business = _decided(scenario)
+        if fixed:
+            bases = (fixed,)
+        elif possible_nil and business is None:
+            bases = ("market_value", "nil")
+        else:  # (a capital holder's receipts cost nil; without such receipts the two bases are the same)
+            bases = ("nil",) if possible_nil and business is False else ("market_value",)
     options = scenario_options(scenario)
     try:
         if scenario.assets:
@@ -263,6 +272,16 @@ def _stream(options: dict[str, Any], bases: tuple[str, ...], tables: Callable[[]
         for core in cores.values():
             core.open(core.opening, None)
     return {b: core.finish() for b, core in cores.items()}
+
+
+def _decided(scenario: Scenario) -> bool | None:
+    """Whether the facts alone make every year revenue (True) or capital (False) — a character override or a
+    stated business, which the rules follow before any ledger figure — or None when the ledger decides."""
+    tp = scenario.taxpayer
+    if tp.character is not None:
+        return tp.character.character.value == "revenue"
+    stated = getattr(tp, "carries_on_business", None)
+    return None if stated is None else bool(stated)
 
 
 def _nil_possible(table: EventTable) -> bool:

@@ -459,3 +459,12 @@ class Explanation:
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _register() -> None:
+    from . import engine
+
+    engine.EXPLAINER = Explanation.build
+
+
+_register()

@@ -4,9 +4,9 @@ covers the command line end to end)."""
 
 from __future__ import annotations
 
+from hkvatax.engine import further_problems, match_scenario
 from hkvatax.errors import InputError
 from hkvatax.io.loaders import read_csv_events
-from hkvatax.engine import further_problems, match_scenario
 from hkvatax.models.scenario import Scenario
 
 CSV = """id,timestamp,kind,asset,quantity,amount,currency,fee_amount,fee_currency,fee_value

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from ..models.assets import Asset
 from ..models.scenario import Scenario
+from ..models.table import KIND_CODES, RANK, EventTable
 from ..models.taxpayers import LotMethod, MethodElection
 from ..periods import YearEnd, YearOfAssessment
 from .aggregate import LedgerAggregates
@@ -23,7 +24,6 @@ from .results import (
     PoolSnapshot,
     ReceiptRecord,
 )
-from ..models.table import KIND_CODES, RANK, EventTable
 
 __all__ = [
     "run_ledger", "match_scenario", "match_table", "scenario_options", "method_schedule", "KIND_RANK", "sort_key",

@@ -5,9 +5,8 @@ disposals per asset (and offshore flag); the number of disposals and their quant
 period (for the badges of trade); receipts, fiat income and outgoings per kind. A million disposals
 become a few dozen :class:`Group` objects.
 
-:func:`aggregate` builds them from a reference :class:`~hkvatax.ledger.results.LedgerResult`; the fast
-path (:mod:`hkvatax.ledger.fast`) builds the same aggregates directly, with the same arithmetic in the
-same order, so the two are equal value for value (tests/test_fastpath.py).
+:mod:`hkvatax.ledger.core` builds them in its one pass; :func:`aggregate` builds the same from a
+:class:`~hkvatax.ledger.results.LedgerResult`'s records (when a caller hands over records it already has).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from ..periods import YearOfAssessment
 from .pools import US_PER_DAY
 from .results import LedgerNote, LedgerResult, PoolSnapshot
 
-__all__ = ["Group", "LedgerAggregates", "aggregate", "SAMPLE_SIZE", "to_json", "from_json"]
+__all__ = ["Group", "LedgerAggregates", "aggregate", "SAMPLE_SIZE"]
 
 ZERO = Decimal(0)
 SAMPLE_SIZE = 10
@@ -135,43 +134,3 @@ def aggregate(result: LedgerResult) -> LedgerAggregates:
         for o in result.outgoings:
             _group(agg.outgoings, (o.year, o.kind, o.deductible)).add(o.amount_hkd, ZERO, o.event_id, o.source)
     return agg
-
-
-def _group_json(g: Group) -> list[Any]:
-    return [str(g.total), str(g.receipts), g.count, g.method,
-            [[rid, None, None, None, False] if s is None else [rid, s.file, s.row, s.path, True]
-             for rid, s in g.samples]]
-
-
-def _group_from(raw: list[Any]) -> Group:
-    total, receipts, count, method, samples = raw
-    return Group(Decimal(total), Decimal(receipts), count, method,
-                 [(rid, SourceRef(file, row, path) if present else None) for rid, file, row, path, present in samples])
-
-
-def to_json(agg: LedgerAggregates) -> dict[str, Any]:
-    """``agg`` as plain JSON values, exactly (every Decimal as its string: digits and exponent kept).
-
-    The internal form in which a worker process returns its aggregates (hkvatax.ledger.stream); not a
-    published schema."""
-    return {
-        "event_count": agg.event_count, "path": agg.path, "years_seen": sorted(y.start_year for y in agg.years_seen),
-        "disposals": [[y.start_year, asset, off, _group_json(g)] for (y, asset, off), g in agg.disposals.items()],
-        "stats": [[y.start_year, s.disposals, str(s.weighted_us), str(s.quantity)] for y, s in agg.stats.items()],
-        "receipts": [[y.start_year, t, asset, off, _group_json(g)] for (y, t, asset, off), g in agg.receipts.items()],
-        "incomes": [[y.start_year, t, rel, off, _group_json(g)] for (y, t, rel, off), g in agg.incomes.items()],
-        "outgoings": [[y.start_year, kind, ded, _group_json(g)] for (y, kind, ded), g in agg.outgoings.items()],
-    }
-
-
-def from_json(raw: dict[str, Any]) -> LedgerAggregates:
-    """The inverse of :func:`to_json`."""
-    ya = YearOfAssessment
-    return LedgerAggregates(
-        disposals={(ya(y), asset, off): _group_from(g) for y, asset, off, g in raw["disposals"]},
-        stats={ya(y): YearStats(n, Decimal(w), Decimal(q)) for y, n, w, q in raw["stats"]},
-        receipts={(ya(y), t, asset, off): _group_from(g) for y, t, asset, off, g in raw["receipts"]},
-        incomes={(ya(y), t, rel, off): _group_from(g) for y, t, rel, off, g in raw["incomes"]},
-        outgoings={(ya(y), kind, ded): _group_from(g) for y, kind, ded, g in raw["outgoings"]},
-        years_seen={ya(y) for y in raw["years_seen"]}, event_count=raw["event_count"], path=raw["path"],
-    )

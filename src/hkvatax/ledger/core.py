@@ -32,25 +32,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..errors import InputError, Problem, SourceRef
-from ..models.taxpayers import LotMethod
-from ..money import allocate, exact_context
-from ..periods import HKT, YearEnd, YearOfAssessment, to_hk
-from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
-from .pools import US_PER_DAY, AveragePool, Lot, LotPool, Take
-from .prices import Conversion, PriceBook
-from .results import (
-    DisposalRecord,
-    Fragment,
-    IncomeRecord,
-    LedgerNote,
-    LedgerResult,
-    LotRecord,
-    OutgoingRecord,
-    PoolSnapshot,
-    ReceiptRecord,
-)
 from ..models.table import (
     K_ACQ,
     K_DISP,
@@ -68,6 +52,23 @@ from ..models.table import (
     PickT,
     epoch_us,
     from_us,
+)
+from ..models.taxpayers import LotMethod
+from ..money import allocate, exact_context
+from ..periods import HKT, YearEnd, YearOfAssessment, to_hk
+from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
+from .pools import US_PER_DAY, AveragePool, Lot, LotPool, Take
+from .prices import Conversion, PriceBook
+from .results import (
+    DisposalRecord,
+    Fragment,
+    IncomeRecord,
+    LedgerNote,
+    LedgerResult,
+    LotRecord,
+    OutgoingRecord,
+    PoolSnapshot,
+    ReceiptRecord,
 )
 
 __all__ = ["Core", "NIL_BASIS_TYPES", "year_bounds"]
@@ -351,8 +352,8 @@ class Core:
         takes: list[Take]
         short: Decimal
         pool_weight = ZERO
-        if pool.__class__ is AveragePool:
-            takes, short, pool_weight = pool.take(qty, sink is not None)  # type: ignore[call-arg]
+        if isinstance(pool, AveragePool):
+            takes, short, pool_weight = pool.take(qty, sink is not None)
             if picks:
                 self.notes.append(LedgerNote(
                     "picks_ignored", f"{did}: lot designations ignored under weighted average cost",
@@ -525,7 +526,7 @@ class Core:
             places = range(len(t))
         fresh = set(ids)
         if len(fresh) == len(ids) and seen.keys().isdisjoint(fresh):
-            seen.update(zip(ids, places))
+            seen.update(zip(ids, places, strict=True))
             if self.declared and not (set(t.asset) | set(t.asset2)) <= self.tokens | {""}:
                 for i in range(len(t)):
                     self._unknown_assets(t, i)
@@ -607,10 +608,10 @@ class Core:
                 pool = pools.get(key)
                 if pool is None:
                     pool = self.pool(asset, wallet)
-                if pool.__class__ is AveragePool:
-                    pool.add(qty, basis + fees, at_us)  # type: ignore[call-arg]
+                if isinstance(pool, AveragePool):
+                    pool.add(qty, basis + fees, at_us)
                 else:
-                    pool.add(Lot(eid, t.stamps[i], at_us, qty, basis + fees))  # type: ignore[call-arg]
+                    pool.add(Lot(eid, t.stamps[i], at_us, qty, basis + fees))
                 if kind == K_RECEIPT:
                     self._receipt(t, i, value, basis + fees, convs)
                 if record:
@@ -713,7 +714,7 @@ class Core:
             self.sink.incomes.append(IncomeRecord(eid, t.subtype[i], t.stamps[i], self.year, value, related,
                                                   t.source(i), tuple(convs or ()), offshore))
 
-    def _add(self, groups: dict[object, Group], key: object, total: Decimal, receipts: Decimal, record_id: str,
+    def _add(self, groups: dict[Any, Group], key: object, total: Decimal, receipts: Decimal, record_id: str,
              t: EventTable, i: int) -> None:
         g = groups.get(key)
         if g is None:

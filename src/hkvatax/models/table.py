@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..errors import SourceRef
 
@@ -156,10 +157,10 @@ class EventTable:
             offshore.append(e.offshore)  # type: ignore[attr-defined]
             sources.append(e.source)  # type: ignore[attr-defined]
             index.append(n)
-            f = e.fees if kind in _HAS_FEES else _NO_FEES  # type: ignore[attr-defined]
-            fees.append(tuple((x.amount, x.currency, x.value, x.value_currency) for x in f) if f else _NO_FEES)
-            p = e.lots if kind in _HAS_LOTS else _NO_PICKS  # type: ignore[attr-defined]
-            picks.append(tuple((x.lot_id, x.quantity) for x in p) if p else _NO_PICKS)
+            given: Any = e.fees if kind in _HAS_FEES else ()  # type: ignore[attr-defined]
+            fees.append(tuple((x.amount, x.currency, x.value, x.value_currency) for x in given) if given else _NO_FEES)
+            designated: Any = e.lots if kind in _HAS_LOTS else ()  # type: ignore[attr-defined]
+            picks.append(tuple((x.lot_id, x.quantity) for x in designated) if designated else _NO_PICKS)
             char = e.character if kind in _HAS_CHARACTER else None  # type: ignore[attr-defined]
             character.append(None if char is None else (char.value, e.character_reason))  # type: ignore[attr-defined]
             w, tw, a2, q2, sub, ded, txt = e.wallet, None, "", None, "", True, None  # type: ignore[attr-defined]
