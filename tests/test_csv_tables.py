@@ -232,10 +232,14 @@ def test_an_individuals_staking_takes_a_nil_cost_from_the_one_pass() -> None:
              "quantity": "1", "amount": "9000"}]
     prof = profile(kind="individual")
     prof["taxpayer"]["carries_on_business"] = False
-    out = assess_rows(rows, prof)
-    assert out.basis == "nil" and out.matched is not None and set(out.matched.by_basis) == {"market_value", "nil"}
+    out = assess_rows(rows, prof)  # the facts decide: capital, so one basis, nil
+    assert out.basis == "nil" and out.matched is not None and set(out.matched.by_basis) == {"nil"}
     gains = out.aggregates.disposals if out.aggregates else {}
     assert [str(g.total) for g in gains.values()] == ["9000"]
+    company = assess_rows(rows, profile())  # the ledger decides: both bases in the one pass, market value kept
+    assert company.matched is not None and set(company.matched.by_basis) == {"market_value", "nil"}
+    assert company.basis == "market_value"
+    assert [str(g.total) for g in company.aggregates.disposals.values()] == ["4000"]  # type: ignore[union-attr]
 
 
 def test_rows_with_a_float_are_refused_by_name() -> None:
