@@ -9,7 +9,7 @@ No I/O, no clock, no global state: the same inputs give the same outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context
 from .periods import YearEnd, YearOfAssessment
 from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
+from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
 from .rules.params import ParamStore, default_params
 from .rules.profits_tax import (
@@ -42,7 +43,7 @@ from .rules.profits_tax import (
     tax_payable,
 )
 from .rules.registry import Figure, RuleContext
-from .trace import Assumption, Trace, Tracer
+from .trace import Trace, Tracer
 
 __all__ = ["assess", "Assessment", "YearAssessment", "BranchAssessment", "FIGURE_ORDER", "REGIMES"]
 
@@ -181,7 +182,12 @@ class Assessment:
 
 def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extension: bool,
                 basis: tuple[Any, Any]) -> RegimeResult | None:
-    """The fund or family-office regime for this taxpayer, if any (UFE: IRO ss.20AM-20AY; FIHV: Part 6E)."""
+    """The fund or family-office regime for this taxpayer, if any (UFE: IRO ss.20AM-20AY; FIHV: Part 6E), or the
+    carried-interest concession for a person receiving carried interest (Sch. 16D)."""
+    if not isinstance(tp, (PrivateFund, FamilyOffice)) and tp.carried_interest:
+        from .rules.carried_interest import carried_interest_regime
+
+        return carried_interest_regime(ctx, tp.carried_interest, lines, extension=extension)
     if isinstance(tp, PrivateFund):
         try:
             from .rules.ufe import ufe_regime
@@ -248,6 +254,7 @@ def assess(
     params: ParamStore | None = None,
     ledger: LedgerResult | None = None,
     aggregates: LedgerAggregates | None = None,
+    law_settings: Mapping[str, Any] | None = None,
 ) -> Assessment:
     """Assess ``scenario`` for the given years of assessment (default: every year with activity).
 
@@ -261,6 +268,8 @@ def assess(
         ledger: a ledger result already computed for this scenario (saves a second matching run).
         aggregates: the ledger's per-year, per-asset sums when no full result is kept (the fast path for large
             CSV ledgers, :func:`hkvatax.fast.assess_csv`); ``explain(detail="full")`` then needs a full result.
+        law_settings: readings of unsettled law the rules consult (e.g. ``digital_asset_stablecoins``,
+            ``extension_incidental_conditions``; see :mod:`hkvatax.rules.extension`), each shown in the trace.
     """
     if regime not in REGIMES:
         raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
@@ -287,7 +296,7 @@ def assess(
             ledger = match_scenario(scenario, receipt_cost_basis="nil")
             agg = aggregate(ledger)
         tracer = Tracer()
-        settings = {"extension_first_year": ext_first.label, "regime": regime}
+        settings = {**dict(law_settings or {}), "extension_first_year": ext_first.label, "regime": regime}
         results: dict[str, YearAssessment] = {}
         carry: dict[str, Decimal] = {}
         initial_bf = Decimal(tp.losses_brought_forward_hkd)
@@ -306,14 +315,10 @@ def assess(
                     y, params, tracer, scenario=f"{regime}~{branch}", settings=settings)
                 if len(branch_names) > 1:
                     bctx.uses(decision.figure)
-                extension = regime == "va_extension" and y >= ext_first
-                if extension:
-                    tracer.assume(Assumption(
-                        A_EXTENSION_YEAR,
-                        f"The proposed extension of the fund and family-office concessions to virtual assets (Bill "
-                        f"gazetted 12 June 2026, not confirmed in force) is applied from {ext_first.label}.",
-                        "pass extension_first_year, or assess the baseline",
-                    ))
+                in_force = extension_in_force(params, y)
+                extension = in_force or (regime == "va_extension" and y >= ext_first)
+                if extension and not in_force:
+                    tracer.assume(A_EXT_FIRST_YEAR)
                 ba = _assess_branch(bctx, scenario, agg, ledger, branch, decision, carry.get(branch, None), initial_bf,
                                     extension, year_end.basis_period(y))
                 branches[branch] = ba
@@ -386,9 +391,10 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, agg: LedgerAggregates, 
     net = net_profit(ctx, chargeable, period)
     figures["net_profit"] = net
     bf_amount = initial_bf if carried is None else carried
-    bf = losses_bf(ctx, bf_amount, "stated by the user" if carried is None else "carried from the previous year")
+    bf = losses_bf(ctx, bf_amount, "stated by the user" if carried is None else "carried from the previous year",
+                   tp, carried is None)
     figures["losses_brought_forward"] = bf
-    set_off = losses(ctx, net, bf)
+    set_off = losses(ctx, net, bf, tp)
     figures["losses_set_off"] = set_off
     figures["assessable_profits"] = round_assessable(ctx, net, set_off)
     figures["losses_carried_forward"] = losses_cf(ctx, net, bf, set_off)
