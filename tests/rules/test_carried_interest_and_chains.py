@@ -88,8 +88,9 @@ def _chain_fund(**override: Any) -> PrivateFund:
 def _deemed(fund: PrivateFund) -> dict[str, Decimal]:
     from datetime import date
 
-    from hkvatax.rules.ufe import ufe_regime
     from tests.rules.concessions.conc_helpers import make_ctx, make_line
+
+    from hkvatax.rules.ufe import ufe_regime
 
     ctx = make_ctx("2019/20")
     lines = [make_line(ctx, "q", 10_000_000, sch16c_class="securities")]

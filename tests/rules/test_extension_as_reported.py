@@ -11,8 +11,8 @@ import pytest
 
 from hkvatax import assess
 from hkvatax.models import Scenario
-from hkvatax.rules.params import ParamValue, default_params
 from hkvatax.periods import YearOfAssessment
+from hkvatax.rules.params import ParamValue, default_params
 
 YEAR = "2025/26"
 FUND = {"managed_as_whole_or_pooled": True, "participants_no_day_to_day_control": True,

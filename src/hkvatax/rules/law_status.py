@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..trace import Assumption
 from .catalogue import load_all_rules
 from .params import default_params
+from .registry import beyond_tables
 
 __all__ = ["POINTS", "Point", "all_assumptions", "render_law_status"]
 
@@ -114,7 +115,8 @@ POINTS: tuple[Point, ...] = (
 
 
 def all_assumptions() -> dict[str, Assumption]:
-    """Every assumption the library's modules define (module-level :class:`Assumption` constants)."""
+    """Every assumption the library defines: module-level :class:`Assumption` constants, and the one built for a
+    parameter store (:func:`~hkvatax.rules.registry.beyond_tables`)."""
     import hkvatax
 
     found: dict[str, Assumption] = {}
@@ -125,6 +127,8 @@ def all_assumptions() -> dict[str, Assumption]:
         for value in vars(module).values():
             if isinstance(value, Assumption):
                 found.setdefault(value.id, value)
+    projected = beyond_tables(default_params())  # built for a parameter store (its text names the last year)
+    found.setdefault(projected.id, projected)
     return dict(sorted(found.items()))
 
 

@@ -360,7 +360,8 @@ def round_tax(ctx: RuleContext, tax: Figure, label: str) -> Out:
 
 #: The Ordinance that enacted each year's one-off reduction (titles as passed; docs/decisions/0070).
 REDUCTION_ORDINANCES = (
-    Citation("Revenue Ordinances 2009-2018", "2008/09-2017/18: each year's Ordinance is named in its parameter entry"),
+    Citation("Inland Revenue (Amendment) Ordinances 2012-2018", "2011/12-2017/18, and the nil years 2008/09-2010/11: "
+             "each named in its parameter entry's citation"),
     Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinance 2019", "2018/19"),
     Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinance 2020", "2019/20 (Bill passed 10 Jun 2020)"),
     Citation("Revenue (Tax Concessions) Ordinance 2021", "2020/21"),
