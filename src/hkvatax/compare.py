@@ -1,8 +1,9 @@
 """Side by side: the law in force (``baseline``) against the proposed extension (``va_extension``).
 
 Both runs use the same ledger and the same engine. For every figure that differs, the rules that caused
-the difference are found in the traces: a *cause* is a node whose value differs between the two runs
-(or exists in only one) while none of its own inputs differ — the first place the two computations part.
+the difference are found in the traces: its *causes* are the rules of every node on its dependency path whose
+outcome differs between the two runs (or exists in only one), and its *origins* those among them none of whose
+inputs differ — the first places the two computations part (docs/decisions/0074-compare-causes.md).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .rules.params import ParamStore
 from .rules.registry import RULES
 from .trace import Trace
 
-__all__ = ["compare", "Comparison", "Difference"]
+__all__ = ["compare", "Comparison", "Difference", "changed_path"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Difference:
     figure: str
     baseline: Decimal
     extension: Decimal
-    causes: tuple[str, ...]  # rule ids
+    causes: tuple[str, ...]  # rule ids of every changed node the figure depends on, deepest first
+    origins: tuple[str, ...] = ()  # the causes where the two runs first part (none of their inputs differ)
 
     @property
     def delta(self) -> Decimal:
@@ -42,7 +44,8 @@ class Difference:
 
     def to_dict(self) -> dict[str, Any]:
         return {"year": self.year, "branch": self.branch, "figure": self.figure, "baseline": str(self.baseline),
-                "extension": str(self.extension), "delta": str(self.delta), "causes": list(self.causes)}
+                "extension": str(self.extension), "delta": str(self.delta), "causes": list(self.causes),
+                "origins": list(self.origins)}
 
 
 def _local(node_id: str) -> str:
@@ -52,12 +55,15 @@ def _local(node_id: str) -> str:
     return f"{branch}/{rest}"
 
 
-def _causes(base: Trace, ext: Trace, ext_root: str, base_root: str) -> tuple[str, ...]:
-    """Rules where the two runs part: nodes that differ while none of their inputs differ.
+def changed_path(base: Trace, ext: Trace, ext_root: str, base_root: str) -> tuple[list[tuple[str, str]],
+                                                                                    list[tuple[str, str]]]:
+    """The nodes a differing figure depends on whose outcome differs between the runs, walking only through
+    inputs that differ, as (side, node id) — and the origins among them (none of whose inputs differ).
 
-    Both traces are walked together from the figure; where one run's node has inputs the other's lacks,
-    the walk continues on the other side, so a line that moved from one subtotal to another is followed to
-    the rule that moved it.
+    A node differs when its value differs from its counterpart's or it exists in one run only. Where one run's
+    node has inputs the other's lacks, the walk continues on the other side, so a line that moved from one
+    subtotal to another is followed to the rule that moved it. Rules record as inputs only what they consult
+    (docs/decisions/0074), so a rule that decided nothing for the figure is never on the path.
     """
     traces = {"e": ext, "b": base}
     local = {side: {_local(n.id): n for n in t} for side, t in traces.items()}
@@ -71,27 +77,43 @@ def _causes(base: Trace, ext: Trace, ext_root: str, base_root: str) -> tuple[str
         other = counterpart(side, node_id)
         return node is None or other is None or getattr(other, "value", None) != node.value
 
-    found: dict[str, None] = {}
+    path: list[tuple[str, str]] = []
+    origins: list[tuple[str, str]] = []
     queue = [("e", ext_root), ("b", base_root)]
     seen: set[tuple[str, str]] = set()
     while queue:
-        side, node_id = queue.pop()
+        side, node_id = queue.pop(0)
         if (side, node_id) in seen or node_id not in traces[side].nodes or not differs(side, node_id):
             continue
         seen.add((side, node_id))
+        path.append((side, node_id))
         node = traces[side].nodes[node_id]
         other = counterpart(side, node_id)
         mine = {_local(i) for i in node.inputs}
         extra = [i for i in getattr(other, "inputs", ()) if _local(i) not in mine]
         changed = [i for i in node.inputs if differs(side, i)]
         if not changed and not extra:
-            found.setdefault(node.rule_id, None)
+            origins.append((side, node_id))
             continue
         queue.extend((side, i) for i in changed)
         queue.extend((flip[side], i) for i in extra)
-    if not found:
-        found.setdefault(ext.nodes[ext_root].rule_id, None)
-    return tuple(found)
+    return path, origins
+
+
+def _causes(base: Trace, ext: Trace, ext_root: str, base_root: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(causes, origins): the rules of the changed nodes on the figure's path below the figure itself, deepest
+    first, and the rules where the two computations first part."""
+    traces = {"e": ext, "b": base}
+    path, origins = changed_path(base, ext, ext_root, base_root)
+    roots = {("e", ext_root), ("b", base_root)}
+    causes: dict[str, None] = {}
+    for side, node_id in reversed(path):
+        if (side, node_id) not in roots:
+            causes.setdefault(traces[side].nodes[node_id].rule_id, None)
+    first: dict[str, None] = {traces[side].nodes[n].rule_id: None for side, n in origins}
+    if not causes:
+        causes.setdefault(ext.nodes[ext_root].rule_id, None)
+    return tuple(causes), tuple(first) or tuple(causes)
 
 
 @dataclass(frozen=True)
@@ -185,7 +207,10 @@ class Comparison:
             for d in self.differences:
                 if d.year == label:
                     lines.append(f"  • {FIGURE_LABELS.get(d.figure, d.figure)}: {fmt_hkd(d.baseline)} → "
-                                 f"{fmt_hkd(d.extension)} because of {self._cause_text(d.causes)}")
+                                 f"{fmt_hkd(d.extension)} because of {self._cause_text(d.origins)}")
+                    via = [c for c in d.causes if c not in d.origins]
+                    if via:
+                        lines.append(f"    via {', '.join(via)}")
         if not self.differences:
             lines.append("")
             lines.append("No figure differs: the extension changes nothing for these facts.")
@@ -202,7 +227,7 @@ class Comparison:
             for d in self.differences:
                 if d.year == label:
                     out.append(f"- **{FIGURE_LABELS.get(d.figure, d.figure)}** changes because of "
-                               f"{self._cause_text(d.causes)}")
+                               f"{self._cause_text(d.origins)} (via {', '.join(d.causes)})")
             out.append("")
         return "\n".join(out)
 
@@ -215,15 +240,15 @@ class Comparison:
 
 def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26",
             aggregates: LedgerAggregates | None = None, params: ParamStore | None = None,
-            matched: Matched | None = None) -> Comparison:
+            matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
     """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences
     (the ledger is matched once for both)."""
     if matched is None and aggregates is None:
         matched = ledger_scenario(scenario)
     base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year,
-                  aggregates=aggregates, params=params, matched=matched)
+                  aggregates=aggregates, params=params, matched=matched, law_settings=law_settings)
     ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year,
-                 aggregates=aggregates, params=params, matched=base.matched)
+                 aggregates=aggregates, params=params, matched=base.matched, law_settings=law_settings)
     diffs: list[Difference] = []
     for label, ya_b in base.years.items():
         ya_e = ext.years[label]
@@ -235,22 +260,25 @@ def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str 
                 other = e.figures.get(name)
                 if other is None or other.value == fig.value:
                     continue
-                diffs.append(Difference(label, branch, name, fig.value, other.value,
-                                        _causes(base.trace, ext.trace, other.id, fig.id)))
+                causes, origins = _causes(base.trace, ext.trace, other.id, fig.id)
+                diffs.append(Difference(label, branch, name, fig.value, other.value, causes, origins))
     return Comparison(scenario, base, ext, tuple(diffs))
 
 
 def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
-                default_tz: str | None = None) -> Comparison:
+                default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
     """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
     scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
-    return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched)
+    return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
+                   law_settings=law_settings)
 
 
 def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                  years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",
-                 params: ParamStore | None = None, file: str = "<rows>") -> Comparison:
+                 params: ParamStore | None = None, file: str = "<rows>",
+                 law_settings: Mapping[str, Any] | None = None) -> Comparison:
     """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`)."""
     scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
-    return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched)
+    return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
+                   law_settings=law_settings)

@@ -28,6 +28,7 @@ from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context
 from .periods import YearEnd, YearOfAssessment
 from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
+from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
 from .rules.params import ParamStore, default_params
 from .rules.profits_tax import (
@@ -49,7 +50,7 @@ from .rules.profits_tax import (
     tax_payable,
 )
 from .rules.registry import Figure, RuleContext
-from .trace import Assumption, Trace, Tracer
+from .trace import Trace, Tracer
 
 __all__ = ["assess", "assess_csv", "assess_rows", "ledger_csv", "ledger_rows", "ledger_scenario", "match_scenario",
            "further_problems", "Matched", "Assessment", "YearAssessment", "BranchAssessment", "FIGURE_ORDER",
@@ -463,7 +464,12 @@ def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
 
 def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extension: bool,
                 basis: tuple[Any, Any]) -> RegimeResult | None:
-    """The fund or family-office regime for this taxpayer, if any (UFE: IRO ss.20AM-20AY; FIHV: Part 6E)."""
+    """The fund or family-office regime for this taxpayer, if any (UFE: IRO ss.20AM-20AY; FIHV: Part 6E), or the
+    carried-interest concession for a person receiving carried interest (Sch. 16D)."""
+    if not isinstance(tp, (PrivateFund, FamilyOffice)) and tp.carried_interest:
+        from .rules.carried_interest import carried_interest_regime
+
+        return carried_interest_regime(ctx, tp.carried_interest, lines, extension=extension)
     if isinstance(tp, PrivateFund):
         try:
             from .rules.ufe import ufe_regime
@@ -531,6 +537,7 @@ def assess(
     ledger: LedgerResult | None = None,
     aggregates: LedgerAggregates | None = None,
     matched: Matched | None = None,
+    law_settings: Mapping[str, Any] | None = None,
 ) -> Assessment:
     """Assess ``scenario`` for the given years of assessment (default: every year with activity).
 
@@ -544,26 +551,29 @@ def assess(
         ledger: a ledger result already computed for this scenario (saves matching it again).
         aggregates: the ledger's per-year, per-asset sums, when no records are kept.
         matched: the ledger matched once (:func:`ledger_scenario`, :func:`ledger_csv`, :func:`ledger_rows`).
+        law_settings: readings of unsettled law the rules consult (e.g. ``digital_asset_stablecoins``,
+            ``extension_incidental_conditions``; see :mod:`hkvatax.rules.extension`), each shown in the trace.
     """
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
-                   ledger=ledger, aggregates=aggregates, matched=matched)
+                   ledger=ledger, aggregates=aggregates, matched=matched, law_settings=law_settings)
 
 
 def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                regime: str = "baseline", extension_first_year: str = "2025/26", params: ParamStore | None = None,
-               file: str | None = None, default_tz: str | None = None) -> Assessment:
+               file: str | None = None, default_tz: str | None = None,
+               law_settings: Mapping[str, Any] | None = None) -> Assessment:
     """Assess a generic CSV ledger (a path, or an open text file such as an upload, named ``file`` in the
     provenance) with its profile: read in chunks, validated column by column and matched as it is read, so
     a million rows never exist as a million objects (docs/decisions/0032-one-core.md)."""
     scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
-                   matched=matched)
+                   matched=matched, law_settings=law_settings)
 
 
 def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                 years: Any = None, *, columns: Sequence[str] | None = None, regime: str = "baseline",
                 extension_first_year: str = "2025/26", params: ParamStore | None = None,
-                file: str = "<rows>") -> Assessment:
+                file: str = "<rows>", law_settings: Mapping[str, Any] | None = None) -> Assessment:
     """Assess rows already in memory (see :func:`ledger_rows`) with a profile, without a model per row.
 
     >>> rows = [{"id": "b", "timestamp": "2025-05-01T10:00:00+08:00", "kind": "acquisition", "asset": "BTC",
@@ -574,12 +584,12 @@ def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     """
     scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
-                   matched=matched)
+                   matched=matched, law_settings=law_settings)
 
 
 def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year: str, params: ParamStore | None,
             ledger: LedgerResult | None = None, aggregates: LedgerAggregates | None = None,
-            matched: Matched | None = None) -> Assessment:
+            matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None) -> Assessment:
     if regime not in REGIMES:
         raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
     params = params or default_params()
@@ -598,7 +608,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
         ledger = matched.results.get(basis)
         span, wanted = _year_range(agg, wanted_years)
         tracer = Tracer()
-        settings = {"extension_first_year": ext_first.label, "regime": regime}
+        settings = {**dict(law_settings or {}), "extension_first_year": ext_first.label, "regime": regime}
         results: dict[str, YearAssessment] = {}
         carry: dict[str, Decimal] = {}
         initial_bf = Decimal(tp.losses_brought_forward_hkd)
@@ -617,14 +627,10 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
                     y, params, tracer, scenario=f"{regime}~{branch}", settings=settings)
                 if len(branch_names) > 1:
                     bctx.uses(decision.figure)
-                extension = regime == "va_extension" and y >= ext_first
-                if extension:
-                    tracer.assume(Assumption(
-                        A_EXTENSION_YEAR,
-                        f"The proposed extension of the fund and family-office concessions to virtual assets (Bill "
-                        f"gazetted 12 June 2026, not confirmed in force) is applied from {ext_first.label}.",
-                        "pass extension_first_year, or assess the baseline",
-                    ))
+                in_force = extension_in_force(params, y)
+                extension = in_force or (regime == "va_extension" and y >= ext_first)
+                if extension and not in_force:
+                    tracer.assume(A_EXT_FIRST_YEAR)
                 ba = _assess_branch(bctx, scenario, agg, ledger, branch, decision, carry.get(branch, None), initial_bf,
                                     extension, year_end.basis_period(y))
                 branches[branch] = ba
@@ -697,9 +703,10 @@ def _assess_branch(ctx: RuleContext, scenario: Scenario, agg: LedgerAggregates, 
     net = net_profit(ctx, chargeable, period)
     figures["net_profit"] = net
     bf_amount = initial_bf if carried is None else carried
-    bf = losses_bf(ctx, bf_amount, "stated by the user" if carried is None else "carried from the previous year")
+    bf = losses_bf(ctx, bf_amount, "stated by the user" if carried is None else "carried from the previous year",
+                   tp, carried is None)
     figures["losses_brought_forward"] = bf
-    set_off = losses(ctx, net, bf)
+    set_off = losses(ctx, net, bf, tp)
     figures["losses_set_off"] = set_off
     figures["assessable_profits"] = round_assessable(ctx, net, set_off)
     figures["losses_carried_forward"] = losses_cf(ctx, net, bf, set_off)

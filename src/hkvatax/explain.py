@@ -58,7 +58,7 @@ FIGURE_LABELS: dict[str, str] = {
 
 
 @rule("ledger.disposal", "One disposal, matched with its lots",
-      cite=[IRO("s.18B(1)"), DIPN(1, "paras 47-48")])
+      cite=[IRO("s.18B(1)"), DIPN(1, "para 47 (consistency)"), DIPN(1, "para 48(c) (no LIFO)")])
 def _disposal_node(ctx: RuleContext, gain: Decimal, text: str, facts: tuple[FactUse, ...],
                    fragments: tuple[Any, ...]) -> Out:
     """Proceeds net of fees less the cost of the matched lot fragments."""
@@ -66,7 +66,8 @@ def _disposal_node(ctx: RuleContext, gain: Decimal, text: str, facts: tuple[Fact
 
 
 @rule("ledger.fragment", "A slice of a disposal matched with a slice of one lot",
-      cite=[DIPN(1, "paras 47-48 (FIFO or weighted average; no LIFO)")])
+      cite=[DIPN(1, "Appendix 5 paras 7-8 (HKAS 2: specific identification, FIFO or weighted average)"),
+            DIPN(1, "para 48(c) (LIFO rejected: Anaconda)")])
 def _fragment_node(ctx: RuleContext, gain: Decimal, text: str, facts: tuple[FactUse, ...]) -> Out:
     """The cost share of the lot (or average-cost pool) matched with part of a disposal."""
     return Out(gain, text, label="fragment", facts=facts)

@@ -151,7 +151,8 @@ def test_classify_and_ratio() -> None:
     n = node(c, f)
     assert (f.value, n.explanation) == ("qualifying", "a transaction in a virtual asset, a qualifying asset under "
                                         "the extension")
-    assert (n.label, n.unit, facts(n), n.assumptions) == ("fihv.transaction.classify", "text", {"line": "va"},
+    assert (n.label, n.unit, facts(n), n.assumptions) == ("fihv.transaction.classify", "text",
+                                                          {"line": "va", "extension_class": "digital_assets"},
                                                           ("A-EXT-VA-DEFINITION",))
     sec = make_line(c, "sec", 5, sch16c_class="securities")
     assert node(c, classify(c, sec, ext, key="sec")).assumptions == ()

@@ -105,9 +105,9 @@ def test_min_assets(spec, va, expected, why):
     ("240000000", None, "met", "HK$240,000,000 of Sch. 16C assets alone reach HK$240,000,000"),
     ("100", None, "unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd"),
     (None, "240000000", "unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd"),
-    ("100", "239999900", "met", "HK$100 + virtual assets HK$239,999,900 = HK$240,000,000, at least HK$240,000,000"),
+    ("100", "239999900", "met", "HK$100 + digital assets HK$239,999,900 = HK$240,000,000, at least HK$240,000,000"),
     ("100", "239999899", "failed",
-     "HK$100 + virtual assets HK$239,999,899 = HK$239,999,999, below HK$240,000,000"),
+     "HK$100 + digital assets HK$239,999,899 = HK$239,999,999, below HK$240,000,000"),
 ])
 def test_ext_min_assets(spec, va, expected, why):
     c = make_ctx("2024/25")

@@ -113,7 +113,7 @@ def test_net_profit_losses_and_rounding():
                                                  ("-40", "50", "0", "90"), ("0", "50", "0", "50"),
                                                  ("30", "0", "0", "0")]:
         p, b = fig(c, D(profit), f"p{profit}{brought}"), fig(c, D(brought), f"b{profit}{brought}")
-        so = losses(c, p, b, key=f"{profit}{brought}")
+        so = losses(c, p, b, Corporation(name="c"), key=f"{profit}{brought}")
         assert so.value == D(exp_set_off), (profit, brought)
         cf = losses_cf(c, p, b, so, key=f"{profit}{brought}")
         assert cf.value == D(exp_cf), (profit, brought)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from hkvatax.models.taxpayers import Corporation
 from hkvatax.rules.profits_tax import basis_period, line_treatment, losses, round_assessable
 
 from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
@@ -25,7 +26,7 @@ def test_labels_and_facts() -> None:
     assert (n.label, n.unit, [(x.name, x.value) for x in n.facts]) == ("basis_period", "text",
                                                                         [("accounting_year_end", "12-31")])
     assert bp.id == "baseline/2024/25/basis_period" and bp.value == "2024-01-01 to 2024-12-31"
-    so = losses(c, input_figure(c, "p", D(100)), input_figure(c, "bf", D(30)))
+    so = losses(c, input_figure(c, "p", D(100)), input_figure(c, "bf", D(30)), Corporation(name="c"))
     assert (so.value, so.id) == (D(30), "baseline/2024/25/losses_set_off")
     ra = round_assessable(c, input_figure(c, "p2", D("70.99")), so)
     assert (ra.value, ra.id) == (D(40), "baseline/2024/25/assessable_profits")

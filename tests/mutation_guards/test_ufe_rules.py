@@ -310,7 +310,8 @@ def test_classify_records_the_line_and_its_assumptions() -> None:
     f = classify(c, va, ext)
     n = node(c, f)
     assert text(c, f) == ("qualifying", "a transaction in a virtual asset, a qualifying asset under the extension")
-    assert facts(n) == {"line": "va", "sch16c_class": "none", "virtual_asset": True}
+    assert facts(n) == {"line": "va", "extension_class": "digital_assets", "sch16c_class": "none",
+                        "virtual_asset": True}
     assert n.assumptions == ("A-EXT-VA-DEFINITION",)
     assert ext.id in n.inputs and va.figure.id in n.inputs
     assert (n.label, n.unit, n.status) == ("ufe.transaction.classify", "text", "proposed")
@@ -636,13 +637,17 @@ def test_regime_assembly_extension_and_unknown_eligibility() -> None:
     abolished = c.tracer.nodes[r.extra["incidental_test"].id]
     assert (abolished.id, abolished.label, abolished.unit, abolished.explanation) == (
         "va_extension/2025/26/ext.incidental.abolished.ufe", "ext.incidental.abolished.ufe", "text",
-        "ufe: no 5% limit on incidental transactions under the extension")
+        "ufe: no 5% limit on incidental transactions under the extension (its 'specified conditions' taken as met)")
     assert "outgoings_assessable_share" not in r.extra
-    assert r.notes == ("eligibility unknown: every line is treated as chargeable until these facts are supplied: "
+    assert r.notes == ("SPE and anti-round-tripping rules under the extension: relaxation announced but not yet "
+                       "published: today's rules applied (A-EXT-ART-TODAY)",
+                       "eligibility unknown: every line is treated as chargeable until these facts are supplied: "
+                       "extension_substantial_activities_met, extension_tax_reporting_complied, "
                        "investor_commitments_percent, investor_count, managed_assets_hkd, "
                        "originator_net_proceeds_percent",)
     c2, _ = ext_ctx()
-    rich = {**single, "managed_assets_hkd": D(240_000_000)}
+    rich = {**single, "managed_assets_hkd": D(240_000_000), "extension_substantial_activities_met": True,
+            "extension_tax_reporting_complied": True}
     r2 = ufe_regime(c2, fund(**rich), [make_line(c2, "va", 100, virtual_asset=True)], extension=True,
                     basis_period=(date(2025, 4, 1), date(2026, 3, 31)))
     assert r2.eligible == "yes" and r2.treatments == {"va": "exempt"}
@@ -650,7 +655,9 @@ def test_regime_assembly_extension_and_unknown_eligibility() -> None:
     assert c2.tracer.nodes[gate.figure.id].explanation == ("an excepted fund needs no specified person (proposed "
                                                            "extension)")
     assert [d.value for d in r2.deemed] == [D(40)]
-    assert r2.notes == ("anti-round-tripping: whether the fund is bona fide widely held is unknown; deemed profits "
+    assert r2.notes == ("SPE and anti-round-tripping rules under the extension: relaxation announced but not yet "
+                        "published: today's rules applied (A-EXT-ART-TODAY)",
+                        "anti-round-tripping: whether the fund is bona fide widely held is unknown; deemed profits "
                         "are computed as if it is not (supply bona_fide_widely_held_accepted, holders_count, "
                         "largest_21_hold_75_percent_or_less)",)
     c3 = make_ctx("2025/26", scenario="va_extension", settings={"extension_first_year": "2026/27"})

@@ -1,6 +1,6 @@
 """Input models: taxpayers, assets, events, rates and scenarios (all immutable pydantic models)."""
 
-from .assets import Asset, Sch16CClass, TokenCategory
+from .assets import Asset, ExtensionClass, Sch16CClass, TokenCategory
 from .events import (
     EVENT_KINDS,
     Acquisition,
@@ -46,7 +46,7 @@ from .taxpayers import (
 )
 
 __all__ = [
-    "Asset", "Sch16CClass", "TokenCategory",
+    "Asset", "ExtensionClass", "Sch16CClass", "TokenCategory",
     "EVENT_KINDS", "Acquisition", "Character", "Disposal", "Event", "Expense", "Fee", "FeePaid", "Income",
     "IncomeType", "Loss", "LossType", "LotPick", "Payment", "Receipt", "ReceiptType", "Swap", "Transfer",
     "Rate", "LedgerSettings", "OpeningLot", "Scenario",

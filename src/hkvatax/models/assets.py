@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from .common import Code, Frozen
 
-__all__ = ["TokenCategory", "Sch16CClass", "Asset"]
+__all__ = ["TokenCategory", "Sch16CClass", "ExtensionClass", "Asset"]
 
 
 class TokenCategory(StrEnum):
@@ -47,6 +47,21 @@ class Sch16CClass(StrEnum):
     ITVF_COINVESTMENT_SHARES = "itvf_coinvestment_shares"
 
 
+class ExtensionClass(StrEnum):
+    """Classes of qualifying investment the proposed extension adds for funds and FIHVs (2025-26 and 2026-27
+    Budgets; LegCo Panel on Financial Affairs, 2 March 2026; the Bill's own wording was not read). Proposed law:
+    they qualify only where the extension applies (docs/decisions/0072-extension-as-reported.md)."""
+
+    NON_HK_IMMOVABLE_PROPERTY = "non_hk_immovable_property"
+    CARBON_CREDITS_AND_EMISSIONS = "carbon_credits_and_emissions"  # credits, emission allowances, their derivatives
+    INSURANCE_LINKED_SECURITIES = "insurance_linked_securities"
+    NON_CORPORATE_PRIVATE_ENTITY_INTERESTS = "non_corporate_private_entity_interests"
+    LOANS_AND_PRIVATE_CREDIT = "loans_and_private_credit"
+    DIGITAL_ASSETS = "digital_assets"
+    PRECIOUS_METALS = "precious_metals"
+    SPECIFIED_COMMODITIES = "specified_commodities"
+
+
 class Asset(Frozen):
     """One asset the taxpayer can hold (a token, or a non-virtual asset such as a listed share)."""
 
@@ -61,6 +76,13 @@ class Asset(Frozen):
     sch16c_class: Sch16CClass | None = Field(
         default=None, description="IRO Sch. 16C class for a non-virtual asset; None if none applies."
     )
+    extension_class: ExtensionClass | None = Field(
+        default=None,
+        description=(
+            "The class the proposed extension adds that this asset falls in (proposed law). None: a virtual asset "
+            "is a digital asset as the run's digital-asset setting decides; any other asset is in no new class."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Asset:
@@ -68,5 +90,10 @@ class Asset(Frozen):
             raise ValueError(
                 "an asset cannot be both a virtual asset and a Schedule 16C asset: AMLO s.53ZRA excludes "
                 "securities and futures contracts from 'virtual asset'; set is_virtual_asset=false"
+            )
+        if self.sch16c_class is not None and self.extension_class is not None:
+            raise ValueError(
+                "an asset already in a Schedule 16C class needs no class from the proposed extension; set one of "
+                "sch16c_class and extension_class"
             )
         return self

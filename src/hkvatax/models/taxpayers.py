@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from .assets import ExtensionClass, Sch16CClass
 from .common import Frozen, NonNegativeAmount, Percent, SignedAmount
 from .events import Character
 
@@ -46,6 +47,8 @@ __all__ = [
     "Partnership",
     "PrivateFund",
     "FamilyOffice",
+    "StatedLine",
+    "CarriedInterestFacts",
     "Taxpayer",
 ]
 
@@ -133,6 +136,28 @@ class TwoTierFacts(Frozen):
     )
 
 
+class CarriedInterestFacts(Frozen):
+    """Carried interest received from a fund (IRO Sch. 16D; Inland Revenue (Amendment) (Tax Concessions for
+    Carried Interest) Ordinance 2021), for the concession in force and for the 2026 Bill's version."""
+
+    amount_hkd: NonNegativeAmount = Field(description="Carried interest received or accrued in the year.")
+    year: str = Field(description="Year of assessment, e.g. '2025/26'.")
+    fund_name: str | None = None
+    fund_is_fund_s20am: bool | None = Field(default=None, description="Paid by a fund within s.20AM.")
+    fund_certified_by_hkma: bool | None = Field(default=None, description="The fund is an HKMA-certified investment fund.")
+    subject_to_hurdle_rate: bool | None = Field(
+        default=None, description="A profit-related return subject to a hurdle rate (preferred return).")
+    from_private_equity_transactions: bool | None = Field(
+        default=None, description="Arises from the fund's profits on private-equity transactions (private companies).")
+    from_qualifying_transactions: bool | None = Field(
+        default=None, description="Arises from the fund's profits on qualifying transactions of any class (incl. VAs).")
+    recipient_qualifying_person: bool | None = Field(
+        default=None, description="The recipient provides investment management services in Hong Kong (licensed, "
+        "registered, or for a qualifying fund).")
+    substantial_activities_met: bool | None = Field(
+        default=None, description="At least 2 full-time qualified employees and HK$2m operating expenditure in HK.")
+
+
 class _TaxpayerBase(Frozen):
     name: str = Field(min_length=1)
     accounting_year_end_month: int = Field(default=3, ge=1, le=12)
@@ -154,6 +179,16 @@ class _TaxpayerBase(Frozen):
     two_tier: TwoTierFacts = Field(default_factory=TwoTierFacts)
     losses_brought_forward_hkd: NonNegativeAmount = Field(
         default=Decimal(0), description="Adjusted losses brought forward from before the first year assessed (s.19C)."
+    )
+    carried_interest: tuple[CarriedInterestFacts, ...] = Field(
+        default=(), description="Carried interest received from funds (Sch. 16D concession; 2026 Bill)."
+    )
+    losses_brought_forward_same_trade: bool | None = Field(
+        default=None,
+        description=(
+            "Individuals and trustees: the losses brought forward arose in the same trade as the profits assessed "
+            "(s.19C(1), s.19C(6)(e); DIPN 8 paras 7, 16). False: not set off here. None: assumed (A-LOSSES-SAME-TRADE)."
+        ),
     )
 
     @model_validator(mode="after")
@@ -227,9 +262,20 @@ class ResidentInvestor(Frozen):
         default=(), description="Combined interest of its associates (resident or not) over time."
     )
     fund_is_associate: bool = Field(default=False, description="The fund is an associate of this person.")
+    held_through: str | None = Field(
+        default=None,
+        description=(
+            "Name of the resident investor in the same list through which this interest is held (the next person "
+            "down the chain towards the fund). If a person down the chain is charged on the same profits, this one "
+            "is discharged (s.20AX(9), s.20AY(8); DIPN 61 Appendix 5 Example 5.7)."
+        ),
+    )
     interposed_resident_already_deemed: bool = Field(
         default=False,
-        description="Held through a resident person already deemed on the same profits (no double deeming).",
+        description=(
+            "Override: held through a resident person already charged on the same profits, who is not in the "
+            "list (no double deeming). Inferred from held_through when the chain is given."
+        ),
     )
 
     @model_validator(mode="after")
@@ -329,6 +375,40 @@ class FundFacts(Frozen):
     spes: tuple[SpeFacts, ...] = Field(
         default=(), description="The fund's special purpose entities, for deeming their exempt profits (s.20AY)."
     )
+    # the proposed extension (Bill 2026): new obligations whose thresholds were not published
+    extension_substantial_activities_met: bool | None = Field(
+        default=None,
+        description=(
+            "Proposed: the fund meets the substantial-activities requirement the extension adds (local employees "
+            "and expenditure, 'similar to the FIHV regime'; thresholds not published). None: unknown."
+        ),
+    )
+    extension_tax_reporting_complied: bool | None = Field(
+        default=None,
+        description="Proposed: the fund complies with the tax-reporting mechanism the extension adds. None: unknown.",
+    )
+
+    @model_validator(mode="after")
+    def _chains(self) -> FundFacts:
+        _check_chains(self.resident_investors)
+        return self
+
+
+def _check_chains(investors: tuple[ResidentInvestor, ...]) -> None:
+    names = [inv.name for inv in investors]
+    known = set(names)
+    links = {inv.name: inv.held_through for inv in investors}
+    for inv in investors:
+        if inv.held_through is not None and inv.held_through not in known:
+            raise ValueError(f"resident investor {inv.name}: held_through names {inv.held_through!r}, who is not "
+                             "in resident_investors")
+        seen = {inv.name}
+        below = inv.held_through
+        while below is not None:
+            if below in seen:
+                raise ValueError(f"resident investor {inv.name}: its held_through chain loops back to {below!r}")
+            seen.add(below)
+            below = links.get(below)
 
 
 class FspeFacts(Frozen):
@@ -362,7 +442,12 @@ class FihvFacts(Frozen):
         default=None, description="Sch. 16C assets of the FIHVs/FSPEs managed by the ESFO (HK$240m test)."
     )
     virtual_assets_value_hkd: NonNegativeAmount | None = Field(
-        default=None, description="Virtual assets held, which count towards HK$240m only under the extension."
+        default=None, description="Digital (virtual) assets held, which may count towards HK$240m only under the "
+        "extension (assumption A-EXT-FIHV-VA-THRESHOLD)."
+    )
+    other_extension_assets_value_hkd: NonNegativeAmount | None = Field(
+        default=None, description="Assets of the other classes the extension adds (e.g. precious metals), which may "
+        "count towards HK$240m only under the extension (assumption A-EXT-FIHV-VA-THRESHOLD)."
     )
     qualified_full_time_employees_in_hk: int | None = Field(default=None, ge=0)
     operating_expenditure_in_hk_hkd: NonNegativeAmount | None = None
@@ -381,17 +466,53 @@ class FihvFacts(Frozen):
         return self
 
 
+class StatedLine(Frozen):
+    """A profit line stated by the user instead of built from the ledger, for a fund or family office: e.g. a
+    securities book, or an incidental transaction whose receipts and profits differ (an incidental disposal;
+    receipts of HK$6m producing profits of HK$2m). Receipts count in the 5% ratio; profits less the expenses
+    attributable to the line are what is exempt or charged (DIPN 61 paras 76-77; docs/decisions/0076)."""
+
+    key: str = Field(min_length=1, description="Unique name of the line.")
+    year: str = Field(description="Year of assessment, e.g. '2025/26'.")
+    kind: Literal["disposal", "income", "receipt"] = "disposal"
+    asset: str | None = Field(default=None, description="Symbol of a scenario asset; its classes apply.")
+    sch16c_class: Sch16CClass | None = Field(default=None, description="Sch. 16C class, if not taken from the asset.")
+    extension_class: ExtensionClass | None = Field(
+        default=None, description="Class the extension adds, if not taken from the asset.")
+    incidental: bool = Field(default=False, description="An incidental transaction (s.20AN(2)(b)), e.g. a disposal.")
+    receipts_hkd: NonNegativeAmount = Field(description="Trading receipts (gross), for the 5% ratio.")
+    profit_hkd: SignedAmount = Field(description="Profit (negative: loss) before attributable expenses.")
+    attributable_expenses_hkd: NonNegativeAmount = Field(
+        default=Decimal(0), description="Expenses attributable to this line; they reduce it (s.16(1)).")
+    character: Literal["capital", "revenue"] = "revenue"
+    offshore: bool = False
+    income_type: Literal["interest", "dividend", "other"] | None = None
+    receipt_type: str | None = None
+    source: str | None = Field(default=None, description="Where the figures come from (accounts, a worked example).")
+
+    @model_validator(mode="after")
+    def _year(self) -> StatedLine:
+        from ..periods import YearOfAssessment
+
+        YearOfAssessment.parse(self.year)
+        if self.kind == "income" and self.income_type is None:
+            raise ValueError(f"stated line {self.key}: an income line needs income_type")
+        return self
+
+
 class PrivateFund(_TaxpayerBase):
     kind: Literal["private_fund"] = "private_fund"
     entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fund: FundFacts = Field(default_factory=FundFacts)
     is_ofc: bool = Field(default=False, description="An open-ended fund company (s.20AN(1)(c) OFC variant).")
+    stated_lines: tuple[StatedLine, ...] = Field(default=(), description="Profit lines stated beside the ledger.")
 
 
 class FamilyOffice(_TaxpayerBase):
     kind: Literal["family_office"] = "family_office"
     entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fihv: FihvFacts = Field(default_factory=FihvFacts)
+    stated_lines: tuple[StatedLine, ...] = Field(default=(), description="Profit lines stated beside the ledger.")
 
 
 Taxpayer = Annotated[

@@ -17,6 +17,7 @@ _MODULES = (
     "hkvatax.rules.ufe",
     "hkvatax.rules.fihv",
     "hkvatax.rules.extension",
+    "hkvatax.rules.carried_interest",
     "hkvatax.explain",
 )
 
@@ -45,7 +46,8 @@ def render_rules_markdown() -> str:
     ]
     for r in rules.values():
         cites = "; ".join(str(c) for c in r.citations).replace("|", "/")
-        out.append(f"| `{r.id}` | {r.title} | {cites} | {r.validity} | {r.status} |")
+        status = f"{r.status} (follows `{r.status_param}`)" if r.status_param else r.status
+        out.append(f"| `{r.id}` | {r.title} | {cites} | {r.validity} | {status} |")
     out.append("")
     out.append("## What each rule says")
     out.append("")

@@ -34,7 +34,15 @@ from ..errors import SourceRef
 from ..ledger.aggregate import SAMPLE_SIZE, LedgerAggregates, aggregate
 from ..ledger.results import LedgerResult
 from ..models.assets import Asset
-from ..models.taxpayers import Corporation, FamilyOffice, Individual, Partnership, PrivateFund
+from ..models.taxpayers import (
+    CarriedInterestFacts,
+    Corporation,
+    FamilyOffice,
+    Individual,
+    Partnership,
+    PrivateFund,
+    StatedLine,
+)
 from ..money import allocate, exact_context
 from ..money import fmt_amount as A
 from ..periods import YearOfAssessment
@@ -110,7 +118,10 @@ def badge_intention(ctx: RuleContext, tp: Taxpayerish) -> Out:
 
 
 @rule("class.badge.holding_period", "Badge of trade: length of ownership",
-      cite=[DIPN(39, "para 48"), HKVATAX("0007-badges-scoring: under 30 days trade, over 365 days investment")],
+      cite=[DIPN(39, "para 46 (badges of trade apply)"),
+            CASE("Royal Commission on the Taxation of Profits and Income (1955): length of ownership"),
+            CASE("Simmons v IRC [1980] 1 WLR 1196"),
+            HKVATAX("0007-badges-scoring: under 30 days trade, over 365 days investment")],
       status="assumption")
 def badge_holding(ctx: RuleContext, stats: LedgerStats) -> Out:
     """Short holding periods point to trading stock, long ones to investment."""
@@ -124,7 +135,7 @@ def badge_holding(ctx: RuleContext, stats: LedgerStats) -> Out:
 
 
 @rule("class.badge.frequency", "Badge of trade: frequency and volume of transactions",
-      cite=[DIPN(39, "para 48(a)"), HKVATAX("0007-badges-scoring: 60 or more disposals a year trade, 12 or fewer investment")],
+      cite=[DIPN(39, "para 48 (degree and frequency of the activity)"), HKVATAX("0007-badges-scoring: 60 or more disposals a year trade, 12 or fewer investment")],
       status="assumption")
 def badge_frequency(ctx: RuleContext, tp: Taxpayerish, stats: LedgerStats) -> Out:
     """Frequent, voluminous buying and selling points to a trade."""
@@ -144,14 +155,15 @@ def _bool_badge(ctx: RuleContext, value: bool | None, field: str, if_true: str, 
 
 
 @rule("class.badge.organisation", "Badge of trade: systematic and organised activity",
-      cite=[DIPN(39, "para 48(b)"), DIPN(39, "para 10")])
+      cite=[DIPN(39, "para 48 (system or organisation: a business-like manner)"), DIPN(39, "para 10")])
 def badge_organisation(ctx: RuleContext, tp: Taxpayerish) -> Out:
     """Activity run in a business-like, systematic and organised way points to a trade."""
     return _bool_badge(ctx, tp.trading.organised_like_a_business, "organised_like_a_business", "trade", "investment",
                        "Organised like a business")
 
 
-@rule("class.badge.financing", "Badge of trade: financing by borrowing", cite=[CASE("badges of trade (Royal Commission 1955)")],
+@rule("class.badge.financing", "Badge of trade: financing by borrowing", cite=[DIPN(39, "para 46 (badges of trade apply)"), CASE("Marson v Morton [1986] 1 WLR 1343 (how the purchase was financed)"),
+            HKVATAX("0070-law-review-2026-12: financing is a later case-law factor, not a 1955 badge")],
       status="assumption")
 def badge_financing(ctx: RuleContext, tp: Taxpayerish) -> Out:
     """Purchases financed by short-term borrowing point to a trade; their absence proves little."""
@@ -160,7 +172,8 @@ def badge_financing(ctx: RuleContext, tp: Taxpayerish) -> Out:
 
 
 @rule("class.badge.supplementary_work", "Badge of trade: supplementary work on the assets",
-      cite=[CASE("badges of trade (Royal Commission 1955)")])
+      cite=[DIPN(39, "para 46 (badges of trade apply)"),
+            CASE("Royal Commission on the Taxation of Profits and Income (1955): supplementary work")])
 def badge_supplementary(ctx: RuleContext, tp: Taxpayerish) -> Out:
     """Work done to make assets more marketable points to a trade."""
     return _bool_badge(ctx, tp.trading.supplementary_work, "supplementary_work", "trade", "neutral",
@@ -168,7 +181,8 @@ def badge_supplementary(ctx: RuleContext, tp: Taxpayerish) -> Out:
 
 
 @rule("class.badge.realisation", "Badge of trade: circumstances of realisation",
-      cite=[CASE("badges of trade (Royal Commission 1955)")])
+      cite=[DIPN(39, "para 46 (badges of trade apply)"),
+            CASE("Royal Commission on the Taxation of Profits and Income (1955): circumstances of realisation")])
 def badge_realisation(ctx: RuleContext, tp: Taxpayerish) -> Out:
     """A forced or unexpected sale points away from trading."""
     value = tp.trading.realisation_circumstances
@@ -179,7 +193,7 @@ def badge_realisation(ctx: RuleContext, tp: Taxpayerish) -> Out:
                unit="text")
 
 
-@rule("class.badge.profit_motive", "Badge of trade: profit motive", cite=[DIPN(39, "para 48(c)")])
+@rule("class.badge.profit_motive", "Badge of trade: profit motive", cite=[DIPN(39, "para 48 (whether done for the purpose of making a profit)")])
 def badge_motive(ctx: RuleContext, tp: Taxpayerish) -> Out:
     """Activity undertaken to make a profit points to a trade (para 48's third factor)."""
     return _bool_badge(ctx, tp.trading.profit_motive, "profit_motive", "trade", "investment", "Profit motive")
@@ -221,7 +235,8 @@ class CharacterDecision:
     basis: str  # override | stated | presumption | badges
 
 
-@rule("class.badges.weigh", "Weighing the badges of trade", cite=[DIPN(39, "paras 46, 48"), DIPN(39, "para 10")],
+@rule("class.badges.weigh", "Weighing the badges of trade",
+      cite=[DIPN(39, "paras 46, 48"), DIPN(39, "para 10"), HKVATAX("0007-badges-scoring: how the badges are weighed")],
       status="assumption")
 def weigh_badges(ctx: RuleContext, badges: Sequence[Figure]) -> Out:
     """Fact and degree: the badges are weighed together; intention at acquisition is always relevant."""
@@ -262,7 +277,7 @@ def stated_business(ctx: RuleContext, carries_on: bool) -> Out:
 
 
 @rule("class.company_presumption", "A company's gainful use of its assets is presumed to be a business",
-      cite=[DIPN(39, "para 11"), CASE("American Leaf Blending Co Sdn Bhd v DGIR [1979] AC 676"),
+      cite=[DIPN(39, "para 11"), DIPN(13, "para 5 (mere receipt of interest is not a business)"), CASE("American Leaf Blending Co Sdn Bhd v DGIR [1979] AC 676"),
             CASE("CIR v Bartica Investment Ltd [1996] 4 HKC 599")])
 def company_presumption(ctx: RuleContext, badges_verdict: Figure, kind: str, intention: str | None) -> Out:
     """A company formed to make profits is prima facie carrying on a business; the presumption can be rebutted.
@@ -303,7 +318,8 @@ def decide_character(ctx: RuleContext, tp: Taxpayerish, stats: LedgerStats) -> C
 
 # ------------------------------------------------------------------------------------------ lines
 @rule("ledger.gains", "Gains and losses on disposals, in HKD, from the ledger",
-      cite=[IRO("s.18B(1)"), DIPN(1, "paras 47-48 (cost formula: weighted average or FIFO; no LIFO)"),
+      cite=[IRO("s.18B(1)"), DIPN(1, "Appendix 5 paras 7-8 (HKAS 2: specific identification, FIFO or weighted average)"),
+            DIPN(1, "para 47 (basis must reflect the facts; consistency)"), DIPN(1, "para 48(c) (LIFO rejected: Anaconda)"),
             DIPN(39, "para 51 (market value)")])
 def disposals_line(ctx: RuleContext, total: Decimal, receipts: Decimal, count: int, asset: str, character: str,
                    offshore: bool, method: str, sample: Sequence[FactUse], reason: str) -> Out:
@@ -329,7 +345,10 @@ def receipts_line(ctx: RuleContext, total: Decimal, count: int, asset: str, rece
                facts=tuple(sample))
 
 
-@rule("ledger.income", "Fiat income (interest, dividends, other)", cite=[IRO("s.14"), IRO("s.15(1)(g)")])
+@rule("ledger.income", "Fiat income (interest, dividends, other)",
+      cite=[IRO("s.14"), IRO("s.15(1)(f) (interest: corporations)"),
+            IRO("s.15(1)(g) (interest: persons other than corporations)"),
+            IRO("s.15(1)(i) (interest: financial institutions)"), DIPN(13, "paras 5, 7-8, 12")])
 def income_line(ctx: RuleContext, total: Decimal, count: int, income_type: str, sample: Sequence[FactUse]) -> Out:
     """Interest, dividends and other income received, in HKD."""
     ctx.fact("income_records", count)
@@ -440,6 +459,13 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
             return (asset is not None), None
         return a.is_virtual_asset, a.sch16c_class.value if a.sch16c_class else None
 
+    def more(asset: str | None) -> tuple[str | None, str | None]:
+        """(extension class, token category) of the asset."""
+        a = asset_map.get(asset) if asset else None
+        if a is None:
+            return None, None
+        return (a.extension_class.value if a.extension_class else None), (a.category.value if a.category else None)
+
     lines: list[ProfitLine] = []
     for (asset, char, offshore), acc in sorted(_disposal_groups(year, agg, detail, tp, taxpayer_character).items()):
         fig = disposals_line(ctx, acc.total, acc.receipts, acc.count, asset, char, offshore, acc.method,
@@ -450,6 +476,7 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
             key=f"disposal:{asset}:{char}:{'offshore' if offshore else 'hk'}", kind="disposal", asset=asset,
             virtual_asset=va, sch16c_class=cls, character=cast(Literal["capital", "revenue"], char),
             offshore=offshore, figure=fig, trading_receipts=acc.receipts, count=acc.count,
+            extension_class=more(asset)[0], token_category=more(asset)[1],
         ))
     line_char: Literal["capital", "revenue"] = "revenue" if taxpayer_character == "revenue" else "capital"
     receipts: dict[tuple[str, str, bool], _Acc] = defaultdict(_Acc)
@@ -473,6 +500,7 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
             key=f"receipt:{rtype}:{asset}:{'offshore' if offshore else 'hk'}", kind="receipt", asset=asset,
             virtual_asset=va, sch16c_class=cls, character=line_char, offshore=offshore, figure=fig,
             trading_receipts=acc.total, count=acc.count, receipt_type=rtype,
+            extension_class=more(asset)[0], token_category=more(asset)[1],
         ))
     for (itype, rel, offshore), acc in sorted(incomes.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
         fig = income_line(ctx, acc.total, acc.count, itype, _sample(acc.samples or [], acc.count),
@@ -482,6 +510,7 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
             key=f"income:{itype}:{rel or '-'}:{'offshore' if offshore else 'hk'}", kind="income", asset=rel,
             virtual_asset=va if rel else False, sch16c_class=cls, character=line_char, offshore=offshore,
             figure=fig, trading_receipts=acc.total, count=acc.count, income_type=itype,
+            extension_class=more(rel)[0], token_category=more(rel)[1],
         ))
     for (kind, deductible), acc in sorted(outgoings.items()):
         fig = outgoing_line(ctx, acc.total, acc.count, kind, deductible, _sample(acc.samples or [], acc.count),
@@ -491,4 +520,59 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
             virtual_asset=False, sch16c_class=None, character="n/a", offshore=False, figure=fig,
             trading_receipts=ZERO, count=acc.count, deductible=deductible,
         ))
+    for i, ci in enumerate(tp.carried_interest):
+        if YearOfAssessment.parse(ci.year) != year:
+            continue
+        fig = carried_interest_line(ctx, ci, key=str(i))
+        lines.append(ProfitLine(
+            key=f"carried_interest:{i}", kind="income", asset=None, virtual_asset=False, sch16c_class=None,
+            character=line_char, offshore=tp_offshore, figure=fig, trading_receipts=ci.amount_hkd, count=1,
+            income_type="carried_interest",
+        ))
+    for st in getattr(tp, "stated_lines", ()):
+        if YearOfAssessment.parse(st.year) != year:
+            continue
+        fig = stated_line(ctx, st, key=st.key)
+        va, cls = klass(st.asset)
+        extra = more(st.asset)
+        lines.append(ProfitLine(
+            key=f"stated:{st.key}", kind=st.kind, asset=st.asset, virtual_asset=va if st.asset else False,
+            sch16c_class=st.sch16c_class.value if st.sch16c_class else cls, character=st.character,
+            offshore=st.offshore or tp_offshore, figure=fig, trading_receipts=st.receipts_hkd, count=1,
+            income_type=st.income_type, receipt_type=st.receipt_type,
+            extension_class=st.extension_class.value if st.extension_class else extra[0],
+            token_category=extra[1], stated_incidental=st.incidental,
+        ))
     return lines
+
+
+@rule("ledger.carried_interest", "Carried interest received or accrued from a fund",
+      cite=[IRO("s.14"), IRO("Sch. 16D"), HKVATAX("docs/decisions/0075-carried-interest.md")])
+def carried_interest_line(ctx: RuleContext, ci: CarriedInterestFacts) -> Out:
+    """Carried interest received by or accrued to a person carrying on business is a receipt of that business;
+    whether it is charged at 0% is the carried-interest concession's question."""
+    ctx.fact("fund", ci.fund_name)
+    ctx.fact("carried_interest_hkd", ci.amount_hkd)
+    return Out(ci.amount_hkd, f"Carried interest from {ci.fund_name or 'a fund'}: HKD {A(ci.amount_hkd)}.",
+               label="line")
+
+
+@rule("input.stated_line", "A profit line stated by the user, less the expenses attributable to it",
+      cite=[IRO("s.18B(1)"), IRO("s.16(1) (outgoings incurred in producing the profits)"),
+            DIPN(61, "paras 76-77 (trading receipts and profits of incidental transactions differ)"),
+            HKVATAX("docs/decisions/0076-concession-lines.md")])
+def stated_line(ctx: RuleContext, st: StatedLine) -> Out:
+    """A line the user states beside the ledger (e.g. a fund's securities book or an incidental disposal): its
+    trading receipts count in the 5% ratio; its profit less the expenses attributable to it is the amount that
+    is exempt, taxed at 0% or charged."""
+    ctx.fact("stated_line", st.key)
+    ctx.fact("receipts_hkd", st.receipts_hkd)
+    ctx.fact("profit_hkd", st.profit_hkd)
+    ctx.fact("attributable_expenses_hkd", st.attributable_expenses_hkd)
+    if st.source:
+        ctx.fact("source", st.source)
+    with exact_context():
+        net = st.profit_hkd - st.attributable_expenses_hkd
+    extra = f" − attributable expenses HKD {A(st.attributable_expenses_hkd)}" if st.attributable_expenses_hkd else ""
+    return Out(net, f"{st.key}: receipts HKD {A(st.receipts_hkd)}; profit HKD {A(st.profit_hkd)}{extra} = HKD "
+               f"{A(net)}.", label="line")

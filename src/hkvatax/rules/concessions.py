@@ -11,9 +11,9 @@ Conventions
   and records every fact it used with :meth:`RuleContext.fact`. A fact recorded with the value ``None``
   is a *missing* fact: :func:`condition` lists it in :attr:`ConditionResult.missing`. A missing fact
   makes the condition ``unknown``; it never passes silently.
-* Line classes: ``qualifying`` (a Sch. 16C transaction; under the extension also a virtual asset),
-  ``incidental`` (interest, dividends and — under the extension — staking or lending rewards on a
-  qualifying asset), ``non_qualifying`` (everything else that is chargeable), ``excluded`` (capital or
+* Line classes: ``qualifying`` (a Sch. 16C transaction; under the extension also one in a class the extension
+  adds, :mod:`hkvatax.rules.extension`), ``incidental`` (interest and dividends on a qualifying asset, lines
+  stated as incidental, and — an assumption — staking or lending rewards on a qualifying asset), ``non_qualifying`` (everything else that is chargeable), ``excluded`` (capital or
   offshore: outside the charge and outside the 5% ratio, DIPN 61 para 79).
 """
 
@@ -26,6 +26,14 @@ from typing import Literal
 from ..money import ZERO, exact_context
 from ..periods import YearOfAssessment
 from ..trace import Assumption
+from .extension import (
+    A_EXT_FIRST_YEAR,
+    A_EXT_VA_DEFINITION,
+    EXTENSION_FIRST_YEAR_DEFAULT,
+    IN_FORCE,
+    extension_in_force,
+    extension_qualifying,
+)
 from .lines import ConditionResult, ProfitLine, Treatment
 from .registry import BILL, HKVATAX, RULES, Figure, Out, RuleContext, rule
 
@@ -47,32 +55,16 @@ __all__ = [
     "incidental_receipts",
 ]
 
-EXTENSION_FIRST_YEAR_DEFAULT = "2025/26"
-
 LineClass = Literal["qualifying", "incidental", "non_qualifying", "excluded"]
 Outcome = Literal["met", "failed", "unknown", "not_applicable"]
 
-A_EXT_FIRST_YEAR = Assumption(
-    "A-EXT-FIRST-YEAR",
-    "The extension of the fund (UFE) and family-office (FIHV) concessions to virtual assets is proposed law "
-    "(Inland Revenue (Amendment) Bill 2026, gazetted 12 June 2026; commencement not found in any source). "
-    "hkvatax applies it only in the va_extension scenario, from the year of assessment given by the "
-    "setting extension_first_year (default 2025/26).",
-    "set extension_first_year (e.g. \"2026/27\") in the run settings; use the baseline scenario for the law in force",
-)
-A_EXT_VA_DEFINITION = Assumption(
-    "A-EXT-VA-DEFINITION",
-    "Under the extension a 'virtual asset' is an asset the user flags is_virtual_asset (the AMLO s.53ZRA "
-    "definition); the Bill's own definition was not found.",
-    "set is_virtual_asset per asset",
-)
 A_INCIDENTAL_LINES = Assumption(
     "A-CONC-INCIDENTAL-LINES",
     "Incidental transactions are taken to be interest and dividend income arising on a qualifying asset "
-    "(DIPN 61 paras 75, 78), and — under the extension only — staking and lending rewards on a virtual "
-    "asset; income with no qualifying asset (e.g. loan interest) and mining, airdrops, forks and payments "
-    "are non-qualifying.",
-    "set the line's related asset, or its Sch. 16C class, in the input",
+    "(DIPN 61 paras 75, 78), lines the user states are incidental, and — under the extension only, with no "
+    "source for it — staking and lending rewards on a qualifying digital asset; income with no qualifying asset "
+    "(e.g. loan interest) and mining, airdrops, forks and payments are non-qualifying.",
+    "set the line's related asset or its class, or state the line (stated_lines) as incidental",
 )
 A_TRADING_RECEIPTS = Assumption(
     "A-CONC-TRADING-RECEIPTS",
@@ -89,20 +81,28 @@ A_DIVIDENDS = Assumption(
 
 
 def extension_first_year(ctx: RuleContext) -> YearOfAssessment:
+    """The first year of the extension: the in-force parameter's when enacted, else the run setting."""
+    if extension_in_force(ctx.params, ctx.year):
+        return ctx.params.at(IN_FORCE, ctx.year).valid_from
     return YearOfAssessment.parse(str(ctx.settings.get("extension_first_year", EXTENSION_FIRST_YEAR_DEFAULT)))
 
 
-@rule("ext.applies", "The proposed extension to virtual assets applies to this year of assessment",
-      cite=[BILL("commencement (not stated in any source found)"),
+@rule("ext.applies", "The extension of the fund and family-office concessions applies to this year of assessment",
+      cite=[BILL("commencement: not found; Government's stated intention (2 March 2026) is effect from 2025/26 "
+                 "if passed", "stheadline and HK01 reports of the LegCo Panel on Financial Affairs", confidence="medium"),
             HKVATAX("docs/decisions/0050-concessions-extension-year.md")],
-      status="proposed")
+      status="proposed", status_param=IN_FORCE)
 def extension_applies(ctx: RuleContext, requested: bool) -> Out:
-    """The extension applies when the run asks for it (scenario va_extension) and the year of assessment is
-    not before the extension's first year (setting ``extension_first_year``, default 2025/26 — an
-    assumption, shown in every outcome that depends on it)."""
+    """While the Bill is proposed, the extension applies when the run asks for it (scenario va_extension) and the
+    year of assessment is not before the setting ``extension_first_year`` (default 2025/26, an assumption shown in
+    every outcome that depends on it). Once the parameter ``extension.in_force`` says it is law, it applies in
+    every run from the first year that parameter gives."""
+    ctx.param(IN_FORCE) if ctx.params.has(IN_FORCE, ctx.year) else None
     first = extension_first_year(ctx)
     ctx.fact("extension_requested", requested)
     ctx.fact("extension_first_year", first.label)
+    if extension_in_force(ctx.params, ctx.year):
+        return Out(True, f"the extension is law: in force from {first.label}", unit="bool")
     ctx.assume(A_EXT_FIRST_YEAR)
     applies = requested and ctx.year >= first
     if applies:
@@ -140,40 +140,58 @@ def is_dividend(line: ProfitLine) -> bool:
     return line.kind == "income" and line.income_type == "dividend"
 
 
-def _qualifying_asset(line: ProfitLine, ext_on: bool) -> bool:
-    return line.sch16c_class is not None or (ext_on and line.virtual_asset)
+_DERIVE = "derive"
 
 
-def line_class(line: ProfitLine, ext_on: bool) -> tuple[LineClass, str, bool]:
-    """(class, why, depends_on_extension) for one line — the common logic of ``*.transaction.classify``."""
+def line_class(line: ProfitLine, ext_on: bool, ext_class: str | None = _DERIVE) -> tuple[LineClass, str, bool]:
+    """(class, why, depends_on_extension) for one line — the common logic of ``*.transaction.classify``.
+
+    ``ext_class`` is the class the extension adds that the line's asset is in (None if none): see
+    :func:`hkvatax.rules.extension.extension_qualifying`, which applies the digital-asset setting. Left out, it
+    is derived without settings (a virtual asset is a digital asset).
+    """
+    if ext_class == _DERIVE:
+        ext_class = (None if line.sch16c_class is not None else
+                     "digital_assets" if line.virtual_asset and line.extension_class is None else line.extension_class)
+    if not ext_on:
+        ext_class = None
     if line.character == "capital" or line.offshore:
         why = "capital" if line.character == "capital" else "offshore"
         return "excluded", f"a {why} {line.kind}: outside the charge to profits tax and outside the 5% ratio", False
-    va_ext = ext_on and line.virtual_asset and line.sch16c_class is None
+    via_ext = ext_on and ext_class is not None
+    qualifying_asset = line.sch16c_class is not None or via_ext
+    if line.stated_incidental and line.kind != "outgoing":
+        return "incidental", f"stated as an incidental transaction ({line.kind})", via_ext
     if line.kind == "disposal":
         if line.sch16c_class is not None:
             return "qualifying", f"a transaction in a Sch. 16C asset ({line.sch16c_class})", False
-        if va_ext:
+        if via_ext and ext_class == "digital_assets":
             return "qualifying", "a transaction in a virtual asset, a qualifying asset under the extension", True
+        if via_ext:
+            return ("qualifying", f"a transaction in {str(ext_class).replace('_', ' ')}, a class of qualifying "
+                    "investment the extension adds", True)
         if line.virtual_asset:
             return ("non_qualifying", "a transaction in a virtual asset, which is not a Sch. 16C class under the "
                     "law in force", ext_on)
+        if line.extension_class is not None:
+            return ("non_qualifying", f"a transaction in {line.extension_class.replace('_', ' ')}, which is not a "
+                    "Sch. 16C class under the law in force", ext_on)
         return "non_qualifying", "a transaction in an asset outside Sch. 16C", False
     if line.kind == "income":
-        if line.income_type in ("interest", "dividend") and _qualifying_asset(line, ext_on):
+        if line.income_type in ("interest", "dividend") and qualifying_asset:
             return ("incidental", f"{line.income_type} arising on a qualifying asset, incidental to qualifying "
-                    "transactions", va_ext)
+                    "transactions", via_ext)
         return ("non_qualifying", f"{line.income_type or 'other'} income not arising on a qualifying asset",
                 ext_on and line.virtual_asset)
     if line.kind == "receipt":
-        if line.receipt_type in ("staking", "lending_interest") and _qualifying_asset(line, ext_on):
+        if line.receipt_type in ("staking", "lending_interest") and qualifying_asset:
             return ("incidental", f"{line.receipt_type} rewards on a qualifying asset, treated like interest on it",
-                    va_ext)
+                    via_ext)
         return ("non_qualifying", f"a {line.receipt_type or 'token'} receipt, not a transaction in or incidental "
                 "to a qualifying asset", ext_on and line.virtual_asset)
     # outgoings follow the asset they relate to; an outgoing with no asset stays with the chargeable profits
-    if line.asset is not None and _qualifying_asset(line, ext_on):
-        return "qualifying", f"an outgoing on {line.asset}, a qualifying asset", va_ext
+    if line.asset is not None and qualifying_asset:
+        return "qualifying", f"an outgoing on {line.asset}, a qualifying asset", via_ext
     if line.asset is None:
         return ("non_qualifying", "an outgoing not tied to an asset: left with the chargeable profits (its "
                 "deductible share is the engine's s.16/s.17 question)", False)
@@ -201,24 +219,36 @@ def incidental_receipts(lines: Sequence[ProfitLine], classes: dict[str, LineClas
 
 
 def relief_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Figure, incidental: Figure,
-                     relieved: Treatment, texts: dict[str, str]) -> tuple[Treatment, str]:
+                     relieved: Treatment, texts: dict[str, str]) -> tuple[Treatment, str, tuple[Figure, ...]]:
     """The decision both regimes share for one line: outside the charge, relieved (``exempt`` for the UFE,
     ``zero_rate`` for an FIHV), or chargeable at the normal rates — each with the regime's own wording
     (``texts`` keys: excluded, dividend, not_eligible, unknown, qualifying, incidental_failed, incidental,
-    non_qualifying)."""
-    ctx.uses(line.figure)
+    non_qualifying). The third item is the figures the decision consulted (``Out.depends``): the 5% test only
+    for an incidental line, eligibility only for a line that is not excluded."""
+    used = [line.figure, cls]
+    treatment, why = _relief(ctx, line, cls, eligible, incidental, relieved, texts, used)
+    return treatment, why, tuple(used)
+
+
+def _relief(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Figure, incidental: Figure,
+            relieved: Treatment, texts: dict[str, str], used: list[Figure]) -> tuple[Treatment, str]:
     if cls.value == "excluded":
         return "excluded", texts["excluded"]
     if is_dividend(line):
         ctx.assume(A_DIVIDENDS)
         return "excluded", texts["dividend"]
+    used.append(eligible)
     if eligible.value != "yes":
         return "assessable", texts["not_eligible" if eligible.value == "no" else "unknown"]
     if cls.value == "qualifying":
         return relieved, texts["qualifying"]
     if cls.value == "incidental":
+        used.append(incidental)
         if incidental.value == "failed":
             return "assessable", texts["incidental_failed"]
+        if incidental.value == "unknown":
+            return "assessable", ("incidental, but the extension's 'specified conditions' for incidental profits "
+                                  "are unknown: chargeable until they are known")
         return relieved, texts["incidental"]
     return "assessable", texts["non_qualifying"]
 
@@ -226,13 +256,16 @@ def relief_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: 
 def classify_line(ctx: RuleContext, line: ProfitLine, ext: Figure | None) -> tuple[LineClass, str]:
     """The class of one line for either regime (:func:`line_class`), recording in the calling rule's node the
     line, the extension switch when the class depends on it, and the assumptions it rests on."""
-    cls, why, depends = line_class(line, bool(ext is not None and ext.value))
+    ext_on = bool(ext is not None and ext.value)
+    ext_class = extension_qualifying(ctx, line) if ext_on else None
+    cls, why, depends = line_class(line, ext_on, ext_class)
     ctx.uses(line.figure)
     ctx.fact("line", line.key)
+    if ext_class is not None:
+        ctx.fact("extension_class", ext_class)
     if depends and ext is not None:
         ctx.uses(ext)
-        ctx.assume(A_EXT_VA_DEFINITION)
-    if line.kind in ("income", "receipt"):
+    if line.kind in ("income", "receipt") or line.stated_incidental:
         ctx.assume(A_INCIDENTAL_LINES)
     return cls, why
 

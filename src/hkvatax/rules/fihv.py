@@ -29,7 +29,6 @@ from ..models.taxpayers import FamilyOffice, FspeFacts
 from ..money import ZERO, exact_context
 from ..trace import Assumption, Citation
 from .concessions import (
-    A_EXT_VA_DEFINITION,
     A_TRADING_RECEIPTS,
     LineClass,
     classify_line,
@@ -40,6 +39,7 @@ from .concessions import (
     relief_treatment,
     sum_of_class,
 )
+from .extension import A_EXT_ART_TODAY, A_EXT_FIHV_VA_THRESHOLD, IN_FORCE, setting
 from .lines import ConditionResult, ProfitLine, RegimeResult
 from .registry import BILL, HKVATAX, IRO, Figure, Out, RuleContext, rule
 from .ufe import incidental_abolished
@@ -228,26 +228,42 @@ def min_assets(ctx: RuleContext, office: FamilyOffice) -> Out:
                  f"HK${value:,} is {'at least' if ok else 'below'} HK${floor:,}{note}")
 
 
-@rule("ext.fihv.min_assets", "Proposed: specified assets including virtual assets of at least HK$240 million",
-      cite=[BILL("amended Sch. 16C/16E: virtual assets as qualifying assets (as reported)"), IRO("Sch. 16E"),
-            HKVATAX("docs/decisions/0054-fihv-boundaries.md")], valid_from=FIHV_FROM, status="proposed")
+@rule("ext.fihv.min_assets", "Proposed: qualifying assets, with the classes the extension adds, of at least "
+      "HK$240 million", cite=[BILL("qualifying investments widened for FIHVs (digital assets, precious metals, "
+                                   "specified commodities and others); no source says they count towards the "
+                                   "HK$240m minimum", "LegCo Panel on Financial Affairs, 2 March 2026 (stheadline; "
+                                   "medium); the count towards HK$240m is hkvatax's inference"),
+                              IRO("Sch. 16E"), HKVATAX("docs/decisions/0072-extension-as-reported.md")],
+      valid_from=FIHV_FROM, status="proposed", status_param=IN_FORCE)
 def ext_min_assets(ctx: RuleContext, office: FamilyOffice, ext: Figure) -> Out:
-    """Under the extension virtual assets are qualifying assets, so they count towards the HK$240m."""
+    """Under the extension digital assets and the other new classes become qualifying investments; hkvatax
+    counts them towards the HK$240m (assumption A-EXT-FIHV-VA-THRESHOLD, which the setting
+    ``extension_new_classes_count_towards_fihv_240m = false`` turns off)."""
+    ctx.uses(ext)
     floor = ctx.param("extension.fihv_min_specified_assets")
     spec = ctx.fact("specified_assets_value_hkd", office.fihv.specified_assets_value_hkd)
     va = office.fihv.virtual_assets_value_hkd
+    other = office.fihv.other_extension_assets_value_hkd
     ctx.assume(A_ASSETS_BASIS)
-    ctx.assume(A_EXT_VA_DEFINITION)
+    ctx.assume(A_EXT_FIHV_VA_THRESHOLD)
+    counts = setting(ctx, "extension_new_classes_count_towards_fihv_240m", True) is not False
     if spec is not None and spec >= floor:
         ctx.fact("virtual_assets_value_hkd", va if va is not None else "not needed")
         return _text("met", f"HK${spec:,} of Sch. 16C assets alone reach HK${floor:,}")
+    if not counts:
+        if spec is None:
+            return _text("unknown", "supply specified_assets_value_hkd")
+        return _text("failed", f"HK${spec:,} of Sch. 16C assets is below HK${floor:,}; the new classes are not "
+                     "counted (setting)")
     ctx.fact("virtual_assets_value_hkd", va)
+    ctx.fact("other_extension_assets_value_hkd", other if other is not None else 0)
     if spec is None or va is None:
         return _text("unknown", "supply specified_assets_value_hkd and virtual_assets_value_hkd")
     with exact_context():
-        total = spec + va
+        total = spec + va + (other or 0)
     ok = total >= floor
-    return _text("met" if ok else "failed", f"HK${spec:,} + virtual assets HK${va:,} = HK${total:,}, "
+    extra = f" + other new classes HK${other:,}" if other else ""
+    return _text("met" if ok else "failed", f"HK${spec:,} + digital assets HK${va:,}{extra} = HK${total:,}, "
                  f"{'at least' if ok else 'below'} HK${floor:,}")
 
 
@@ -343,8 +359,8 @@ _FIHV_TEXTS = {
 def line_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Figure, incidental: Figure) -> Out:
     """An eligible FIHV's assessable profits from qualifying transactions, and from incidental transactions
     within the 5% threshold, are charged at 0%; its other profits at the normal rates."""
-    treatment, why = relief_treatment(ctx, line, cls, eligible, incidental, "zero_rate", _FIHV_TEXTS)
-    return Out(treatment, why, unit="text")
+    treatment, why, used = relief_treatment(ctx, line, cls, eligible, incidental, "zero_rate", _FIHV_TEXTS)
+    return Out(treatment, why, unit="text", depends=used)
 
 
 @rule("fihv.concessionary_profits", "Assessable profits charged at the 0% concessionary rate",
@@ -463,6 +479,10 @@ def fihv_regime(ctx: RuleContext, office: FamilyOffice, lines: Sequence[ProfitLi
                      "supplied: " + ", ".join(missing))
     if office.fihv.fspes:
         notes.append("FSPEs are separate taxpayers: their 0% share is given in extra['fspe_zero_rate_share[...]']")
+        if ext_on:
+            ctx.tracer.assume(A_EXT_ART_TODAY)
+            notes.append("FSPE rules under the extension: relaxation announced but not yet published: today's rules "
+                         "applied (A-EXT-ART-TODAY)")
     return RegimeResult(
         regime="fihv", eligible=elig.value, conditions=tuple(conds),
         treatments={ln.key: t.value for ln, t in zip(lines, treats, strict=True)},

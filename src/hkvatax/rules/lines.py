@@ -41,6 +41,9 @@ class ProfitLine:
     income_type: str | None = None  # interest | dividend | other (income lines)
     receipt_type: str | None = None  # staking | mining | ... (receipt lines)
     deductible: bool = True  # outgoings: the user's s.16/s.17 statement
+    extension_class: str | None = None  # a class the proposed extension adds (models.assets.ExtensionClass)
+    token_category: str | None = None  # DIPN 39 para 42 category of the asset (stablecoin, nft ...)
+    stated_incidental: bool = False  # the user states the transaction is incidental (e.g. an incidental disposal)
 
     @property
     def amount(self) -> Decimal:

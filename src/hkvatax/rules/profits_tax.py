@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Literal
 
-from ..models.taxpayers import Corporation, FamilyOffice, PrivateFund
+from ..models.taxpayers import Corporation, FamilyOffice, Individual, Partnership, PrivateFund
 from ..money import ROUND_ASSESSABLE_PROFITS, ROUND_TAX, fmt_pct
 from ..money import fmt_amount as A
 from ..periods import YearOfAssessment
@@ -27,7 +28,8 @@ __all__ = [
     "round_tax", "one_off_reduction", "tax_payable", "rate_class", "individual_investor_note",
     "salaries_tax_items", "NON_BUSINESS_RECEIPT", "TAXREP", "sum_lines", "line_treatment", "stated",
     "apportion_outgoings", "basis_period", "tax_at_flat_rate", "charge_at_rates", "ASSESSMENT_PARAMS",
-    "first_modelled_year", "not_assessed_reason", "A_REDUCTION_NIL",
+    "first_modelled_year", "not_assessed_reason", "A_REDUCTION_NIL", "loss_kind", "losses_set_off_individual",
+    "losses_set_off_partnership", "losses_set_off_corporation", "losses_set_off_trustee", "REDUCTION_ORDINANCES",
 ]
 
 ZERO = Decimal(0)
@@ -146,26 +148,118 @@ def net_profit(ctx: RuleContext, assessable: Sequence[Figure], period: Figure | 
     return Out(total, f"Sum of {len(assessable)} chargeable line(s): HKD {A(total)}.", label="net_profit")
 
 
-@rule("pt.losses.brought_forward", "Losses brought forward", cite=[IRO("s.19C(1)"), DIPN(8, "(losses)")])
-def losses_bf(ctx: RuleContext, amount: Decimal, origin: str) -> Out:
-    """Adjusted losses of earlier years are carried forward without time limit, in HKD."""
+LossKind = Literal["individual", "partnership", "corporation", "trustee"]
+
+A_LOSSES_SAME_TRADE = Assumption(
+    "A-LOSSES-SAME-TRADE",
+    "The losses brought forward that the user states arose in the same trade, profession or business as the "
+    "profits assessed here (s.19C(1) for individuals and s.19C(6)(e) for trustees allow no other set-off; "
+    "DIPN 8 paras 7, 16), and no personal assessment was elected for the year of the loss (DIPN 8 paras 7, 10).",
+    "state losses_brought_forward_same_trade (false: the losses are not set off here)",
+)
+A_LOSSES_PARTNERSHIP = Assumption(
+    "A-LOSSES-PARTNERSHIP-SHARES",
+    "A partnership's losses belong to its partners (s.19C(2), (5); DIPN 8 paras 8-9, 13): hkvatax sets them "
+    "off as one pool, which equals the sum of the partners' own set-offs only when every partner shares "
+    "losses and profits in the same ratio, the partners do not change, no partner elected personal "
+    "assessment and no partner used its share elsewhere.",
+    "compute each partner's set-off outside hkvatax when the sharing ratios differ or partners change",
+)
+
+
+def loss_kind(tp: Taxpayerish) -> LossKind:
+    """Which loss provision applies to the taxpayer: s.19C(1) individuals, s.19C(2)/(5) partnerships,
+    s.19C(4) corporations and other persons (bodies of persons), s.19C(6)(e) trustees (DIPN 8 paras 7-16)."""
+    if isinstance(tp, Individual):
+        return "individual"
+    if isinstance(tp, Partnership):
+        return "partnership"
+    if isinstance(tp, (PrivateFund, FamilyOffice)):
+        return {"corporation": "corporation", "partnership": "partnership", "trust": "trustee"}.get(
+            tp.entity_form, "corporation")  # type: ignore[return-value]
+    return "corporation"
+
+
+@rule("pt.losses.brought_forward", "Losses brought forward and available against this trade",
+      cite=[IRO("s.19C(1), (2), (4), (5), (6)(e)"), IRO("s.19D"), DIPN(8, "paras 2-3, 7-16")])
+def losses_bf(ctx: RuleContext, amount: Decimal, origin: str, tp: Taxpayerish | None = None,
+              stated: bool = False) -> Out:
+    """Adjusted losses of earlier years are carried forward without time limit, in HKD. An individual's or a
+    trustee's loss is available only against profits of the same trade (s.19C(1), s.19C(6)(e)); a
+    corporation's against any of its assessable profits (s.19C(4))."""
     ctx.fact("losses_brought_forward_hkd", amount)
     ctx.fact("losses_brought_forward.origin", origin)
+    if tp is None or not stated or amount == 0:
+        return Out(amount, f"Losses brought forward HKD {A(amount)} ({origin}).", label="losses_brought_forward")
+    kind = loss_kind(tp)
+    ctx.fact("loss_provision", kind)
+    if kind in ("individual", "trustee"):
+        same = ctx.fact("losses_brought_forward_same_trade", tp.losses_brought_forward_same_trade)
+        if same is False:
+            return Out(ZERO, f"Losses of HKD {A(amount)} arose in another trade: not available against this one "
+                       f"({'s.19C(1)' if kind == 'individual' else 's.19C(6)(e)'}); HKD 0 brought forward here.",
+                       label="losses_brought_forward")
+        if same is None:
+            ctx.assume(A_LOSSES_SAME_TRADE)
+    if kind == "partnership":
+        ctx.assume(A_LOSSES_PARTNERSHIP)
     return Out(amount, f"Losses brought forward HKD {A(amount)} ({origin}).", label="losses_brought_forward")
 
 
-@rule("pt.losses.set_off", "Losses brought forward set off against this year's profits",
-      cite=[IRO("s.19C(4)"), CASE("Board of Review D54/91 (losses carried forward in HKD)")])
-def losses(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
-    """A loss is set off against later assessable profits of the same person, as far as they go."""
+def _set_off(profit: Figure, brought_forward: Figure, whose: str) -> Out:
     p: Decimal = profit.value
     bf: Decimal = brought_forward.value
     set_off = min(max(p, ZERO), bf)
-    return Out(set_off, f"Set off HKD {A(set_off)} of the HKD {A(bf)} brought forward against profits of HKD "
+    return Out(set_off, f"Set off HKD {A(set_off)} of the HKD {A(bf)} brought forward against {whose} of HKD "
                f"{A(max(p, ZERO))}.", label="losses_set_off")
 
 
-@rule("pt.losses.carried_forward", "Losses carried forward", cite=[IRO("s.19C(1)"), IRO("s.19D")])
+@rule("pt.losses.set_off.individual", "An individual's losses set off against profits of the same trade",
+      cite=[IRO("s.19C(1)"), DIPN(8, "para 7")])
+def losses_set_off_individual(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
+    """An individual's loss in a trade, profession or business is carried forward and set off against his
+    assessable profits from that same trade in later years (if he did not elect personal assessment)."""
+    return _set_off(profit, brought_forward, "the same trade's profits")
+
+
+@rule("pt.losses.set_off.partnership", "Partners' shares of partnership losses set off against their shares of "
+      "its later profits", cite=[IRO("s.19C(2)"), IRO("s.19C(5)"), IRO("s.22A"), DIPN(8, "paras 8-9, 13")])
+def losses_set_off_partnership(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
+    """A partnership's loss is apportioned among the partners (s.22A); each partner's share is set off against
+    that partner's share of the partnership's later profits from the same business (an individual partner,
+    s.19C(2)) or first against that share and then its own profits (a corporate partner, s.19C(5))."""
+    ctx.assume(A_LOSSES_PARTNERSHIP)
+    return _set_off(profit, brought_forward, "the partners' shares of the partnership's profits")
+
+
+@rule("pt.losses.set_off.corporation", "A corporation's losses set off against its assessable profits",
+      cite=[IRO("s.19C(4)"), DIPN(8, "paras 11-12"), CASE("Board of Review D54/91 (losses carried forward in HKD)")])
+def losses_set_off_corporation(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
+    """A corporation's (or other body of persons') loss is set off first against its assessable profits of the
+    same year, then carried forward and set off against its assessable profits of later years until absorbed."""
+    return _set_off(profit, brought_forward, "the corporation's assessable profits")
+
+
+@rule("pt.losses.set_off.trustee", "A trustee's losses set off against later profits of the same trust's trade",
+      cite=[IRO("s.19C(6)(e)"), DIPN(8, "para 16")])
+def losses_set_off_trustee(ctx: RuleContext, profit: Figure, brought_forward: Figure) -> Out:
+    """A trustee's loss in a trade carried on as trustee is set off only against later assessable profits of the
+    trust from that particular trade: not another trust's, nor the trustee's own."""
+    return _set_off(profit, brought_forward, "the same trust's trade profits")
+
+
+_SET_OFF = {"individual": losses_set_off_individual, "partnership": losses_set_off_partnership,
+            "corporation": losses_set_off_corporation, "trustee": losses_set_off_trustee}
+
+
+def losses(ctx: RuleContext, profit: Figure, brought_forward: Figure, tp: Taxpayerish, *,
+           key: object = None) -> Figure:
+    """Losses set off, by the provision for the kind of taxpayer (:func:`loss_kind`)."""
+    return _SET_OFF[loss_kind(tp)](ctx, profit, brought_forward, key=key)
+
+
+@rule("pt.losses.carried_forward", "Losses carried forward",
+      cite=[IRO("s.19C(1), (2), (4), (6)(e)"), IRO("s.19D"), DIPN(8, "paras 7-16")])
 def losses_cf(ctx: RuleContext, profit: Figure, brought_forward: Figure, set_off: Figure) -> Out:
     """Unused losses plus this year's adjusted loss go forward to later years."""
     p: Decimal = profit.value
@@ -196,7 +290,7 @@ def rate_class(tp: Taxpayerish) -> str:
 
 
 @rule("pt.rates.two_tier.eligible", "Entitlement to the two-tiered rates (connected entities)",
-      cite=[IRO("s.14AAC"), Citation("Inland Revenue (Amendment) (No. 3) Ordinance 2018", "")], valid_from="2018/19")
+      cite=[IRO("s.14AAC"), Citation("Inland Revenue (Amendment) (No. 3) Ordinance 2018", "two-tiered rates from 2018/19")], valid_from="2018/19")
 def two_tier_eligible(ctx: RuleContext, tp: Taxpayerish) -> Out:
     """Of connected entities only the nominated one may use the two-tiered rates; half-rate regimes are excluded."""
     t = tp.two_tier
@@ -264,8 +358,25 @@ def round_tax(ctx: RuleContext, tax: Figure, label: str) -> Out:
     return Out(step.after, f"HKD {A(tax.value)} → HKD {A(step.after)} (cents dropped).", label=label, rounding=step)
 
 
+#: The Ordinance that enacted each year's one-off reduction (titles as passed; docs/decisions/0070).
+REDUCTION_ORDINANCES = (
+    Citation("Inland Revenue (Amendment) Ordinances 2012-2018", "2011/12-2017/18, and the nil years 2008/09-2010/11: "
+             "each named in its parameter entry's citation"),
+    Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinance 2019", "2018/19"),
+    Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinance 2020", "2019/20 (Bill passed 10 Jun 2020)"),
+    Citation("Revenue (Tax Concessions) Ordinance 2021", "2020/21"),
+    Citation("Revenue (Tax Concessions) Ordinance 2022", "2021/22 (Bill passed 6 Apr 2022)"),
+    Citation("Inland Revenue (Amendment) (Child Allowance and Tax Concessions) Ordinance 2023",
+             "2022/23 (Bill passed 19 Apr 2023)"),
+    Citation("Inland Revenue (Amendment) (Tax Concessions and Two-tiered Standard Rates) Ordinance 2024",
+             "2023/24 (Bill passed 22 May 2024)"),
+    Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinance 2025", "2024/25 (Bill passed 30 Apr 2025)"),
+)
+
+
 @rule("pt.reduction.one_off", "One-off reduction of final profits tax",
-      cite=[Citation("Inland Revenue (Amendment) (Tax Concessions) Ordinances", "by year of assessment")])
+      cite=[*REDUCTION_ORDINANCES, Citation("parameter profits_tax.one_off_reduction", "each year's percent and cap, "
+                                            "with its own citation and status")])
 def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
     """Final profits tax is reduced by the year's percentage, up to the year's cap (nil in a year with none).
 
@@ -282,7 +393,7 @@ def one_off_reduction(ctx: RuleContext, tax: Figure) -> Out:
                label="one_off_reduction")
 
 
-@rule("pt.tax_payable", "Tax payable", cite=[IRO("s.14"), Citation("Tax Concessions Ordinances", "")])
+@rule("pt.tax_payable", "Tax payable", cite=[IRO("s.14"), Citation("one-off reduction", "see pt.reduction.one_off")])
 def tax_payable(ctx: RuleContext, charged: Figure, reduction: Figure) -> Out:
     """Tax charged less the one-off reduction."""
     value = charged.value - reduction.value

@@ -33,7 +33,7 @@ from .params import ParamStore
 
 __all__ = [
     "Rule", "RULES", "rule", "Out", "Figure", "RuleContext", "NoApplicableRuleError", "IRO", "DIPN", "CASE",
-    "HKVATAX", "BILL", "weakest", "beyond_tables",
+    "HKVATAX", "BILL", "BILL_2026", "weakest", "beyond_tables",
 ]
 
 P = ParamSpec("P")
@@ -61,10 +61,18 @@ def CASE(name: str) -> Citation:  # noqa: N802
     return Citation("Case", name)
 
 
-def BILL(provision: str) -> Citation:  # noqa: N802
-    return Citation(
-        "Inland Revenue (Amendment) (Preferential Tax Regimes for Funds, Family-owned Investment Holding "
-        "Vehicles and Carried Interest) Bill 2026 (gazetted 12 June 2026)", provision)
+BILL_2026 = ("Inland Revenue (Amendment) (Preferential Tax Regimes for Funds, Family-owned Investment Holding "
+             "Vehicles and Carried Interest) Bill 2026 (gazetted 12 June 2026)")
+
+
+def BILL(provision: str, source: str | None = None, *, checked: str = "2026-12-01",  # noqa: N802
+         confidence: str | None = None) -> Citation:
+    """A provision of the 2026 Bill. The Bill's text was not read: where a point rests on a report of it, say
+    which (``source``), when it was checked and with what confidence (docs/law-status.md)."""
+    text = provision
+    if source is not None:
+        text += f" — reported by {source}; checked {checked}" + (f"; confidence {confidence}" if confidence else "")
+    return Citation(BILL_2026, text)
 
 
 def HKVATAX(decision: str) -> Citation:  # noqa: N802
@@ -110,6 +118,10 @@ class Out:
     inputs: tuple[Figure, ...] = ()
     facts: tuple[FactUse, ...] = ()
     rounding: RoundingStep | None = None
+    #: When set, the figure arguments the value depends on: the node then lists these (plus ``inputs`` and what
+    #: the body recorded with ``ctx.uses``) instead of every figure argument, so that ``compare`` names a rule
+    #: as a cause only where the figure really depends on it (docs/decisions/0074-compare-causes.md).
+    depends: tuple[Figure, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,14 @@ class Rule:
     status: str
     law: str
     module: str
+    status_param: str | None = None  # a parameter whose dated status replaces ``status`` where it has a value
+
+    def status_at(self, params: ParamStore, year: YearOfAssessment) -> str:
+        """The rule's status for a year: its own, or that of ``status_param``'s entry for the year (so that a
+        Bill's rules become enacted when the parameter's entry is changed to enacted: data, not code)."""
+        if self.status_param is not None and params.has(self.status_param, year):
+            return params.at(self.status_param, year).status
+        return self.status
 
     def applies_to(self, year: YearOfAssessment) -> bool:
         if self.valid_from is not None and year < self.valid_from:
@@ -230,6 +250,7 @@ def rule(
     valid_from: str | None = None,
     valid_to: str | None = None,
     status: str = "enacted",
+    status_param: str | None = None,
 ) -> Callable[[Callable[Concatenate[RuleContext, P], Out]], Callable[..., Figure]]:
     """Register a rule; the wrapped function records a trace node and returns a :class:`Figure`.
 
@@ -248,7 +269,7 @@ def rule(
             id=rule_id, title=title, citations=tuple(cite),
             valid_from=YearOfAssessment.parse(valid_from) if valid_from else None,
             valid_to=YearOfAssessment.parse(valid_to) if valid_to else None,
-            status=status, law=(fn.__doc__ or "").strip(), module=fn.__module__,
+            status=status, law=(fn.__doc__ or "").strip(), module=fn.__module__, status_param=status_param,
         )
         RULES[rule_id] = meta
 
@@ -261,11 +282,12 @@ def rule(
                 out = fn(ctx, *args, **kwargs)
             finally:
                 frame = ctx._pop()
-            inputs = _figures(args) + _figures(kwargs.values()) + list(out.inputs) + frame.inputs
+            given = _figures(args) + _figures(kwargs.values()) if out.depends is None else list(out.depends)
+            inputs = given + list(out.inputs) + frame.inputs
             seen: dict[str, None] = {}
             for f in inputs:
                 seen.setdefault(f.id, None)
-            statuses = [meta.status] + [p.status for p in frame.params]
+            statuses = [meta.status_at(ctx.params, ctx.year)] + [p.status for p in frame.params]
             assumed = list(frame.assumptions)
             for dep in seen:
                 dep_node = ctx.tracer.nodes.get(dep)

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..models.taxpayers import FundType, InterestPeriod, PrivateFund, ResidentInvestor, SpeFacts
 from ..money import ONE, ZERO, exact_context
@@ -49,6 +50,7 @@ from .concessions import (
     relief_treatment,
     sum_of_class,
 )
+from .extension import A_EXT_ART_TODAY, A_EXT_INCIDENTAL_CONDITIONS, A_EXT_SUBSTANCE, IN_FORCE, setting
 from .lines import ConditionResult, ProfitLine, RegimeResult, Treatment
 from .registry import BILL, DIPN, HKVATAX, IRO, Figure, Out, RuleContext, rule
 
@@ -120,7 +122,8 @@ def _any_of(outcomes: Sequence[str]) -> str:
 
 
 @rule("ufe.commencement", "The unified fund exemption applies to years of assessment from 2019/20",
-      cite=[IRO("s.20AN"), DIPN(61, "paras 17, 32")])
+      cite=[IRO("s.20AN"), DIPN(61, "para 34 (years of assessment commencing on or after 1 April 2019)"),
+            DIPN(61, "paras 17, 32 (in operation 1 April 2019, no retrospective effect)")])
 def ufe_commencement(ctx: RuleContext) -> Out:
     """The Inland Revenue (Profits Tax Exemption for Funds) (Amendment) Ordinance 2019 applies to years of
     assessment beginning on or after 1 April 2019, without retrospective effect."""
@@ -163,9 +166,14 @@ def fund_definition(ctx: RuleContext, fund: PrivateFund) -> Out:
 @rule("ext.ufe.fund.excepted",
       "Proposed: excepted funds (pension, endowment, sole government investor, single investor managing at "
       "least HK$240m) are funds and need no specified person",
-      cite=[BILL("amended s.20AM and s.20AN: excepted funds (as reported by Conventus Law)"),
+      cite=[BILL("amended s.20AM and s.20AN: pension funds, endowment funds of s.88 charities, funds whose sole "
+                 "investor is a government, central bank or international organisation, and single-investor "
+                 "arrangements with not less than HK$240m of qualifying investments and no day-to-day control are "
+                 "funds; these and sovereign wealth funds are 'excepted funds' needing no specified person",
+                 "Conventus Law note on the Bill (conventuslaw.com/?p=136587); LegCo Panel 2 March 2026",
+                 confidence="medium-high"),
             HKVATAX("docs/decisions/0051-concessions-excepted-funds.md")],
-      valid_from=UFE_FROM, status="proposed")
+      valid_from=UFE_FROM, status="proposed", status_param=IN_FORCE)
 def excepted_fund(ctx: RuleContext, fund: PrivateFund, ext: Figure) -> Out:
     """Under the Bill, pension funds, endowment funds of s.88 charities, funds whose sole investor is a
     government entity, central bank or international organisation, and single-investor arrangements
@@ -386,13 +394,64 @@ def five_percent(ctx: RuleContext, ratio: Figure) -> Out:
 
 
 @rule("ext.incidental.abolished", "Proposed: the 5% incidental-transaction threshold is abolished",
-      cite=[BILL("repeal of s.20AN(4) and the Sch. 16E 5% threshold (as reported)"),
-            HKVATAX("docs/decisions/0050-concessions-extension-year.md")], status="proposed")
+      cite=[BILL("abolition of the 5% incidental threshold for funds, FIHVs and their SPEs, 'as long as profits are "
+                 "derived from qualifying investments and meet specified conditions' (the conditions and the "
+                 "statutory mechanism were not found)", "stheadline and UDN reports of the LegCo Panel on "
+                 "Financial Affairs, 2 March 2026", confidence="medium"),
+            HKVATAX("docs/decisions/0072-extension-as-reported.md")], status="proposed", status_param=IN_FORCE)
 def incidental_abolished(ctx: RuleContext, ext: Figure, regime: str) -> Out:
-    """As reported to LegCo (March 2026) and in summaries of the Bill, the 5% threshold on incidental
-    transactions is abolished for funds, FIHVs and their SPEs/FSPEs: all incidental profits qualify."""
-    return Out("not_applicable", f"{regime}: no 5% limit on incidental transactions under the extension",
-               label=f"ext.incidental.abolished.{regime}", unit="text")
+    """As reported to LegCo (2 March 2026), the 5% threshold on incidental transactions is abolished for funds,
+    FIHVs and their SPEs/FSPEs, provided the profits are derived from qualifying investments and meet
+    "specified conditions" that were not published. hkvatax takes the conditions as met (an assumption the
+    setting ``extension_incidental_conditions = "unknown"`` turns into an unknown condition)."""
+    ctx.uses(ext)
+    ctx.assume(A_EXT_INCIDENTAL_CONDITIONS)
+    reading = setting(ctx, "extension_incidental_conditions", "assumed_met")
+    if reading == "unknown":
+        ctx.fact("extension_incidental_specified_conditions_met", None)
+        return Out("unknown", f"{regime}: no 5% limit under the extension, but its 'specified conditions' are "
+                   "unknown: incidental profits stay chargeable", label=f"ext.incidental.abolished.{regime}",
+                   unit="text")
+    return Out("not_applicable", f"{regime}: no 5% limit on incidental transactions under the extension (its "
+               "'specified conditions' taken as met)", label=f"ext.incidental.abolished.{regime}", unit="text")
+
+
+@rule("ext.ufe.substantial_activities", "Proposed: the fund carries on substantial activities in Hong Kong",
+      cite=[BILL("new substantial-activities requirement for funds (local employees and expenditure, 'similar to "
+                 "the FIHV regime'); thresholds not published", "HK01 report of the LegCo Panel on Financial "
+                 "Affairs, 2 March 2026; PwC on the FSTB consultation, November 2024", confidence="medium"),
+            HKVATAX("docs/decisions/0073-extension-fund-obligations.md")],
+      valid_from=UFE_FROM, status="proposed", status_param=IN_FORCE)
+def ext_substantial_activities(ctx: RuleContext, fund: PrivateFund, ext: Figure) -> Out:
+    """Under the extension a fund must meet a substantial-activities requirement in Hong Kong (employees and
+    expenditure). Its thresholds were not published: the user states whether it is met; missing is unknown."""
+    ctx.uses(ext)
+    ctx.assume(A_EXT_SUBSTANCE)
+    met = _need(ctx, "extension_substantial_activities_met", fund.fund.extension_substantial_activities_met)
+    if met is None:
+        return Out("unknown", "supply extension_substantial_activities_met: the extension requires substantial "
+                   "activities in Hong Kong (thresholds not yet published)", unit="text")
+    return Out("met" if met else "failed", "substantial activities in Hong Kong " + ("met" if met else "not met"),
+               unit="text")
+
+
+@rule("ext.ufe.tax_reporting", "Proposed: the fund complies with the tax-reporting mechanism",
+      cite=[BILL("new tax-reporting mechanism for funds 'to achieve effective regulation'; details not published",
+                 "HK01 report of the LegCo Panel on Financial Affairs, 2 March 2026; PwC on the FSTB consultation, "
+                 "November 2024", confidence="medium"),
+            HKVATAX("docs/decisions/0073-extension-fund-obligations.md")],
+      valid_from=UFE_FROM, status="proposed", status_param=IN_FORCE)
+def ext_tax_reporting(ctx: RuleContext, fund: PrivateFund, ext: Figure) -> Out:
+    """Under the extension a fund must report under a new tax-reporting mechanism; the user states whether it
+    complies; missing is unknown."""
+    ctx.uses(ext)
+    ctx.assume(A_EXT_SUBSTANCE)
+    ok = _need(ctx, "extension_tax_reporting_complied", fund.fund.extension_tax_reporting_complied)
+    if ok is None:
+        return Out("unknown", "supply extension_tax_reporting_complied: the extension adds a tax-reporting "
+                   "mechanism for funds", unit="text")
+    return Out("met" if ok else "failed", "tax reporting " + ("complied with" if ok else "not complied with"),
+               unit="text")
 
 
 _UFE_TEXTS = {
@@ -415,8 +474,8 @@ def line_treatment(ctx: RuleContext, line: ProfitLine, cls: Figure, eligible: Fi
     test is met (or abolished), are exempt from payment of tax; other profits are chargeable under the
     ordinary rules and do not taint the exempt profits (DIPN 61 para 70). Capital and offshore items stay
     outside the charge."""
-    treatment, why = relief_treatment(ctx, line, cls, eligible, incidental, "exempt", _UFE_TEXTS)
-    return Out(treatment, why, unit="text")
+    treatment, why, used = relief_treatment(ctx, line, cls, eligible, incidental, "exempt", _UFE_TEXTS)
+    return Out(treatment, why, unit="text", depends=used)
 
 
 @rule("ufe.exempt_profits", "Profits exempt under s.20AN", cite=[IRO("s.20AN(2)"), DIPN(61, "para 68")],
@@ -583,12 +642,17 @@ def interest_days(ctx: RuleContext, investor: ResidentInvestor, period: tuple[da
       cite=[IRO("s.20AX"), IRO("Sch. 15C"), DIPN(61, "paras 158-163, 168, 173"),
             DIPN(61, "Appendix 5 Examples 5.1-5.7")], valid_from=UFE_FROM)
 def deemed_profits(ctx: RuleContext, investor: ResidentInvestor, exempt: Figure, weighted: Figure,
-                   period: tuple[date, date], held_widely: Figure) -> Out:
+                   period: tuple[date, date], held_widely: Figure, interposed: Figure | None = None,
+                   ext: Figure | None = None) -> Out:
     """Sch. 15C: the sum over the qualifying days of B × C ÷ D (B the person's interest that day, C the fund's
     exempt profits for the accounting period, D its days). No deemed loss (para 168). Not charged on a
     non-resident (Example 5.3), on a person discharged because an interposed resident person is charged on
-    the same profits (s.20AX(9), Example 5.7), or where the fund is bona fide widely held (s.20AX(8))."""
+    the same profits (s.20AX(9), Example 5.7: inferred from the ownership chain ``held_through``, or stated),
+    or where the fund is bona fide widely held (s.20AX(8))."""
     ctx.assume(A_ART_PERIOD)
+    if ext is not None:
+        ctx.uses(ext)
+        ctx.assume(A_EXT_ART_TODAY)
     ctx.fact("is_hk_resident", investor.is_hk_resident)
     ctx.fact("interposed_resident_already_deemed", investor.interposed_resident_already_deemed)
     d = (period[1] - period[0]).days + 1
@@ -597,6 +661,10 @@ def deemed_profits(ctx: RuleContext, investor: ResidentInvestor, exempt: Figure,
         return Out(ZERO, "not resident in Hong Kong: not charged (its interest still counts for its associates)")
     if investor.interposed_resident_already_deemed:
         return Out(ZERO, "discharged: an interposed resident person is charged on the same profits")
+    if interposed is not None and interposed.value > 0:
+        ctx.fact("held_through", investor.held_through)
+        return Out(ZERO, "discharged (s.20AX(9)): a resident person interposed in its chain of ownership is charged "
+                   f"on the same profits (HK${interposed.value:,.2f} deemed)")
     if held_widely.value == "met":
         return Out(ZERO, "the fund is bona fide widely held: no deeming")
     if exempt.value <= 0:
@@ -610,15 +678,22 @@ def deemed_profits(ctx: RuleContext, investor: ResidentInvestor, exempt: Figure,
       cite=[IRO("s.20AY"), IRO("Sch. 15D"), DIPN(61, "paras 160, 164-167"), DIPN(61, "Appendix 5 Example 5.6")],
       valid_from=UFE_FROM)
 def spe_deemed_profits(ctx: RuleContext, investor: ResidentInvestor, spe: SpeFacts, weighted: Figure,
-                       period: tuple[date, date], held_widely: Figure) -> Out:
+                       period: tuple[date, date], held_widely: Figure, interposed: Figure | None = None,
+                       ext: Figure | None = None) -> Out:
     """Sch. 15D: the sum over the qualifying days of B1 × B2 × C ÷ D (B1 the person's interest in the fund,
     B2 the fund's interest in the SPE, C the SPE's exempt profits for its accounting period, D its days)."""
     ctx.fact("spe", spe.name)
+    if ext is not None:
+        ctx.uses(ext)
+        ctx.assume(A_EXT_ART_TODAY)
     c = ctx.fact("spe_exempt_profits_hkd", spe.exempt_profits_hkd)
     d = (period[1] - period[0]).days + 1
     ctx.fact("days_in_spe_accounting_period", d)
     if c is None:
         return Out(ZERO, f"the exempt profits of {spe.name} are not supplied: nothing deemed from it")
+    if interposed is not None and interposed.value > 0:
+        return Out(ZERO, "discharged (s.20AY(8)): a resident person interposed in its chain of ownership is charged "
+                   "on the same profits")
     if not investor.is_hk_resident or investor.interposed_resident_already_deemed or held_widely.value == "met":
         return Out(ZERO, "not charged (non-resident, discharged, or widely held)")
     if c <= 0:
@@ -654,8 +729,26 @@ def _investor_keys(investors: Sequence[ResidentInvestor]) -> list[str]:
     return keys
 
 
+def _chain_order(investors: Sequence[ResidentInvestor]) -> list[int]:
+    """Indexes of the investors, each after the person it is held through (the model refuses cycles)."""
+    by_name = {inv.name: i for i, inv in enumerate(investors)}
+    done: list[int] = []
+
+    def visit(i: int) -> None:
+        if i in done:
+            return
+        below = investors[i].held_through
+        if below is not None and below in by_name:
+            visit(by_name[below])
+        done.append(i)
+
+    for i in range(len(investors)):
+        visit(i)
+    return done
+
+
 def ufe_deemed_profits(ctx: RuleContext, fund: PrivateFund, exempt: Figure,
-                       accounting_period: tuple[date, date]) -> ArtResult:
+                       accounting_period: tuple[date, date], ext: Figure | None = None) -> ArtResult:
     """Anti-round-tripping: each resident investor's deemed assessable profits (ss.20AX, 20AY; Sch. 15C, 15D).
 
     ``exempt`` is the fund's exempt profits for ``accounting_period`` (C); SPEs are read from
@@ -670,20 +763,44 @@ def ufe_deemed_profits(ctx: RuleContext, fund: PrivateFund, exempt: Figure,
     if cond.outcome == "unknown":
         notes.append("anti-round-tripping: whether the fund is bona fide widely held is unknown; deemed profits "
                      "are computed as if it is not (supply " + ", ".join(cond.missing) + ")")
-    deemed: list[Figure] = []
-    by_investor: dict[str, Figure] = {}
-    for key, inv in zip(_investor_keys(investors), investors, strict=True):
+    keys = _investor_keys(investors)
+    by_name = {inv.name: i for i, inv in enumerate(investors)}
+    totals: dict[int, Figure] = {}
+    fund_parts: dict[int, Figure] = {}
+    spe_parts: dict[tuple[int, str], Figure] = {}
+
+    def charged_below(i: int, pick: dict[Any, Figure], suffix: str | None) -> Figure | None:
+        """The nearest person down the chain charged on the same profits (fund's, or one SPE's)."""
+        seen = {i}
+        below = investors[i].held_through
+        while below is not None and below in by_name and by_name[below] not in seen:
+            j = by_name[below]
+            seen.add(j)
+            fig = pick.get(j if suffix is None else (j, suffix))
+            if fig is not None and fig.value > 0:
+                return fig
+            below = investors[j].held_through
+        return None
+
+    for i in _chain_order(investors):
+        key, inv = keys[i], investors[i]
         w = interest_days(ctx, inv, accounting_period, key=key)
-        parts = [deemed_profits(ctx, inv, exempt, w, accounting_period, held_widely, key=key)]
+        part = deemed_profits(ctx, inv, exempt, w, accounting_period, held_widely,
+                              charged_below(i, fund_parts, None), ext, key=key)
+        fund_parts[i] = part
+        parts = [part]
         for spe in fund.fund.spes:
             spe_period = (spe.accounting_period_start or accounting_period[0],
                           spe.accounting_period_end or accounting_period[1])
             skey = f"{key}/{spe.name}"
             w_spe = interest_days(ctx, inv, spe_period, spe.fund_interest_percent, f"SPE {spe.name}", key=skey)
-            parts.append(spe_deemed_profits(ctx, inv, spe, w_spe, spe_period, held_widely, key=skey))
-        total = deemed_total(ctx, parts, key=key)
-        deemed.append(total)
-        by_investor[key] = total
+            sp = spe_deemed_profits(ctx, inv, spe, w_spe, spe_period, held_widely,
+                                    charged_below(i, spe_parts, spe.name), ext, key=skey)
+            spe_parts[(i, spe.name)] = sp
+            parts.append(sp)
+        totals[i] = deemed_total(ctx, parts, key=key)
+    deemed = [totals[i] for i in range(len(investors))]
+    by_investor = {keys[i]: totals[i] for i in range(len(investors))}
     return ArtResult(tuple(deemed), by_investor, (cond,), tuple(notes))
 
 
@@ -730,7 +847,11 @@ def ufe_regime(ctx: RuleContext, fund: PrivateFund, lines: Sequence[ProfitLine],
     gate = gateway(ctx, sp, qif, excepted if excepted is not None and excepted.value == "met" else None)
     conds.extend(condition(ctx, f) for f in (exclusions, undertaking, sp, q_inv, q_com, q_org, qif, gate))
     fund_tests = [definition] + ([excepted] if excepted is not None else [])
-    elig = eligibility(ctx, fund_tests, [exclusions, undertaking, gate])
+    obligations: list[Figure] = []
+    if ext_on and ext is not None:
+        obligations = [ext_substantial_activities(ctx, fund, ext), ext_tax_reporting(ctx, fund, ext)]
+        conds.extend(condition(ctx, f) for f in obligations)
+    elig = eligibility(ctx, fund_tests, [exclusions, undertaking, gate, *obligations])
     if fund.is_ofc:
         notes.append("OFC: profits from non-Sch. 16C transactions (s.20AN(2)(c), s.20AS) and the s.20AV loss rule "
                      "are not modelled; such lines are left chargeable")
@@ -757,8 +878,12 @@ def ufe_regime(ctx: RuleContext, fund: PrivateFund, lines: Sequence[ProfitLine],
         extra["outgoings_assessable_share"] = outgoings_share(ctx, lines, treats)
 
     deemed: tuple[Figure, ...] = ()
+    if ext_on and (fund.fund.resident_investors or fund.fund.spes):
+        ctx.tracer.assume(A_EXT_ART_TODAY)
+        notes.append("SPE and anti-round-tripping rules under the extension: relaxation announced but not yet "
+                     "published: today's rules applied (A-EXT-ART-TODAY)")
     if elig.value == "yes" and fund.fund.resident_investors:
-        art = ufe_deemed_profits(ctx, fund, exempt, basis_period)
+        art = ufe_deemed_profits(ctx, fund, exempt, basis_period, ext if ext_on else None)
         deemed = art.deemed
         conds.extend(art.conditions)
         notes.extend(art.notes)

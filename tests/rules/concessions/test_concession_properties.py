@@ -20,7 +20,8 @@ FY = (date(2025, 4, 1), date(2026, 3, 31))
 D = 365
 FUND_OK = {"managed_as_whole_or_pooled": True, "participants_no_day_to_day_control": True,
            "shares_profits_from_property": True, "business_undertaking_general_commercial": False,
-           "uses_specified_person": True}
+           "uses_specified_person": True,
+           "extension_substantial_activities_met": True, "extension_tax_reporting_complied": True}
 OFFICE_OK: dict[str, Any] = {
     "family_ownership_percent": 100, "normally_managed_or_controlled_in_hk": True,
     "business_undertaking_general_commercial": False, "specified_assets_value_hkd": m(300),

@@ -17,6 +17,9 @@ from hkvatax.rules.ufe import ufe_regime
 OK = {"managed_as_whole_or_pooled": True, "participants_no_day_to_day_control": True,
       "shares_profits_from_property": True, "business_undertaking_general_commercial": False,
       "uses_specified_person": True}
+# the extension's new obligations (facts the user states; decision 0073)
+EXT_OBLIGATIONS = {"extension_substantial_activities_met": True, "extension_tax_reporting_complied": True}
+OK = {**OK, **EXT_OBLIGATIONS}
 FY = (date(2024, 4, 1), date(2025, 3, 31))
 
 
@@ -122,7 +125,8 @@ def test_excluded_arrangement() -> None:
 
 def test_sovereign_wealth_fund_is_deemed_a_fund_but_needs_the_gateway_today() -> None:
     swf = {"fund_type": "sovereign_wealth", "business_undertaking_general_commercial": False,
-           "uses_specified_person": False, "investor_count": 1}  # one investor: not a QIF (DIPN 61 para 89)
+           "uses_specified_person": False, "investor_count": 1,  # one investor: not a QIF (DIPN 61 para 89)
+           **EXT_OBLIGATIONS}
     r, _ = run(swf)
     assert cond(r, "ufe.fund.definition") == "met" and r.eligible == "no"
     r2, _ = run(swf, year="2025/26", extension=True, scenario="va_extension")
@@ -179,7 +183,8 @@ def test_extension_first_year_is_a_setting() -> None:
 @pytest.mark.parametrize(("fund_type", "baseline", "extended"), [
     ("pension", "no", "yes"), ("endowment", "unknown", "yes"), ("government_investor", "unknown", "yes")])
 def test_extension_widens_the_fund_definition(fund_type: str, baseline: str, extended: str) -> None:
-    facts = {"fund_type": fund_type, "business_undertaking_general_commercial": False, "uses_specified_person": False}
+    facts = {"fund_type": fund_type, "business_undertaking_general_commercial": False, "uses_specified_person": False,
+             **EXT_OBLIGATIONS}
     assert run(facts, year="2025/26")[0].eligible in (baseline, "no")
     assert run(facts, year="2025/26", extension=True, scenario="va_extension")[0].eligible == extended
 
@@ -189,7 +194,7 @@ def test_extension_widens_the_fund_definition(fund_type: str, baseline: str, ext
 def test_single_investor_floor(assets: Decimal | None, eligible: str) -> None:
     facts = {"fund_type": "single_investor", "managed_assets_hkd": assets, "participants_no_day_to_day_control": True,
              "business_undertaking_general_commercial": False, "uses_specified_person": False,
-             "managed_as_whole_or_pooled": False}
+             "managed_as_whole_or_pooled": False, **EXT_OBLIGATIONS}
     r, _ = run(facts, year="2025/26", extension=True, scenario="va_extension")
     assert r.eligible == eligible
 
