@@ -22,7 +22,7 @@ def test_json_round_trips_at_every_detail():
 def test_notebook_html_and_markdown_and_text():
     out = _outcome()
     html = out._repr_html_()
-    assert html.startswith("<div class='hkvatax'>") and "Tax payable" in html
+    assert html.startswith('<div class="hkvatax"><style>') and "Tax payable" in html
     md = out.explain().to_markdown()
     assert "| Tax payable |" in md
     txt = out.explain().to_text()

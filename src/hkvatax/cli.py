@@ -1,86 +1,266 @@
-"""The ``hkvatax`` command line.
+"""The ``hkvatax`` command line (docs/cli.md).
 
-    hkvatax disposals FILE [--profile P] [--format table|json|csv]
+    hkvatax disposals FILE [--profile P] [--format table|json|csv] [--out PATH]
     hkvatax assess FILE [--year 2025/26] [--regime baseline|va_extension] [--params FILE]
-                        [--format text|markdown|html|json]
-    hkvatax demo
+                        [--format text|markdown|html|json|csv]
+    hkvatax compare FILE [--year ...] [--format text|markdown|html|json|csv]
+    hkvatax report FILE --out report.html
+    hkvatax import EXCHANGE FILE [--format csv|json] [--out PATH]
+    hkvatax schema [--which scenario|explanation|comparison|flat|error]
+    hkvatax demo [--format text|markdown|html|json|csv]
+    hkvatax --version
+
+Exit codes: 0 success; 1 a problem with the input (a file that cannot be read, bad rows, an oversell);
+2 a usage error (an unknown option, a year written ``25/26``); 3 an internal error (a bug in hkvatax).
+With ``--format json`` the standard output is always one JSON document, errors included
+(``{"error", "code", "message", "problems": [...]}``). Progress goes to standard error, only when it is a
+terminal, and never with ``--quiet``.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import html
+import importlib
+import io
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from .errors import HkvataxError, InputError
+from .errors import ArgumentError, HkvataxError, InputError, Problem, SourceRef
 
 if TYPE_CHECKING:
+    from .compare import Comparison
+    from .engine import Assessment
     from .rules.params import ParamStore
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "UsageError", "SCHEMAS", "EXIT_OK", "EXIT_INPUT", "EXIT_USAGE", "EXIT_INTERNAL"]
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(HkvataxError):
+    """A command line the parser cannot accept (exit code 2)."""
+
+    code = "invalid_argument"
+
+
+# ---------------------------------------------------------------------------------------------- progress
+class _Progress:
+    """Stage-by-stage progress on standard error (tqdm, the ``progress`` extra), only on a terminal."""
+
+    def __init__(self, stages: Sequence[str], enabled: bool) -> None:
+        self._bar: Any = None
+        if enabled and sys.stderr.isatty():
+            try:
+                tqdm = importlib.import_module("tqdm").tqdm
+            except ImportError:  # the 'progress' extra is not installed: no progress, same results
+                return
+            import shutil
+
+            size = shutil.get_terminal_size((80, 24))  # a pty may report 0 x 0: tqdm would then draw nothing
+            self._bar = tqdm(total=len(stages), file=sys.stderr, unit="stage", leave=False,
+                             ncols=min(100, size.columns or 80), nrows=size.lines or 24,
+                             bar_format="{desc:<28} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+
+    def stage(self, name: str) -> None:
+        if self._bar is not None:
+            if self._bar.desc:
+                self._bar.update(1)
+            self._bar.set_description_str(name)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.update(self._bar.total - self._bar.n)
+            self._bar.close()
+
+
+@contextmanager
+def _progress(args: argparse.Namespace, *stages: str) -> Iterator[_Progress]:
+    p = _Progress(stages, not getattr(args, "quiet", False))
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+# ---------------------------------------------------------------------------------------------- output
+def _write(args: argparse.Namespace, text: str) -> None:
+    out = getattr(args, "out", None)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _note(args: argparse.Namespace, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        sys.stderr.write(f"hkvatax: {text}\n")
+
+
+def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    from .io.safe_csv import write_csv
+
+    buf = io.StringIO()
+    write_csv(buf, list(header), [list(r) for r in rows])
+    return buf.getvalue()
+
+
+def _assessment_csv(outcome: Assessment) -> str:
+    """The flat result as CSV: one row per year, branch and figure, HKD to the cent."""
+    from .money import fmt_cents
+    from .render.labels import figure_label
+
+    rows = []
+    for label, ya in outcome.years.items():
+        for name, branch in ya.branches.items():
+            for key, fig in branch.figures.items():
+                rows.append([label, name, key, figure_label(key), fmt_cents(fig.value), ya.status])
+    return _csv_text(["year", "branch", "figure", "label", "hkd", "status"], rows)
+
+
+def _comparison_csv(result: Comparison) -> str:
+    from .money import fmt_cents
+    from .render.labels import figure_label
+
+    causes = {(d.year, d.branch, d.figure): ";".join(d.causes) for d in result.differences}
+    rows = []
+    for label in result.baseline.years:
+        for branch, name, vb, ve in result.figures(label):
+            diff = "" if vb is None or ve is None else fmt_cents(result.delta(vb, ve))
+            rows.append([label, branch, name, figure_label(name), "" if vb is None else fmt_cents(vb),
+                         "" if ve is None else fmt_cents(ve), diff, causes.get((label, branch, name), "")])
+    return _csv_text(["year", "branch", "figure", "label", "baseline_hkd", "extension_hkd", "difference_hkd",
+                      "causes"], rows)
+
+
+def _render_assessment(outcome: Assessment, args: argparse.Namespace) -> str:
+    if args.format == "csv":
+        return _assessment_csv(outcome)
+    e = outcome.explain(detail=getattr(args, "detail", "summary"))
+    if args.format == "html":  # a whole page, styled, that a browser opens as it is
+        from .render.html import page
+
+        return page(f"hkvatax — {e.taxpayer}", e.to_html())
+    return {"text": e.to_text, "markdown": e.to_markdown, "json": e.to_json}[args.format]()
+
+
+def _render_comparison(result: Comparison, fmt: str) -> str:
+    if fmt == "csv":
+        return _comparison_csv(result)
+    if fmt == "html":
+        from .render.html import page
+
+        return page(f"hkvatax compare — {result.scenario.taxpayer.name}", result.to_html())
+    return {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
+            "html": result.to_html}[fmt]()
+
+
+# ---------------------------------------------------------------------------------------------- commands
+def _load(args: argparse.Namespace) -> Any:
+    from .io import load_any
+
+    return load_any(args.file, profile=args.profile, default_tz=args.default_tz)
 
 
 def _disposals(args: argparse.Namespace) -> int:
     from .engine import match_scenario
-    from .io import load_any
     from .render.disposals import disposals_csv, disposals_json, disposals_table
 
-    scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-    result = match_scenario(scenario)
-    render = {"table": disposals_table, "json": disposals_json, "csv": disposals_csv}[args.format]
-    sys.stdout.write(render(result))
-    return 0
-
-
-def _render(explanation: object, fmt: str) -> str:
-    renderers: dict[str, Any] = {
-        "text": explanation.to_text,  # type: ignore[attr-defined]
-        "markdown": explanation.to_markdown,  # type: ignore[attr-defined]
-        "html": explanation.to_html,  # type: ignore[attr-defined]
-        "json": explanation.to_json,  # type: ignore[attr-defined]
-    }
-    return str(renderers[fmt]())
+    with _progress(args, "reading", "matching lots", "writing") as p:
+        p.stage("reading")
+        scenario = _load(args)
+        p.stage("matching lots")
+        result = match_scenario(scenario)
+        p.stage("writing")
+        render = {"table": disposals_table, "text": disposals_table, "json": disposals_json,
+                  "csv": disposals_csv}[args.format]
+        _write(args, render(result))
+    return EXIT_OK
 
 
 def _params(args: argparse.Namespace) -> ParamStore:
     """The shipped parameter tables, with the user's ``--params FILE`` laid over them if given."""
     from .rules.params import ParamStore, default_params
 
-    return ParamStore.with_overrides(args.params) if args.params else default_params()
+    return ParamStore.with_overrides(args.params) if getattr(args, "params", None) else default_params()
+
+
+def _csv_ledger(args: argparse.Namespace) -> bool:
+    return bool(args.file.lower().endswith(".csv") and args.profile)
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from .engine import assess, assess_csv
-    from .io import load_any
+    from .engine import assess
 
-    if args.file.lower().endswith(".csv") and args.profile:  # read in chunks, matched as it is read
-        outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
-                             extension_first_year=args.extension_first_year, params=_params(args),
-                             default_tz=args.default_tz)
-    else:
-        scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-        outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year,
-                         params=_params(args))
-    sys.stdout.write(_render(outcome.explain(detail=args.detail), args.format))
-    return 0
+    with _progress(args, "reading", "assessing", "explaining and writing") as p:
+        p.stage("reading")
+        if _csv_ledger(args):  # read in chunks, matched as it is read
+            from .engine import assess_csv
+
+            p.stage("assessing")
+            outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
+                                 extension_first_year=args.extension_first_year, params=_params(args),
+                                 default_tz=args.default_tz)
+        else:
+            scenario = _load(args)
+            p.stage("assessing")
+            outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year,
+                             params=_params(args))
+        p.stage("explaining and writing")
+        _write(args, _render_assessment(outcome, args))
+    return EXIT_OK
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .compare import compare, compare_csv
-    from .io import load_any
+    from .compare import compare
 
-    if args.file.lower().endswith(".csv") and args.profile:
-        result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
-                             params=_params(args), default_tz=args.default_tz)
-    else:
-        scenario = load_any(args.file, profile=args.profile, default_tz=args.default_tz)
-        result = compare(scenario, args.year, extension_first_year=args.extension_first_year, params=_params(args))
-    render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
-              "html": result.to_html}[args.format]
-    sys.stdout.write(render())
-    return 0
+    with _progress(args, "reading", "assessing both regimes", "writing") as p:
+        p.stage("reading")
+        if _csv_ledger(args):
+            from .compare import compare_csv
+
+            p.stage("assessing both regimes")
+            result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
+                                 params=_params(args), default_tz=args.default_tz)
+        else:
+            scenario = _load(args)
+            p.stage("assessing both regimes")
+            result = compare(scenario, args.year, extension_first_year=args.extension_first_year,
+                             params=_params(args))
+        p.stage("writing")
+        _write(args, _render_comparison(result, args.format))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .render.report import report_html
+
+    with _progress(args, "reading", "assessing", "writing the report") as p:
+        p.stage("reading")
+        scenario = _load(args)
+        p.stage("assessing")
+        if args.format == "json":  # the report's content as data: both regimes' explanations and the comparison
+            from .compare import compare
+
+            c = compare(scenario, args.year, extension_first_year=args.extension_first_year, params=_params(args))
+            text = json.dumps({"schema": "hkvatax.report/1", "comparison": c.to_dict(),
+                               "baseline": json.loads(c.baseline.explain(detail="per_asset").to_json()),
+                               "extension": json.loads(c.extension.explain(detail="per_asset").to_json())},
+                              indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        else:
+            text = report_html(scenario, args.year, extension_first_year=args.extension_first_year,
+                               params=_params(args))
+        p.stage("writing the report")
+        _write(args, text)
+    if args.out:
+        _note(args, f"report written to {args.out}")
+    return EXIT_OK
 
 
 DEMO_EXAMPLES = ("individual_investor", "individual_trader", "corporation")
@@ -88,43 +268,66 @@ DEMO_COMPARISONS = ("family_office", "private_fund")
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from .compare import compare
     from .engine import assess
     from .examples import example_path
     from .io import load_scenario
 
-    for name in DEMO_EXAMPLES:
+    docs: list[dict[str, Any]] = []
+    chunks: list[str] = []
+    csv_rows: list[str] = []
+    for name in DEMO_EXAMPLES + DEMO_COMPARISONS:
         scenario = load_scenario(example_path(name))
-        sys.stdout.write("=" * 100 + "\n")
-        sys.stdout.write(f"Example: {name} — {scenario.description}\n")
-        sys.stdout.write("=" * 100 + "\n")
-        outcome = assess(scenario)
-        sys.stdout.write(_render(outcome.explain(detail="summary"), args.format))
-        sys.stdout.write("\n")
-    from .compare import compare
+        if args.format == "csv":  # one table for every example: both regimes side by side, to the cent
+            lines = _comparison_csv(compare(scenario)).splitlines(keepends=True)
+            csv_rows.append(("" if csv_rows else f"example,{lines[0]}") + "".join(f"{name},{ln}" for ln in lines[1:]))
+            continue
+        if name in DEMO_EXAMPLES:
+            outcome = assess(scenario)
+            if args.format == "json":
+                docs.append({"example": name, "description": scenario.description, "kind": "assessment",
+                             "result": json.loads(outcome.explain().to_json())})
+                continue
+            text = outcome.explain().to_html() if args.format == "html" else _render_assessment(outcome, args)
+        else:
+            result = compare(scenario)
+            if args.format == "json":
+                docs.append({"example": name, "description": scenario.description, "kind": "comparison",
+                             "result": result.to_dict()})
+                continue
+            text = result.to_html() if args.format == "html" else _render_comparison(result, args.format)
+        if args.format == "html":
+            chunks.append(f"<h2>Example: {html.escape(name)} — {html.escape(scenario.description or '')}</h2>{text}")
+            continue
+        chunks.append("=" * 100 + f"\nExample: {name} — {scenario.description}\n" + "=" * 100 + "\n" + text + "\n")
+    if args.format == "json":
+        _write(args, json.dumps({"schema": "hkvatax.demo/1", "examples": docs}, indent=2, sort_keys=True,
+                                ensure_ascii=False) + "\n")
+    elif args.format == "csv":
+        _write(args, "".join(csv_rows))
+    elif args.format == "html":
+        from .render.html import page
 
-    for name in DEMO_COMPARISONS:
-        scenario = load_scenario(example_path(name))
-        sys.stdout.write("=" * 100 + "\n")
-        sys.stdout.write(f"Example: {name} — {scenario.description}\n")
-        sys.stdout.write("=" * 100 + "\n")
-        result = compare(scenario)
-        render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json,
-                  "html": result.to_html}[args.format]
-        sys.stdout.write(render())
-        sys.stdout.write("\n")
-    return 0
+        _write(args, page("hkvatax demo", "".join(chunks)))
+    else:
+        _write(args, "".join(chunks))
+    return EXIT_OK
+
+
+SCHEMAS = ("scenario", "explanation", "comparison", "flat", "error")
 
 
 def _schema(args: argparse.Namespace) -> int:
-    import json
+    from .schemas import schema_json
 
-    from .models import Scenario
-
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    return 0
+    _write(args, schema_json(args.which))
+    return EXIT_OK
 
 
 def _import(args: argparse.Namespace) -> int:
+    """Exchange exports, wallet CSVs and generic CSVs of one taxpayer → one generic CSV ledger, a rates CSV and a
+    provenance table (docs/importers.md). Exit 0 when every row is used and every movement explained, 1 when
+    the outputs were written but rows are listed, 2 for a usage error or ``--strict`` with anything listed."""
     from datetime import timedelta
     from decimal import Decimal, InvalidOperation
 
@@ -132,40 +335,77 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         sources = [Source.parse(spec) for spec in args.source or ()]
-        if args.format or args.file:
-            if not (args.format and args.file):
+        if args.exchange or args.file:
+            if not (args.exchange and args.file):
                 raise ValueError("give FORMAT FILE together, or --source FORMAT:PATH[@ACCOUNT]")
-            sources.insert(0, Source(args.format.lower(), Path(args.file), ""))
+            sources.insert(0, Source(args.exchange.lower(), Path(args.file), ""))
         tolerance = Decimal(args.fee_tolerance)
     except (ValueError, InvalidOperation) as exc:
-        sys.stderr.write(f"hkvatax import: {exc}\n")
-        return 2
+        raise UsageError(f"hkvatax import: {exc}", problems=(
+            Problem("invalid_argument", str(exc), SourceRef(path="hkvatax import"), None,
+                    "see `hkvatax import --help`"),)) from None
     if not sources:
-        sys.stderr.write("hkvatax import: give at least one --source FORMAT:PATH[@ACCOUNT] (or FORMAT FILE)\n")
-        return 2
-    book = import_sources(sources, prices=args.prices or (), answers=args.answers, assume=args.assume or (),
-                          window=timedelta(hours=args.window_hours), skew=timedelta(hours=args.skew_hours),
-                          fee_tolerance=tolerance)
-    sys.stderr.write("".join(f"hkvatax: {line}\n" for line in book.report().splitlines()))
+        raise UsageError("hkvatax import: give at least one --source FORMAT:PATH[@ACCOUNT] (or FORMAT FILE)")
+    with _progress(args, "reading and pairing", "writing") as p:
+        p.stage("reading and pairing")
+        book = import_sources(sources, prices=args.prices or (), answers=args.answers, assume=args.assume or (),
+                              window=timedelta(hours=args.window_hours), skew=timedelta(hours=args.skew_hours),
+                              fee_tolerance=tolerance)
+        p.stage("writing")
+    if not args.quiet:
+        sys.stderr.write("".join(f"hkvatax: {line}\n" for line in book.report().splitlines()))
     if args.strict and not book.ok:
-        sys.stderr.write("hkvatax: --strict: nothing written\n")
-        return 2
-    _write(args.out, book.ledger_csv(), stdout=True)
+        _note(args, "--strict: nothing written")
+        return EXIT_USAGE
+    if args.format == "json":
+        def rows(text: str) -> list[dict[str, str]]:
+            return list(csv.DictReader(io.StringIO(text)))
+
+        _write(args, json.dumps({"schema": "hkvatax.import/1", "ok": book.ok, "ledger": rows(book.ledger_csv()),
+                                 "rates": rows(book.rates_csv()), "provenance": rows(book.provenance_csv()),
+                                 "report": book.report().splitlines()},
+                                indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    else:
+        _write(args, book.ledger_csv())
     if args.rates_out:
-        _write(args.rates_out, book.rates_csv())
+        _write_file(args.rates_out, book.rates_csv())
     elif book.rates:
-        sys.stderr.write(f"hkvatax: {len(book.rates)} rates not written (give --rates-out FILE)\n")
+        _note(args, f"{len(book.rates)} rates not written (give --rates-out FILE)")
     if args.provenance_out:
-        _write(args.provenance_out, book.provenance_csv())
-    return 0 if book.ok else 1
+        _write_file(args.provenance_out, book.provenance_csv())
+    return EXIT_OK if book.ok else EXIT_INPUT
 
 
-def _write(path: str | None, text: str, *, stdout: bool = False) -> None:
-    if path:
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    elif stdout:
-        sys.stdout.write(text)
+def _write_file(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+# ---------------------------------------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises :class:`UsageError` instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}", problems=(
+            Problem("invalid_argument", message, SourceRef(path=self.prog), None, f"see `{self.prog} --help`"),))
+
+
+def _year(text: str) -> str:
+    """An argparse type: a year of assessment or a range, checked before any file is read."""
+    from .periods import YearOfAssessment
+
+    try:
+        for part in text.split("..", 1):
+            YearOfAssessment.parse(part)
+    except ArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc.problems[0].message) + "; write it like 2025/26") from None
+    return text
+
+
+def _common(p: argparse.ArgumentParser, formats: Sequence[str], default: str) -> None:
+    p.add_argument("--format", choices=list(formats), default=default, help=f"output format (default: {default})")
+    p.add_argument("--out", help="write the output here (default: standard output)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress and no notes on standard error")
 
 
 def _input_arguments(p: argparse.ArgumentParser) -> None:
@@ -175,38 +415,58 @@ def _input_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _year_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--year", help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
-    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
-    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
+    p.add_argument("--year", type=_year, help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
+    p.add_argument("--extension-first-year", dest="extension_first_year", type=_year, default="2025/26",
+                   help="first year the proposed extension applies to (an assumption; default 2025/26)")
     p.add_argument("--params", metavar="FILE",
                    help="your own parameter values (TOML, the format of the shipped tables, each with citation and "
                         "status), laid over the shipped tables; e.g. a new Budget's reduction for a future year")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hkvatax", description="Hong Kong profits tax on virtual assets, explained.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from . import __version__
+
+    parser = _Parser(prog="hkvatax", description="Hong Kong profits tax on virtual assets, explained.",
+                     epilog="Exit codes: 0 ok, 1 input problems, 2 usage errors, 3 internal error (docs/cli.md).")
+    parser.add_argument("--version", action="version", version=f"hkvatax {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("disposals", help="every disposal with its HKD proceeds, cost, gain and matched lots")
     _input_arguments(p)
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _common(p, ["table", "text", "json", "csv"], "table")
     p.set_defaults(func=_disposals)
 
     p = sub.add_parser("assess", help="assess a taxpayer for one or more years of assessment, explained")
     _input_arguments(p)
     _year_arguments(p)
+    _common(p, ["text", "markdown", "html", "json", "csv"], "text")
     p.add_argument("--regime", choices=["baseline", "va_extension"], default="baseline")
     p.add_argument("--detail", choices=["summary", "per_asset", "full"], default="summary")
     p.set_defaults(func=_assess)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
+    p = sub.add_parser("compare", help="baseline (law in force) vs the proposed VA extension, figure by figure")
+    _input_arguments(p)
+    _year_arguments(p)
+    _common(p, ["text", "markdown", "html", "json", "csv"], "text")
+    p.set_defaults(func=_compare)
+
+    p = sub.add_parser("report", help="one self-contained HTML report a client can be sent (printable to PDF)")
+    _input_arguments(p)
+    _year_arguments(p)
+    _common(p, ["html", "json"], "html")
+    p.set_defaults(func=_report)
+
+    p = sub.add_parser("schema", help="print a JSON Schema: the scenario file, or an output format")
+    p.add_argument("--which", choices=list(SCHEMAS), default="scenario")
+    _common(p, ["json"], "json")
     p.set_defaults(func=_schema)
 
     p = sub.add_parser("import", help="exchange exports, wallet CSVs and generic CSVs of one taxpayer -> one generic "
                                       "CSV ledger, a rates CSV and a provenance table (docs/importers.md)")
     from .io.importers import IMPORTERS
 
-    p.add_argument("format", nargs="?", help="one export's format (or use --source): " + ", ".join(sorted(IMPORTERS)))
+    p.add_argument("exchange", metavar="format", nargs="?",
+                   help="one export's format (or use --source): " + ", ".join(sorted(IMPORTERS)))
     p.add_argument("file", nargs="?", help="one export (or use --source)")
     p.add_argument("--source", action="append", metavar="FORMAT:PATH[@ACCOUNT]",
                    help="an export and the account or wallet it is of, e.g. binance-statement:bn.csv@binance-main; "
@@ -215,7 +475,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", metavar="FILE", help="what unpaired deposits and withdrawals were (docs/importers.md)")
     p.add_argument("--assume", action="append", metavar="ID",
                    help="switch on a named rate convention: usdt_usd_par, usdc_usd_par, usd_hkd_7_80")
-    p.add_argument("--out", help="write the generic CSV ledger here (default: standard output)")
     p.add_argument("--rates-out", dest="rates_out", help="write the rates CSV (trade prices, price files, conventions)")
     p.add_argument("--provenance-out", dest="provenance_out", help="write what became of every input row")
     p.add_argument("--window-hours", dest="window_hours", type=float, default=72,
@@ -225,36 +484,81 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fee-tolerance", dest="fee_tolerance", default="0.02",
                    help="the largest network fee, as a share of the withdrawal, that pairing infers (0.02)")
     p.add_argument("--strict", action="store_true", help="write nothing unless every row is used and explained")
+    _common(p, ["csv", "json"], "csv")
     p.set_defaults(func=_import)
 
-    p = sub.add_parser("compare", help="baseline (law in force) vs the proposed VA extension, figure by figure")
-    _input_arguments(p)
-    _year_arguments(p)
-    p.set_defaults(func=_compare)
-
     p = sub.add_parser("demo", help="run the built-in examples and print their explained outcomes")
-    p.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text")
+    _common(p, ["text", "markdown", "html", "json", "csv"], "text")
     p.set_defaults(func=_demo)
     return parser
 
 
+# ---------------------------------------------------------------------------------------------- main
+def _wants_json(argv: Sequence[str]) -> bool:
+    for i, a in enumerate(argv):
+        if a == "--format=json" or (a == "--format" and i + 1 < len(argv) and argv[i + 1] == "json"):
+            return True
+    return False
+
+
+def _fail(exc: HkvataxError, code: int, as_json: bool, stream: TextIO | None = None) -> int:
+    if as_json:
+        doc = {**exc.to_dict(), "exit_code": code}
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    elif isinstance(exc, (InputError, UsageError)):  # their text names every problem with its code
+        (stream or sys.stderr).write(f"hkvatax: {exc}\n")
+    else:
+        (stream or sys.stderr).write(f"hkvatax: [{exc.problems[0].code}] {exc}\n")
+    return code
+
+
+def _os_problem(exc: OSError | UnicodeDecodeError, args: argparse.Namespace | None) -> InputError:
+    file = getattr(args, "file", None)
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError([Problem("bad_file", f"not UTF-8 text ({exc.reason})", SourceRef(file=file),
+                                   suggestion="save the file as UTF-8")])
+    name = getattr(exc, "filename", None) or file
+    reason = exc.strerror or str(exc)
+    return InputError([Problem("bad_file", f"cannot read or write {name}: {reason}", SourceRef(file=str(name)),
+                               suggestion="check the path and its permissions")])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 input problems, 2 usage, 3 internal error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args: argparse.Namespace | None = None
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+        func: Callable[[argparse.Namespace], int] = args.func
+        return int(func(args))
+    except SystemExit as exc:  # --help and --version print and exit 0
+        return int(exc.code or 0)
+    except UsageError as exc:
+        return _fail(exc, EXIT_USAGE, as_json)
+    except ArgumentError as exc:
+        return _fail(exc, EXIT_USAGE, as_json)
     except InputError as exc:
         from .engine import further_problems
 
         more = further_problems(exc)
-        sys.stderr.write(f"hkvatax: {InputError([*exc.problems, *more]) if more else exc}\n")
-        return 2
+        return _fail(InputError([*exc.problems, *more]) if more else exc, EXIT_INPUT, as_json)
     except HkvataxError as exc:
-        sys.stderr.write(f"hkvatax: [{exc.code}] {exc}\n")
-        return 2
+        return _fail(exc, EXIT_INPUT, as_json)
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
-        return 0
+        return EXIT_OK
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(_os_problem(exc, args), EXIT_INPUT, as_json)
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, reported without a traceback
+        err = HkvataxError(f"internal error ({type(exc).__name__}: {exc}); this is a bug in hkvatax, please report "
+                           "it with the command that caused it",
+                           problems=(Problem("invariant", f"{type(exc).__name__}: {exc}"),))
+        return _fail(err, EXIT_INTERNAL, as_json)
 
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+

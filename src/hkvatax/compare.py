@@ -16,11 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .engine import Assessment, CsvSource, Matched, assess, ledger_csv, ledger_rows, ledger_scenario
+from .engine import Assessment, CsvSource, Matched, Years, assess, ledger_csv, ledger_rows, ledger_scenario
 from .explain import FIGURE_LABELS
 from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
-from .money import fmt_hkd
+from .money import fmt_exact, fmt_hkd, isolated
+from .render.html import comparison_html
 from .rules.params import ParamStore
 from .rules.registry import RULES
 from .trace import Trace
@@ -30,6 +31,11 @@ __all__ = ["compare", "Comparison", "Difference", "changed_path"]
 
 @dataclass(frozen=True)
 class Difference:
+    """One figure that differs between the law in force and the proposed extension, and the rules that cause it.
+
+    ``baseline + delta == extension`` exactly, whatever the caller's decimal context.
+    """
+
     year: str
     branch: str
     figure: str
@@ -39,12 +45,14 @@ class Difference:
     origins: tuple[str, ...] = ()  # the causes where the two runs first part (none of their inputs differ)
 
     @property
+    @isolated
     def delta(self) -> Decimal:
+        """``extension − baseline``, exact (in hkvatax's context, whatever the caller's)."""
         return self.extension - self.baseline
 
     def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "branch": self.branch, "figure": self.figure, "baseline": str(self.baseline),
-                "extension": str(self.extension), "delta": str(self.delta), "causes": list(self.causes),
+        return {"year": self.year, "branch": self.branch, "figure": self.figure, "baseline": fmt_exact(self.baseline),
+                "extension": fmt_exact(self.extension), "delta": fmt_exact(self.delta), "causes": list(self.causes),
                 "origins": list(self.origins)}
 
 
@@ -118,11 +126,23 @@ def _causes(base: Trace, ext: Trace, ext_root: str, base_root: str) -> tuple[tup
 
 @dataclass(frozen=True)
 class Comparison:
+    """Both runs of one scenario (``baseline`` and ``extension``), and every figure that differs.
+
+    Examples:
+        >>> import hkvatax
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> c = hkvatax.compare(load_scenario(example_path("private_fund")))
+        >>> c.to_dict()["schema"], len(c.differences) > 0
+        ('hkvatax.comparison/1', True)
+    """
+
     scenario: Scenario
     baseline: Assessment
     extension: Assessment
     differences: tuple[Difference, ...]
 
+    @isolated
     def figures(self, year: str) -> list[tuple[str, str, Decimal | None, Decimal | None]]:
         ya_b = self.baseline.years[year]
         ya_e = self.extension.years[year]
@@ -134,6 +154,7 @@ class Comparison:
                 rows.append((branch, name, fb[name].value, fe[name].value if name in fe else None))
         return rows
 
+    @isolated
     def conditions(self, year: str) -> list[tuple[str, str | None, str | None]]:
         """(title, baseline outcome, extension outcome) for each concession condition of the year."""
         rows: dict[str, list[str | None]] = {}
@@ -144,6 +165,7 @@ class Comparison:
                 rows.setdefault(c.title, [None, None])[i] = c.outcome
         return [(t, v[0], v[1]) for t, v in rows.items()]
 
+    @isolated
     def deemed(self, year: str) -> list[tuple[str, Decimal | None, Decimal | None]]:
         out: dict[str, list[Decimal | None]] = {}
         for i, run in enumerate((self.baseline, self.extension)):
@@ -152,12 +174,13 @@ class Comparison:
                     out.setdefault(who, [None, None])[i] = fig.value
         return [(w, v[0], v[1]) for w, v in out.items()]
 
+    @isolated
     def to_dict(self) -> dict[str, Any]:
         years = {}
         for label in self.baseline.years:
             years[label] = [
-                {"branch": b, "figure": n, "baseline": None if vb is None else str(vb),
-                 "extension": None if ve is None else str(ve)}
+                {"branch": b, "figure": n, "baseline": None if vb is None else fmt_exact(vb),
+                 "extension": None if ve is None else fmt_exact(ve)}
                 for b, n, vb, ve in self.figures(label)
             ]
         return {
@@ -172,6 +195,43 @@ class Comparison:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
+    @staticmethod
+    @isolated
+    def delta(baseline: Decimal, extension: Decimal) -> Decimal:
+        """``extension − baseline``, exact whatever the caller's decimal context."""
+        return extension - baseline
+
+    def to_frames(self) -> dict[str, Any]:
+        """pandas DataFrames (the ``pandas`` extra): ``comparison`` (baseline, extension, difference, causes),
+        the baseline's ``statements``/``conditions`` and the extension's as ``extension_statements``/
+        ``extension_conditions``, and the shared ledger's ``disposals``, ``fragments`` and ``pools``."""
+        from .render.frames import assessment_frames, comparison_frame
+
+        out = {"comparison": comparison_frame(self), **assessment_frames(self.baseline)}
+        ext = assessment_frames(self.extension)
+        out["extension_statements"], out["extension_conditions"] = ext["statements"], ext["conditions"]
+        return out
+
+    def to_pandas(self) -> Any:
+        """The comparison as one DataFrame (see :meth:`to_frames`)."""
+        from .render.frames import comparison_frame
+
+        return comparison_frame(self)
+
+    def plot_tax_by_year(self, ax: Any = None) -> Any:
+        """Tax payable by year, baseline against extension (the ``charts`` extra); returns the axes."""
+        from .render.charts import tax_by_year_chart
+
+        return tax_by_year_chart(self, ax)
+
+    def causes_html(self, causes: Iterable[str]) -> str:
+        """The causing rules, each with its title and status, as HTML."""
+        return html.escape(self._cause_text(causes))
+
+    def __repr__(self) -> str:
+        return (f"<Comparison {self.scenario.taxpayer.name!r} years=[{', '.join(self.baseline.years)}] "
+                f"differences={len(self.differences)}>")
+
     def _cause_text(self, causes: Iterable[str]) -> str:
         parts = []
         for c in causes:
@@ -179,6 +239,7 @@ class Comparison:
             parts.append(f"{c} ({r.title}; {r.status})" if r else c)
         return "; ".join(parts)
 
+    @isolated
     def to_text(self) -> str:
         lines = [f"hkvatax compare — {self.scenario.taxpayer.name} ({self.scenario.taxpayer.kind}): baseline (law in "
                  "force) vs va_extension (Bill gazetted 12 June 2026, proposed; first year "
@@ -193,7 +254,7 @@ class Comparison:
             lines.append(f"  {'figure':<58} {'baseline':>16} {'extension':>16} {'difference':>16}")
             for branch, name, vb, ve in self.figures(label):
                 tag = f"[{branch}] " if len(self.baseline.years[label].branches) > 1 else ""
-                diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(ve - vb)
+                diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(self.delta(vb, ve))
                 lines.append(f"  {tag + FIGURE_LABELS.get(name, name):<58} {fmt_hkd(vb):>16} {fmt_hkd(ve):>16} "
                              f"{diff:>16}")
             conds = self.conditions(label)
@@ -201,7 +262,7 @@ class Comparison:
                 lines.append("  Concession conditions (baseline → extension):")
                 for title, cb, ce in conds:
                     mark = "" if cb == ce else "   ◀ changes"
-                    lines.append(f"    {title[:70]:<70} {cb or '-':>14} → {ce or '-':<14}{mark}")
+                    lines.append(f"    {title:<70} {cb or '-':>14} → {ce or '-':<14}{mark}")
             for who, vb, ve in self.deemed(label):
                 lines.append(f"  Deemed assessable profits of {who} (s.20AX): {fmt_hkd(vb)} → {fmt_hkd(ve)}")
             for d in self.differences:
@@ -216,12 +277,13 @@ class Comparison:
             lines.append("No figure differs: the extension changes nothing for these facts.")
         return "\n".join(lines) + "\n"
 
+    @isolated
     def to_markdown(self) -> str:
         out = [f"# {self.scenario.taxpayer.name}: baseline vs va_extension", ""]
         for label in self.baseline.years:
             out += [f"## {label}", "", "| figure | baseline | extension | difference |", "|---|---:|---:|---:|"]
             for _branch, name, vb, ve in self.figures(label):
-                diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(ve - vb)
+                diff = "" if vb is None or ve is None or vb == ve else fmt_hkd(self.delta(vb, ve))
                 out.append(f"| {FIGURE_LABELS.get(name, name)} | {fmt_hkd(vb)} | {fmt_hkd(ve)} | {diff} |")
             out.append("")
             for d in self.differences:
@@ -232,17 +294,35 @@ class Comparison:
         return "\n".join(out)
 
     def to_html(self) -> str:
-        return f"<div class='hkvatax-compare'><pre>{html.escape(self.to_text())}</pre></div>"
+        """Baseline and extension side by side, differences and their causes highlighted (scoped CSS)."""
+        return comparison_html(self)
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
 
-def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str = "2025/26",
+@isolated
+def compare(scenario: Scenario, years: Years = None, *, extension_first_year: str = "2025/26",
             aggregates: LedgerAggregates | None = None, params: ParamStore | None = None,
             matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
-    """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences
-    (the ledger is matched once for both)."""
+    """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences.
+
+    Args:
+        scenario: the taxpayer, its assets, events and rates.
+        years: one year ("2025/26"), a range ("2023/24..2025/26"), a list, or None for every year.
+        extension_first_year: the first year the proposed extension applies to (assumption A-EXT-FIRST-YEAR).
+        aggregates: per-year sums, when no records are kept.
+        matched: the ledger matched once (``hkvatax.engine.ledger_scenario``); matched here if not given.
+        law_settings: readings of unsettled law the rules consult (``hkvatax.rules.extension``).
+        params: parameter tables (default: those shipped, with any user file laid over them).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> c = compare(load_scenario(example_path("family_office")))
+        >>> [(d.figure, str(d.delta)) for d in c.differences if d.figure == "tax_payable"]
+        [('tax_payable', '-1597533')]
+    """
     if matched is None and aggregates is None:
         matched = ledger_scenario(scenario)
     base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year,
@@ -265,6 +345,7 @@ def compare(scenario: Scenario, years: Any = None, *, extension_first_year: str 
     return Comparison(scenario, base, ext, tuple(diffs))
 
 
+@isolated
 def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
                 default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
@@ -274,6 +355,7 @@ def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], year
                    law_settings=law_settings)
 
 
+@isolated
 def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                  years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",
                  params: ParamStore | None = None, file: str = "<rows>",

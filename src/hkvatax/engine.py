@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
-from .errors import InputError, Problem
+from .errors import ArgumentError, InputError, Problem
 from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
@@ -25,7 +25,7 @@ from .ledger.core import NIL_BASIS_TYPES, run_table, start
 from .models.scenario import Scenario
 from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
-from .money import exact_context
+from .money import exact_context, fmt_exact, fmt_hkd, isolated
 from .periods import YearEnd, YearOfAssessment
 from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
 from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
@@ -52,8 +52,11 @@ from .rules.profits_tax import (
 from .rules.registry import Figure, RuleContext
 from .trace import Trace, Tracer
 
+if TYPE_CHECKING:
+    from .explain import Explanation
+
 __all__ = ["assess", "assess_csv", "assess_rows", "ledger_csv", "ledger_rows", "ledger_scenario", "match_scenario",
-           "further_problems", "Matched", "Assessment", "YearAssessment", "BranchAssessment", "FIGURE_ORDER",
+           "further_problems", "Matched", "Years", "VIEWS", "Assessment", "YearAssessment", "BranchAssessment", "FIGURE_ORDER",
            "REGIMES"]
 
 ZERO = Decimal(0)
@@ -72,6 +75,20 @@ A_EXTENSION_YEAR = "A-EXT-FIRST-YEAR"
 #: Builds an assessment's explanation; set by :mod:`hkvatax.explain` when it is imported (the engine does
 #: not import what renders it: data flows one way).
 EXPLAINER: Callable[..., Any] | None = None
+
+#: Views of an assessment (``frames``, ``waterfall``, ``year_html``), set by :mod:`hkvatax.render` when it is
+#: imported: like the explainer, the engine imports no renderer.
+VIEWS: dict[str, Callable[..., Any]] = {}
+
+
+def _view(name: str) -> Callable[..., Any]:
+    view = VIEWS.get(name)
+    if view is None:  # pragma: no cover - hkvatax/__init__ imports the renderers
+        raise ImportError(f"the {name!r} view is registered by hkvatax.render; import hkvatax first")
+    return view
+
+#: The years argument of :func:`assess` and :func:`hkvatax.compare`: one year, a range, a list, or None (all).
+Years = str | int | YearOfAssessment | Iterable[str | int | YearOfAssessment] | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,14 @@ class BranchAssessment:
     @property
     def tax_payable(self) -> Decimal:
         return self["tax_payable"]
+
+    def __repr__(self) -> str:
+        return (f"<BranchAssessment {self.year.label} {self.character} tax_payable={fmt_hkd(self.tax_payable)} "
+                f"assessable_profits={fmt_hkd(self.assessable_profits)}>")
+
+    def to_flat(self) -> dict[str, Decimal]:
+        """``{figure: value}`` of this computation (HKD, exact)."""
+        return {k: f.value for k, f in self.figures.items() if isinstance(f.value, Decimal)}
 
     @property
     def assessable_profits(self) -> Decimal:
@@ -158,6 +183,18 @@ class YearAssessment:
     def exempt_profits(self) -> Decimal | None:
         return self._get("exempt_profits")
 
+    def __repr__(self) -> str:
+        if self.status == "not_assessed":
+            return f"<YearAssessment {self.year.label} not_assessed>"
+        if self.result is None or self.decision is None:
+            return (f"<YearAssessment {self.year.label} indeterminate branches=[{', '.join(self.branches)}] "
+                    f"missing={list(self.missing_facts)}>")
+        return (f"<YearAssessment {self.year.label} {self.decision.character} "
+                f"tax_payable={fmt_hkd(self.tax_payable)} assessable_profits={fmt_hkd(self.assessable_profits)}>")
+
+    def _repr_html_(self) -> str:
+        return str(_view("year_html")(self))
+
 
 @dataclass(frozen=True)
 class Assessment:
@@ -186,16 +223,61 @@ class Assessment:
     def taxpayer_name(self) -> str:
         return self.scenario.taxpayer.name
 
-    def explain(self, year: str | YearOfAssessment | None = None, *, detail: str = "summary") -> Any:
+    def explain(self, year: str | YearOfAssessment | None = None, *, detail: str = "summary") -> Explanation:
         """The explanation of ``year`` (all years if None) at ``detail`` summary / per_asset / full."""
         assert EXPLAINER is not None, "hkvatax.explain registers the explainer when hkvatax is imported"
-        return EXPLAINER(self, year=year, detail=detail)
+        explanation: Explanation = EXPLAINER(self, year=year, detail=detail)
+        return explanation
 
     def _repr_html_(self) -> str:
-        return str(self.explain()._repr_html_())
+        return self.explain().to_html()
+
+    def __repr__(self) -> str:
+        years = ", ".join(f"{k}: {v.status if v.result is None else fmt_hkd(v.tax_payable)}"
+                          for k, v in self.years.items())
+        return f"<Assessment {self.taxpayer_name!r} regime={self.regime} tax_payable={{{years}}}>"
 
     def to_json(self, *, detail: str = "summary") -> str:
-        return str(self.explain(detail=detail).to_json())
+        return self.explain(detail=detail).to_json()
+
+    def to_frames(self) -> dict[str, Any]:
+        """pandas DataFrames (the ``pandas`` extra): ``statements``, ``conditions`` and, when the ledger is
+        kept, ``disposals``, ``fragments`` and ``pools``. Dtypes: docs/notebooks.md."""
+        frames: dict[str, Any] = _view("frames")(self)
+        return frames
+
+    def to_pandas(self) -> Any:
+        """The statements as one DataFrame (year, branch, figure, label, value, status, rule_id, node)."""
+        return self.to_frames()["statements"]
+
+    def plot_waterfall(self, year: str | YearOfAssessment, ax: Any = None) -> Any:
+        """A waterfall from profits to tax for ``year`` (the ``charts`` extra); returns the matplotlib axes."""
+        ya = self[year]
+        branch = ya.result or next(iter(ya.branches.values()), None)
+        if branch is None:
+            raise ArgumentError("year", f"{ya.year.label} was not assessed: {ya.reason}", "choose an assessed year")
+        return _view("waterfall")(branch, ax)
+
+    @isolated
+    def to_flat(self) -> dict[str, dict[str, str | None]]:
+        """The flat result ``{year: {figure: value}}`` a backend reads without walking the trace.
+
+        Values are normalised exact decimal strings (``None`` where the year is indeterminate: its branches
+        are under ``"<year>~capital"`` and ``"<year>~revenue"``; a year not assessed maps to ``{}``).
+        Schema: ``docs/schemas/flat.schema.json``.
+        """
+        out: dict[str, dict[str, str | None]] = {}
+        for label, ya in self.years.items():
+            if ya.result is not None:
+                out[label] = {k: fmt_exact(v) for k, v in ya.result.to_flat().items()}
+                continue
+            if not ya.branches:  # not assessed (before the parameter tables): no figures
+                out[label] = {}
+                continue
+            out[label] = {k: None for k in next(iter(ya.branches.values())).figures}
+            for name, b in ya.branches.items():
+                out[f"{label}~{name}"] = {k: fmt_exact(v) for k, v in b.to_flat().items()}
+        return out
 
     def depends_on_proposed_law(self) -> bool:
         return bool(self.trace.proposed_rules)
@@ -289,6 +371,7 @@ def _nil_possible(table: EventTable) -> bool:
     return any(s in NIL_BASIS_TYPES for s in set(table.subtype))
 
 
+@isolated
 def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
     """The ledger of a scenario's own (pydantic) events, matched once."""
     table = EventTable.from_events(scenario.events)
@@ -303,6 +386,7 @@ def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
                    {b: r for b, (_, r) in found.items() if r is not None}, remake)
 
 
+@isolated
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
     """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records)."""
     table = EventTable.from_events(scenario.events)
@@ -333,6 +417,7 @@ def further_problems(exc: InputError) -> tuple[Problem, ...]:
 CsvSource = str | Path | IO[str]
 
 
+@isolated
 def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, file: str | None = None,
                records: bool = False, default_tz: str | None = None, chunk: int = 1_000
                ) -> tuple[Scenario, Matched]:
@@ -373,6 +458,7 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
                              {b: r for b, (_, r) in found.items() if r is not None}, remake)
 
 
+@isolated
 def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any], *,
                 columns: Sequence[str] | None = None, file: str = "<rows>",
                 records: bool = False, chunk: int = 1_000) -> tuple[Scenario, Matched]:
@@ -527,9 +613,10 @@ def _parse_years(years: str | int | YearOfAssessment | Iterable[str | int | Year
     return [YearOfAssessment.parse(y) for y in years]
 
 
+@isolated
 def assess(
     scenario: Scenario,
-    years: str | int | YearOfAssessment | Iterable[str | int | YearOfAssessment] | None = None,
+    years: Years = None,
     *,
     regime: str = "baseline",
     extension_first_year: str = "2025/26",
@@ -553,11 +640,23 @@ def assess(
         matched: the ledger matched once (:func:`ledger_scenario`, :func:`ledger_csv`, :func:`ledger_rows`).
         law_settings: readings of unsettled law the rules consult (e.g. ``digital_asset_stablecoins``,
             ``extension_incidental_conditions``; see :mod:`hkvatax.rules.extension`), each shown in the trace.
+    Raises:
+        ArgumentError: for a regime, year or extension year it does not accept (code ``invalid_argument``).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> outcome["2025/26"].tax_payable
+        Decimal('150045')
+        >>> outcome.to_flat()["2025/26"]["assessable_profits"]
+        '1855100'
     """
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
                    ledger=ledger, aggregates=aggregates, matched=matched, law_settings=law_settings)
 
 
+@isolated
 def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                regime: str = "baseline", extension_first_year: str = "2025/26", params: ParamStore | None = None,
                file: str | None = None, default_tz: str | None = None,
@@ -570,6 +669,7 @@ def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years
                    matched=matched, law_settings=law_settings)
 
 
+@isolated
 def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                 years: Any = None, *, columns: Sequence[str] | None = None, regime: str = "baseline",
                 extension_first_year: str = "2025/26", params: ParamStore | None = None,
@@ -579,8 +679,9 @@ def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     >>> rows = [{"id": "b", "timestamp": "2025-05-01T10:00:00+08:00", "kind": "acquisition", "asset": "BTC",
     ...          "quantity": "1", "amount": "500000"}]
     >>> profile = {"taxpayer": {"kind": "individual", "name": "Ann"}, "assets": [{"symbol": "BTC"}]}
-    >>> assess_rows(rows, profile, "2025/26")["2025/26"].tax_payable
-    Decimal('0')
+    >>> year = assess_rows(rows, profile, "2025/26")["2025/26"]
+    >>> year.status, year.tax_payable  # the facts do not decide capital or revenue: both branches are kept
+    ('indeterminate', None)
     """
     scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
@@ -591,7 +692,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
             ledger: LedgerResult | None = None, aggregates: LedgerAggregates | None = None,
             matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None) -> Assessment:
     if regime not in REGIMES:
-        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
+        raise ArgumentError("regime", f"{regime!r} is not a regime", "baseline or va_extension")
     params = params or default_params()
     ext_first = YearOfAssessment.parse(extension_first_year)
     tp = scenario.taxpayer

@@ -23,6 +23,7 @@ __all__ = [
     "Problem",
     "HkvataxError",
     "InputError",
+    "ArgumentError",
     "LedgerError",
     "OversellError",
     "DataTableGapError",
@@ -65,6 +66,9 @@ ERROR_CODES: dict[str, str] = {
     "no_applicable_rule": "A rule was applied to a year of assessment outside its validity (a bug: please report it).",
     "same_asset_swap": "A swap gives up and receives the same asset.",
     "self_transfer": "A transfer moves an asset from a wallet to the same wallet.",
+    "invalid_argument": "An argument to a function or a command-line option has a value it does not accept "
+                        "(a year written 25/26, an unknown regime or detail level).",
+    "invariant": "An internal consistency check failed: a bug in hkvatax, please report it.",
 }
 
 
@@ -123,31 +127,71 @@ class Problem:
 
 
 class HkvataxError(Exception):
-    """Base class of every error hkvatax raises on purpose."""
+    """Base class of every error hkvatax raises on purpose.
+
+    Every error carries ``problems`` — a tuple of :class:`Problem` (code, message, where, suggestion) — and
+    ``to_dict()``, so a service or the CLI reports any of them in one shape::
+
+        {"error": "InputError", "code": "oversell", "message": "...", "problems": [{"code": ..., ...}]}
+
+    Examples:
+        >>> err = ArgumentError("regime", "'foo' is not a regime", "baseline or va_extension")
+        >>> err.to_dict()["problems"][0]["code"], err.problems[0].column
+        ('invalid_argument', 'regime')
+    """
 
     code = "invalid_field"
+
+    def __init__(self, *args: object, problems: tuple[Problem, ...] | list[Problem] | None = None) -> None:
+        super().__init__(*args)
+        self._problems: tuple[Problem, ...] | None = None if problems is None else tuple(problems)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem this error reports (one, built from the message, when none was given)."""
+        if self._problems is not None:
+            return self._problems
+        code = self.code if self.code in ERROR_CODES else "invariant"
+        return (Problem(code, str(self)),)
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-ready data (what ``--format json`` prints on failure)."""
+        problems = self.problems
+        return {"error": type(self).__name__, "code": problems[0].code if problems else self.code,
+                "message": str(self), "problems": [p.to_dict() for p in problems]}
 
 
 class InputError(HkvataxError):
     """An input with one or more problems; ``problems`` lists them all."""
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...], *, partial: Any = None):
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        problems = tuple(problems)
         #: the scenario built from the rows that could be read (when a file had bad rows), so that later
         #: checks (duplicate ids, rates, oversells) can still be run and reported in the same report
         self.partial = partial
         #: for problems the ledger found: the kind of event each is about (to name CSV columns), else ()
         self.kinds: tuple[str, ...] = ()
-        count = len(self.problems)
+        count = len(problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the input"
-        lines = [head + ":"] + [f"  - {p}" for p in self.problems[:200]]
+        lines = [head + ":"] + [f"  - {p}" for p in problems[:200]]
         if count > 200:
             lines.append(f"  … and {count - 200} more (see .problems)")
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(lines), problems=problems)
 
-    @property
-    def codes(self) -> list[str]:
-        return [p.code for p in self.problems]
+
+class ArgumentError(HkvataxError, ValueError):
+    """A bad argument to a public function or a command-line option (also a :class:`ValueError`)."""
+
+    code = "invalid_argument"
+
+    def __init__(self, argument: str, message: str, suggestion: str | None = None) -> None:
+        self.argument = argument
+        problem = Problem("invalid_argument", message, SourceRef(path=argument), argument, suggestion)
+        super().__init__(f"{argument}: {message}" + (f" ({suggestion})" if suggestion else ""), problems=(problem,))
 
 
 class LedgerError(HkvataxError):
@@ -156,7 +200,7 @@ class LedgerError(HkvataxError):
     def __init__(self, problem: Problem):
         self.problem = problem
         self.code = problem.code
-        super().__init__(str(problem))
+        super().__init__(str(problem), problems=(problem,))
 
 
 class OversellError(LedgerError):

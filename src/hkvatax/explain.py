@@ -16,45 +16,30 @@ id}}}], "nodes": {id: node}, "assumptions": {id: {...}}, "proposed_rules": [...]
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
-from .money import fmt_hkd, fmt_qty
+from .errors import ArgumentError
+from .money import fmt_amount, fmt_exact, fmt_fixed, fmt_hkd, fmt_qty, fmt_value, isolated
 from .periods import YearOfAssessment
+from .render.html import explanation_html
+from .render.labels import FIGURE_LABELS
+from .render.schedules import schedules
 from .rules.registry import DIPN, IRO, Out, RuleContext, rule
 from .trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer
 
 if TYPE_CHECKING:
     from .engine import Assessment
 
-__all__ = ["Explanation", "DETAILS", "FIGURE_LABELS"]
+__all__ = ["Explanation", "YearEntry", "ConditionEntry", "JsonObject", "DETAILS", "FIGURE_LABELS"]
 
 DETAILS = ("summary", "per_asset", "full")
+_LINE_RULE_IDS = frozenset({"ledger.gains", "ledger.receipts", "ledger.income", "ledger.outgoings", "pt.chargeable.line"})
 SCHEMA = "hkvatax.explanation/1"
 
-FIGURE_LABELS: dict[str, str] = {
-    "capital_gains": "Capital gains (not chargeable)",
-    "offshore_profits": "Offshore revenue profits (not chargeable)",
-    "revenue_disposal_profits": "Chargeable profits on disposals",
-    "business_receipts": "Business receipts in tokens",
-    "other_income": "Other chargeable income",
-    "deductions": "Deductible outgoings",
-    "exempt_profits": "Exempt / 0% concession profits",
-    "net_profit": "Assessable profits before losses (adjusted loss if negative)",
-    "losses_brought_forward": "Losses brought forward",
-    "losses_set_off": "Losses set off",
-    "assessable_profits": "Assessable profits",
-    "losses_carried_forward": "Losses carried forward",
-    "tax_at_rates": "Tax at the profits tax rates",
-    "tax_charged": "Tax charged (whole dollars)",
-    "one_off_reduction": "One-off reduction",
-    "tax_payable": "Tax payable",
-    "salaries_tax_items": "Salaries tax item: tokens received as salary",
-}
 
 
 @rule("ledger.disposal", "One disposal, matched with its lots",
@@ -71,6 +56,11 @@ def _disposal_node(ctx: RuleContext, gain: Decimal, text: str, facts: tuple[Fact
 def _fragment_node(ctx: RuleContext, gain: Decimal, text: str, facts: tuple[FactUse, ...]) -> Out:
     """The cost share of the lot (or average-cost pool) matched with part of a disposal."""
     return Out(gain, text, label="fragment", facts=facts)
+
+
+def _plain(value: object) -> str:
+    """A parameter's or fact's value as text: a Decimal in full, without exponent or trailing zeros."""
+    return fmt_exact(value) if isinstance(value, Decimal) else str(value)
 
 
 def _node_from_dict(d: Mapping[str, Any]) -> Node:
@@ -103,32 +93,73 @@ def _node_from_dict(d: Mapping[str, Any]) -> Node:
     )
 
 
+class ConditionEntry(TypedDict):
+    """One concession condition of a branch: its outcome, its trace node and the facts still missing."""
+
+    id: str
+    title: str
+    outcome: str
+    node: str
+    missing: list[str]
+
+
+class YearEntry(TypedDict):
+    """One year of an explanation (the ``years`` items of ``hkvatax.explanation/1``)."""
+
+    year: str
+    status: str  # determined | indeterminate | not_assessed
+    character: str | None  # None when not assessed
+    character_node: str | None
+    missing_facts: list[str]
+    branches: dict[str, dict[str, str]]  # branch → figure → node id
+    notes: dict[str, list[str]]
+    conditions: dict[str, list[ConditionEntry]]
+    deemed: dict[str, dict[str, str]]  # branch → resident investor → node id
+    reason: NotRequired[str]  # why a year was not assessed
+
+
+#: A JSON object as :meth:`Explanation.to_dict` returns it (values: str, int, bool, None, lists, objects).
+JsonObject = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Explanation:
-    """A frozen, renderable explanation of an assessment (or of some of its years)."""
+    """A frozen, renderable explanation of an assessment (or of some of its years).
+
+    Examples:
+        >>> import hkvatax
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> e = hkvatax.assess(load_scenario(example_path("corporation"))).explain(detail="per_asset")
+        >>> "Tax payable" in e.to_text() and 'class="hkvatax"' in e.to_html()
+        True
+        >>> Explanation.from_json(e.to_json()).to_json() == e.to_json()
+        True
+    """
 
     taxpayer: str
     taxpayer_kind: str
     regime: str
     detail: str
-    years: tuple[dict[str, Any], ...]
+    years: tuple[YearEntry, ...]
     nodes: Mapping[str, Node]
     assumptions: Mapping[str, Assumption]
     proposed_rules: tuple[str, ...]
 
     # ------------------------------------------------------------------ building
     @classmethod
+    @isolated
     def build(cls, assessment: Assessment, *, year: str | YearOfAssessment | None = None,
               detail: str = "summary") -> Explanation:
         if detail not in DETAILS:
-            raise ValueError(f"detail must be one of {DETAILS}")
+            raise ArgumentError("detail", f"{detail!r} is not a detail level", "summary, per_asset or full")
         labels = list(assessment.years) if year is None else [YearOfAssessment.parse(year).label]
         trace = assessment.trace
         nodes: dict[str, Node] = {}
-        years: list[dict[str, Any]] = []
+        years: list[YearEntry] = []
         for label in labels:
             ya = assessment.years[label]
-            entry: dict[str, Any] = {
+            entry: YearEntry = {
                 "year": label, "status": ya.status, "character": ya.decision.character if ya.decision else None,
                 "character_node": ya.decision.figure.id if ya.decision else None,
                 "missing_facts": list(ya.missing_facts), "branches": {}, "notes": {}, "conditions": {}, "deemed": {},
@@ -154,8 +185,8 @@ class Explanation:
             years.append(entry)
         if detail == "full":
             if assessment.full_ledger() is None:
-                raise ValueError("detail='full' lists every disposal and lot: it needs the full ledger, but this "
-                                 "assessment was made from aggregates (fast path); assess the scenario instead")
+                raise ArgumentError("detail", "detail='full' lists every disposal and lot: it needs the full ledger, but "
+                                    "this assessment was made from aggregates (fast path)", "assess the scenario instead")
             nodes = cls._expand(assessment, nodes)
         used_assumptions = {a for n in nodes.values() for a in n.assumptions}
         assumptions = {k: v for k, v in trace.assumptions.items() if k in used_assumptions}
@@ -193,18 +224,21 @@ class Explanation:
                     acquired = to_hk(f.acquired_at).isoformat() if f.acquired_at else "unknown"
                     fig = _fragment_node(
                         ctx, f.gain_hkd,
-                        f"{f.quantity} {d.asset} from lot {f.lot_id} (acquired {acquired}): cost HKD {f.cost_hkd}, "
-                        f"proceeds share HKD {f.proceeds_hkd}, held {f.holding_days and round(f.holding_days, 1)} days.",
+                        f"{fmt_qty(f.quantity)} {d.asset} from lot {f.lot_id} (acquired {acquired}): cost HKD "
+                        f"{fmt_amount(f.cost_hkd)}, proceeds share HKD {fmt_amount(f.proceeds_hkd)}, held "
+                        f"{'an unknown number of' if f.holding_days is None else fmt_fixed(f.holding_days, 1)}"
+                        " days.",
                         (FactUse("lot_id", f.lot_id), FactUse("basis", f.basis)),
                         key=f"{node.id}/{d.disposal_id}/{i}")
                     frag_ids.append(fig)
                 facts = (FactUse("event", d.event_id, d.source),) + tuple(
-                    FactUse(f"rate {c.base}->{c.quote}", f"{c.rate} at {c.at.isoformat()} ({c.source})")
+                    FactUse(f"rate {c.base}->{c.quote}", f"{fmt_exact(c.rate)} at {c.at.isoformat()} ({c.source})")
                     for c in d.conversions)
                 fig = _disposal_node(
                     ctx, d.gain_hkd,
-                    f"{d.kind} {d.disposal_id} on {to_hk(d.timestamp).isoformat()}: {d.quantity} {d.asset}, proceeds "
-                    f"HKD {d.proceeds_hkd} (gross {d.gross_proceeds_hkd} less fees {d.fees_hkd}), cost HKD {d.cost_hkd}"
+                    f"{d.kind} {d.disposal_id} on {to_hk(d.timestamp).isoformat()}: {fmt_qty(d.quantity)} {d.asset}, "
+                    f"proceeds HKD {fmt_amount(d.proceeds_hkd)} (gross {fmt_amount(d.gross_proceeds_hkd)} less fees "
+                    f"{fmt_amount(d.fees_hkd)}), cost HKD {fmt_amount(d.cost_hkd)}"
                     f" ({d.method}).", facts, tuple(frag_ids), key=f"{node.id}/{d.disposal_id}")
                 children.append(fig.id)
             out.update(tracer.nodes)
@@ -212,7 +246,8 @@ class Explanation:
         return out
 
     # ------------------------------------------------------------------ JSON
-    def to_dict(self) -> dict[str, Any]:
+    @isolated
+    def to_dict(self) -> JsonObject:
         return {
             "schema": SCHEMA,
             "taxpayer": self.taxpayer,
@@ -225,10 +260,12 @@ class Explanation:
             "proposed_rules": list(self.proposed_rules),
         }
 
+    @isolated
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
+    @isolated
     def from_json(cls, text: str) -> Explanation:
         d = json.loads(text)
         if d.get("schema") != SCHEMA:
@@ -242,9 +279,7 @@ class Explanation:
 
     # ------------------------------------------------------------------ helpers
     def _fmt(self, node: Node) -> str:
-        if node.unit == "HKD" and isinstance(node.value, Decimal):
-            return fmt_hkd(node.value)
-        return str(node.value)
+        return fmt_value(node.value, node.unit)
 
     def _why_nodes(self, branch: Mapping[str, str]) -> list[Node]:
         """Nodes to explain at this detail level, in a stable order."""
@@ -257,6 +292,16 @@ class Explanation:
                     order.append(n)
         return order
 
+    def shown(self, node: Node, root: str) -> bool:
+        """Whether ``node`` is explained at this detail level under the figure ``root``."""
+        if self.detail == "summary" and node.rule_id in _LINE_RULE_IDS and node.id != root:
+            return False
+        if self.detail != "full" and node.rule_id in {"ledger.disposal", "ledger.fragment"}:
+            return False
+        if self.detail == "summary" and node.rule_id == "pt.sum" and not node.inputs:
+            return False  # an empty subtotal (no line of that kind): nothing to explain
+        return True
+
     def _walk(self, node_id: str) -> list[Node]:
         out: list[Node] = []
         stack = [node_id]
@@ -267,26 +312,21 @@ class Explanation:
                 continue
             seen.add(nid)
             n = self.nodes[nid]
-            if self.detail == "summary" and n.rule_id in {"ledger.gains", "ledger.receipts", "ledger.income",
-                                                         "ledger.outgoings", "pt.chargeable.line"} \
-                    and nid != node_id:
+            if not self.shown(n, node_id):
                 continue
-            if self.detail != "full" and n.rule_id in {"ledger.disposal", "ledger.fragment"}:
-                continue
-            if self.detail == "summary" and n.rule_id == "pt.sum" and not n.inputs:
-                continue  # an empty subtotal (no line of that kind): nothing to explain
             out.append(n)
             stack.extend(reversed(n.inputs))
         return out
 
     # ------------------------------------------------------------------ text
+    @isolated
     def to_text(self) -> str:
         lines: list[str] = []
         lines.append(f"hkvatax — {self.taxpayer} ({self.taxpayer_kind}) — regime: {self.regime}")
         for y in self.years:
             lines.append("")
             lines.append(f"Year of assessment {y['year']}")
-            char = self.nodes.get(y["character_node"])
+            char = self.nodes.get(y["character_node"] or "")
             if char is not None:
                 lines.append(f"  Character: {y['character']} — {char.explanation} [{char.rule_id}; "
                              f"{'; '.join(str(c) for c in char.citations)}]")
@@ -310,6 +350,10 @@ class Explanation:
                         cites = "; ".join(str(x) for x in n.citations)
                         miss = f" — supply: {', '.join(c['missing'])}" if c["missing"] else ""
                         lines.append(f"    [{c['outcome'].upper():^7}] {c['title']}: {n.explanation} ({cites}){miss}")
+                for sch in (schedules(self, branch) if self.detail != "summary" else ()):
+                    lines.append(f"  {sch.title} (HKD):")
+                    for r in sch.rows:
+                        lines.append(f"    {r.label[:62]:<62} {fmt_hkd(r.amount):>16}")
                 deemed = y.get("deemed", {}).get(name, {})
                 if deemed:
                     lines.append("  Deemed assessable profits of resident investors (s.20AX; not the fund's own):")
@@ -322,12 +366,13 @@ class Explanation:
                     lines.append(f"    • {n.title}{flag}: {n.explanation}")
                     lines.append(f"        rule {n.rule_id} — {cites}")
                     for p in n.params:
-                        lines.append(f"        parameter {p.path} = {p.value} for {p.year} — {p.citation} [{p.label}]")
+                        lines.append(f"        parameter {p.path} = {_plain(p.value)} for {p.year} — {p.citation} "
+                                     f"[{p.label}]")
                     for f in n.facts:
                         if f.source is not None and (f.source.file or f.source.row or f.source.path):
-                            lines.append(f"        input {f.name}: {f.value} ({f.source})")
+                            lines.append(f"        input {f.name}: {_plain(f.value)} ({f.source})")
                     if n.rounding is not None:
-                        lines.append(f"        rounding {n.rounding.policy}: {fmt_qty(n.rounding.before)} → {fmt_qty(n.rounding.after)} "
+                        lines.append(f"        rounding {n.rounding.policy}: {fmt_amount(n.rounding.before)} → {fmt_amount(n.rounding.after)} "
                                      f"({n.rounding.mode})")
                     for aid in n.assumptions:
                         lines.append(f"        assumes {aid}")
@@ -342,6 +387,7 @@ class Explanation:
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ Markdown
+    @isolated
     def to_markdown(self) -> str:
         out: list[str] = [f"# {self.taxpayer} ({self.taxpayer_kind}) — regime `{self.regime}`", ""]
         if self.proposed_rules:
@@ -350,7 +396,7 @@ class Explanation:
         for y in self.years:
             out.append(f"## Year of assessment {y['year']}")
             out.append("")
-            char = self.nodes.get(y["character_node"])
+            char = self.nodes.get(y["character_node"] or "")
             if char is not None:
                 out.append(f"**Character:** {y['character']} — {char.explanation} (`{char.rule_id}`)")
                 out.append("")
@@ -383,6 +429,11 @@ class Explanation:
                         out.append(f"| {c['title']} | **{c['outcome']}** | {n.explanation}{miss} | "
                                    f"{'; '.join(str(x) for x in n.citations)} |")
                     out.append("")
+                for sch in (schedules(self, branch) if self.detail != "summary" else ()):
+                    out += [f"| {sch.title} | HKD |", "|---|---:|"]
+                    out += [f"| {'*' + r.label + '*' if r.kind == 'rounding' else r.label} | {fmt_hkd(r.amount)} |"
+                            for r in sch.rows]
+                    out.append("")
                 for who, nid in y.get("deemed", {}).get(name, {}).items():
                     out.append(f"- Deemed assessable profits of resident investor **{who}** (s.20AX): HKD "
                                f"{self._fmt(self.nodes[nid])}")
@@ -393,9 +444,9 @@ class Explanation:
                     out.append(f"- **{n.title}**{flag}: {n.explanation} — `{n.rule_id}`; "
                                f"{'; '.join(str(c) for c in n.citations)}")
                     for p in n.params:
-                        out.append(f"  - parameter `{p.path}` = {p.value} ({p.year}) — {p.citation} [{p.label}]")
+                        out.append(f"  - parameter `{p.path}` = {_plain(p.value)} ({p.year}) — {p.citation} [{p.label}]")
                     if n.rounding is not None:
-                        out.append(f"  - rounding: {fmt_qty(n.rounding.before)} → {fmt_qty(n.rounding.after)} ({n.rounding.mode})")
+                        out.append(f"  - rounding: {fmt_amount(n.rounding.before)} → {fmt_amount(n.rounding.after)} ({n.rounding.mode})")
                 out.append("")
                 out.append("</details>")
                 out.append("")
@@ -409,51 +460,8 @@ class Explanation:
 
     # ------------------------------------------------------------------ HTML
     def to_html(self) -> str:
-        e = html.escape
-        parts = ["<div class='hkvatax'>", f"<h3>{e(self.taxpayer)} ({e(self.taxpayer_kind)}) — regime "
-                 f"<code>{e(self.regime)}</code></h3>"]
-        if self.proposed_rules:
-            parts.append("<p style='color:#a40'><b>Depends on proposed law</b> (not yet in force): "
-                         + ", ".join(f"<code>{e(r)}</code>" for r in self.proposed_rules) + "</p>")
-        for y in self.years:
-            parts.append(f"<h4>Year of assessment {e(y['year'])} — {e(y['character'] or 'not assessed')}</h4>")
-            if y["status"] == "not_assessed":
-                parts.append(f"<p><b>Not assessed:</b> {e(y['reason'])}.</p>")
-            if y["status"] == "indeterminate":
-                parts.append("<p><b>Indeterminate.</b> Supply: " + e(", ".join(y["missing_facts"])) + "</p>")
-            for name, branch in y["branches"].items():
-                if len(y["branches"]) > 1:
-                    parts.append(f"<h5>If {e(name)}</h5>")
-                parts.append("<table><thead><tr><th>Figure</th><th style='text-align:right'>HKD</th><th>Rule</th>"
-                             "<th>Citation</th></tr></thead><tbody>")
-                for key, nid in branch.items():
-                    n = self.nodes[nid]
-                    parts.append(
-                        f"<tr title='{e(n.explanation)}'><td>{e(FIGURE_LABELS.get(key, key))}</td>"
-                        f"<td style='text-align:right'>{e(self._fmt(n))}</td><td><code>{e(n.rule_id)}</code></td>"
-                        f"<td>{e('; '.join(str(c) for c in n.citations))}</td></tr>")
-                parts.append("</tbody></table>")
-                conds = y.get("conditions", {}).get(name, [])
-                if conds:
-                    parts.append("<table><thead><tr><th>Condition</th><th>Outcome</th><th>Why</th></tr></thead><tbody>")
-                    for c in conds:
-                        n = self.nodes[c["node"]]
-                        parts.append(f"<tr><td>{e(c['title'])}</td><td><b>{e(c['outcome'])}</b></td>"
-                                     f"<td>{e(n.explanation)}</td></tr>")
-                    parts.append("</tbody></table>")
-                parts.append("<details><summary>Why</summary><ul>")
-                for n in self._why_nodes(branch):
-                    parts.append(f"<li><b>{e(n.title)}</b>{'' if n.status == 'enacted' else ' <i>(' + e(n.status) + ')</i>'}: "
-                                 f"{e(n.explanation)} <small><code>{e(n.rule_id)}</code> — "
-                                 f"{e('; '.join(str(c) for c in n.citations))}</small></li>")
-                parts.append("</ul></details>")
-        if self.assumptions:
-            parts.append("<h4>Assumptions</h4><ul>")
-            for a in self.assumptions.values():
-                parts.append(f"<li><b>{e(a.id)}</b>: {e(a.text)}</li>")
-            parts.append("</ul>")
-        parts.append("</div>")
-        return "".join(parts)
+        """A designed HTML statement with its own scoped stylesheet (see :mod:`hkvatax.render.html`)."""
+        return explanation_html(self)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -461,6 +469,10 @@ class Explanation:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        years = ", ".join(y["year"] for y in self.years)
+        return (f"<Explanation {self.taxpayer!r} ({self.taxpayer_kind}) regime={self.regime} detail={self.detail} "
+                f"years=[{years}] nodes={len(self.nodes)}>")
 
 def _register() -> None:
     from . import engine

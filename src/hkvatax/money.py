@@ -22,11 +22,12 @@ Design note
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
     "PRECISION",
@@ -34,6 +35,10 @@ __all__ = [
     "ONE",
     "ALLOCATION_EXPONENT",
     "exact_context",
+    "isolated",
+    "fmt_exact",
+    "Reconciled",
+    "reconcile",
     "allocate",
     "to_decimal",
     "reject_float",
@@ -43,9 +48,12 @@ __all__ = [
     "ROUND_TAX",
     "DISPLAY_CENTS",
     "fmt_hkd",
+    "fmt_cents",
+    "fmt_fixed",
     "fmt_amount",
     "fmt_pct",
     "fmt_qty",
+    "fmt_value",
 ]
 
 PRECISION = 80
@@ -76,9 +84,38 @@ def exact_context(*, trap_inexact: bool = False) -> Iterator[decimal.Context]:
         yield ctx
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def isolated(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorator: run ``fn`` in a fresh copy of hkvatax's context, so the caller's context never matters.
+
+    Every public entry point (assess, compare, explain and its renderings, the loaders, the ledger) is
+    wrapped: its results are the same under any caller context (6 digits, ``ROUND_FLOOR``, ``Inexact``
+    trapped), and the caller's context object, with its flags, is left exactly as it was (decimal contexts
+    are per thread, and :func:`decimal.localcontext` restores the caller's on the way out).
+
+    >>> import decimal
+    >>> @isolated
+    ... def third() -> Decimal:
+    ...     return Decimal(1) / 3
+    >>> with decimal.localcontext(decimal.Context(prec=3)):
+    ...     len(str(third()))
+    82
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(_CONTEXT):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 #: Scale of a share produced by :func:`allocate` (10^-40 of an HK dollar, or of a token unit).
 ALLOCATION_EXPONENT = -40
-_GRID = Decimal(1).scaleb(ALLOCATION_EXPONENT)
+_GRID = Decimal("1E-40")  # a literal: scaleb() would run in (and set a flag on) the importer's context
 _GRID_FITS_BELOW = PRECISION + ALLOCATION_EXPONENT  # adjusted exponents below this keep the 10^-40 grid
 
 
@@ -98,7 +135,7 @@ def allocate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     adjusted = raw.adjusted()
     if adjusted < _GRID_FITS_BELOW:  # the usual case: the 10^-40 grid fits within 80 digits
         return raw.quantize(_GRID, rounding=ROUND_DOWN)
-    return raw.quantize(Decimal(1).scaleb(adjusted - PRECISION + 1), rounding=ROUND_DOWN)
+    return raw.quantize(Decimal(1).scaleb(adjusted - PRECISION + 1, _CONTEXT), rounding=ROUND_DOWN)
 
 
 class FloatMoneyError(ValueError):
@@ -156,7 +193,7 @@ class RoundingPolicy:
 
     def apply(self, value: Decimal) -> RoundingStep:
         with exact_context():
-            after = value.quantize(Decimal(1).scaleb(self.exponent), rounding=self.mode)
+            after = value.quantize(Decimal(1).scaleb(self.exponent, _CONTEXT), rounding=self.mode)
         if after == 0:
             after = abs(after)  # never show -0
         return RoundingStep(
@@ -201,23 +238,80 @@ DISPLAY_CENTS = RoundingPolicy(
 )
 
 
+def _plain(value: Decimal) -> str:
+    """Fixed-point text of an exact value, trailing zeros stripped; no exponent, no "-0"."""
+    if value == 0:
+        return "0"
+    text = f"{value:f}"  # 'f' without a precision neither rounds nor consults the context
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_exact(value: Decimal) -> str:
+    """The normalised exact string of a value, as JSON carries it: every digit, no exponent, no trailing zeros.
+
+    >>> fmt_exact(Decimal("0E-40")), fmt_exact(Decimal("-0E+3")), fmt_exact(Decimal("1585365.8500000000"))
+    ('0', '0', '1585365.85')
+    >>> fmt_exact(Decimal("1E+3")), fmt_exact(Decimal("-0.000000010"))
+    ('1000', '-0.00000001')
+    """
+    return _plain(value)
+
+
+def _cents(value: Decimal) -> Decimal:
+    with decimal.localcontext(_CONTEXT):
+        out = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+        return abs(out) if out == 0 else out
+
+
 def fmt_hkd(value: Decimal | None) -> str:
-    """Format an HKD amount to the cent with thousands separators (presentation only)."""
+    """An HKD amount to the cent (half-even), grouped; never in exponent form, never "-0.00".
+
+    >>> fmt_hkd(Decimal("1585365.8500000000000000000000000000000000000000")), fmt_hkd(Decimal("-0E+3"))
+    ('1,585,365.85', '0.00')
+    >>> fmt_hkd(None)
+    '—'
+    """
     if value is None:
         return "—"
-    return f"{DISPLAY_CENTS.apply(value).after:,.2f}"
+    with decimal.localcontext(_CONTEXT):
+        return f"{_cents(value):,.2f}"
+
+
+def fmt_cents(value: Decimal) -> str:
+    """An HKD amount to the cent (half-even) for a CSV cell: no grouping, never "-0.00" or an exponent.
+
+    >>> fmt_cents(Decimal("1234.5678")), fmt_cents(Decimal("-0.001")), fmt_cents(Decimal("0E-40"))
+    ('1234.57', '0.00', '0.00')
+    """
+    with decimal.localcontext(_CONTEXT):
+        return f"{_cents(value):.2f}"
+
+
+def fmt_fixed(value: Decimal, places: int) -> str:
+    """A number to a fixed number of decimals (half-even), e.g. holding days; no exponent, never "-0".
+
+    >>> fmt_fixed(Decimal("24.66666"), 2), fmt_fixed(Decimal("12"), 1), fmt_fixed(Decimal("-0.01"), 1)
+    ('24.67', '12.0', '0.0')
+    """
+    with decimal.localcontext(_CONTEXT):
+        shown = value.quantize(Decimal(1).scaleb(-places, _CONTEXT), rounding=ROUND_HALF_EVEN)
+        return f"{abs(shown) if shown == 0 else shown:f}"
 
 
 def fmt_amount(value: Decimal | int) -> str:
-    """An HKD amount for an explanation sentence: grouped, to the cent; "…" marks digits beyond the cent.
+    """An HKD amount for an explanation sentence: grouped, to the cent, rounded as the statement rounds it
+    (half-even, :data:`DISPLAY_CENTS`), so a sentence and the statement never disagree. Whole amounts drop
+    ".00"; a trailing "…" marks digits beyond the cent that the trace node keeps exactly.
 
-    Presentation only — the trace node keeps the exact value (and the JSON rendering shows it in full).
+    >>> fmt_amount(Decimal("7012062.855")), fmt_amount(1200), fmt_amount(Decimal("0.10"))
+    ('7,012,062.86…', '1,200', '0.10')
     """
     if not isinstance(value, Decimal):
         value = Decimal(value)
-    with exact_context():
-        cents = value.quantize(Decimal("0.01"), rounding=ROUND_DOWN) if value >= 0 else -(
-            (-value).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+    with decimal.localcontext(_CONTEXT):
+        cents = _cents(value)
         text = f"{cents:,.2f}"
         if text.endswith(".00") and cents == value:
             text = text[:-3]
@@ -225,17 +319,110 @@ def fmt_amount(value: Decimal | int) -> str:
 
 
 def fmt_pct(rate: Decimal) -> str:
-    """A rate given as a fraction (0.0825) as a percentage without trailing zeros (8.25%)."""
-    with exact_context():
-        pct = (rate * 100).normalize()
-    return f"{pct:f}%"
+    """A rate given as a fraction (0.0825) as a percentage without trailing zeros (8.25%).
+
+    >>> fmt_pct(Decimal("0.0825")), fmt_pct(Decimal("0.165"))
+    ('8.25%', '16.5%')
+    """
+    with decimal.localcontext(_CONTEXT):
+        return _plain(rate * 100) + "%"
 
 
 def fmt_qty(value: Decimal) -> str:
-    """Format a token quantity without losing digits (no rounding, trailing zeros stripped)."""
-    if value == 0:
-        return "0"
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """A token quantity without losing digits: no rounding, no exponent, trailing zeros stripped.
+
+    >>> fmt_qty(Decimal("1.50000000")), fmt_qty(Decimal("1E-8")), fmt_qty(Decimal("0E-18"))
+    ('1.5', '0.00000001', '0')
+    """
+    return _plain(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """A schedule of parts rounded to a unit that sums exactly to its rounded total.
+
+    ``parts`` are the parts' rounded values, ``rounding`` the explicit rounding line (zero when the parts
+    already tie out) and ``total`` the total rounded; ``sum(parts) + rounding == total`` always holds.
+    """
+
+    parts: tuple[Decimal, ...]
+    rounding: Decimal
+    total: Decimal
+    method: str
+
+
+def reconcile(parts: Sequence[Decimal], total: Decimal | None = None, *, exponent: int = -2,
+              method: str = "rounding_line") -> Reconciled:
+    """Round a schedule's parts (to cents by default) so that they tie out to the rounded total.
+
+    Two documented methods (docs/decisions/0080-reconciled-schedules.md):
+
+    * ``"rounding_line"`` (the schedules' default) — every part rounded half-even by itself, so a disposal
+      shows the same cents in the schedule as everywhere else, and the difference between the rounded
+      total and the sum of the rounded parts is shown as one explicit rounding line;
+    * ``"largest_remainder"`` — the parts are rounded down and the cents still missing are given, one each,
+      to the parts with the largest remainders (ties: the earlier part), so the parts alone sum to the
+      rounded total and the rounding line is zero.
+
+    ``total`` defaults to the exact sum of the parts; the year's figure is passed when the schedule explains
+    it.
+
+    >>> r = reconcile([Decimal("0.333"), Decimal("0.333"), Decimal("0.334")])
+    >>> r.parts, r.rounding, r.total
+    ((Decimal('0.33'), Decimal('0.33'), Decimal('0.33')), Decimal('0.01'), Decimal('1.00'))
+    >>> reconcile([Decimal("0.333"), Decimal("0.333"), Decimal("0.334")], method="largest_remainder").parts
+    (Decimal('0.33'), Decimal('0.33'), Decimal('0.34'))
+    """
+    if method not in ("rounding_line", "largest_remainder"):
+        raise ValueError(f"method must be 'rounding_line' or 'largest_remainder', got {method!r}")
+    unit = Decimal(1).scaleb(exponent, _CONTEXT)
+    with decimal.localcontext(_CONTEXT):
+        exact_total = sum(parts, ZERO) if total is None else total
+        rounded_total = exact_total.quantize(unit, rounding=ROUND_HALF_EVEN) + 0
+        if method == "rounding_line":
+            rounded = [p.quantize(unit, rounding=ROUND_HALF_EVEN) + 0 for p in parts]
+        else:
+            rounded = [p.quantize(unit, rounding=decimal.ROUND_FLOOR) + 0 for p in parts]
+            missing = int((rounded_total - sum(rounded, ZERO)) / unit)
+            order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - rounded[i]), i))
+            step = unit if missing >= 0 else -unit
+            if missing < 0:
+                order = sorted(range(len(parts)), key=lambda i: (parts[i] - rounded[i], i))
+            for k in range(abs(missing) if parts else 0):
+                rounded[order[k % len(order)]] += step
+        rounding = rounded_total - sum(rounded, ZERO)
+        return Reconciled(tuple(abs(r) if r == 0 else r for r in rounded), abs(rounding) if rounding == 0 else rounding,
+                          abs(rounded_total) if rounded_total == 0 else rounded_total, method)
+
+
+def _to_places(value: Decimal, places: int) -> str:
+    """At most ``places`` decimals (half-even), trailing zeros stripped, "…" when digits were dropped."""
+    with decimal.localcontext(_CONTEXT):
+        shown = value.quantize(Decimal(1).scaleb(-places, _CONTEXT), rounding=ROUND_HALF_EVEN)
+        return _plain(shown) + ("" if shown == value else "…")
+
+
+def fmt_value(value: Any, unit: str) -> str:
+    """A trace value formatted for its unit: HKD to the cent, ratios and percentages to six decimals (with
+    "…" when digits are dropped), days to one decimal, booleans as yes/no, text as it is.
+
+    >>> fmt_value(Decimal("1234.5"), "HKD"), fmt_value(Decimal(1) / Decimal(3), "ratio"), fmt_value(True, "bool")
+    ('1,234.50', '0.333333…', 'yes')
+    >>> fmt_value(Decimal("95.0"), "percent"), fmt_value(Decimal("12.25"), "days")
+    ('95%', '12.2… days')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        if unit == "HKD":
+            return fmt_hkd(value)
+        if unit == "percent":
+            return _to_places(value, 6) + "%"
+        if unit == "percent-days":
+            return _to_places(value, 6) + " %·days"
+        if unit == "days":
+            return _to_places(value, 1) + " days"
+        return _to_places(value, 6)
+    return str(value)

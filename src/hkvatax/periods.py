@@ -21,6 +21,8 @@ from functools import total_ordering
 
 from dateutil import tz as _dateutil_tz
 
+from .errors import ArgumentError
+
 __all__ = [
     "HKT",
     "YearOfAssessment",
@@ -81,7 +83,7 @@ class YearOfAssessment:
 
     def __post_init__(self) -> None:
         if not 1900 <= self.start_year <= 2200:
-            raise ValueError(f"year of assessment {self.start_year} is out of range")
+            raise ArgumentError("year", f"year of assessment {self.start_year} is out of range (1900–2200)")
 
     @classmethod
     def parse(cls, text: str | int | YearOfAssessment) -> YearOfAssessment:
@@ -91,15 +93,16 @@ class YearOfAssessment:
         if isinstance(text, int):
             return cls(text)
         match = _LABEL.match(text)
-        if not match:
-            raise ValueError(f"{text!r} is not a year of assessment; write it like 2025/26")
+        if not isinstance(text, str) or not match:
+            raise ArgumentError("year", f"{text!r} is not a year of assessment", "write it like 2025/26")
         start = int(match.group(1))
         tail = match.group(2)
         if tail is not None:
             expected = start + 1
             ok = int(tail) == expected if len(tail) == 4 else int(tail) == expected % 100
             if not ok:
-                raise ValueError(f"{text!r} is not a year of assessment: {start}/ must be followed by {expected}")
+                raise ArgumentError("year", f"{text!r} is not a year of assessment: {start}/ must be followed by "
+                                    f"{expected % 100:02d}", f"write {start}/{expected % 100:02d}")
         return cls(start)
 
     @classmethod

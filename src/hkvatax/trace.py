@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import InvariantError, SourceRef
-from .money import RoundingStep
+from .money import RoundingStep, fmt_exact
 
 __all__ = ["Citation", "ParamUse", "FactUse", "Assumption", "Node", "Trace", "Tracer", "value_to_json"]
 
@@ -113,7 +113,7 @@ class Node:
         rounding = None
         if self.rounding is not None:
             r = self.rounding
-            rounding = {"policy": r.policy, "before": str(r.before), "after": str(r.after), "mode": r.mode,
+            rounding = {"policy": r.policy, "before": fmt_exact(r.before), "after": fmt_exact(r.after), "mode": r.mode,
                         "exponent": r.exponent, "authority": r.authority, "status": r.status}
         return {
             "id": self.id,
@@ -135,8 +135,9 @@ class Node:
 
 
 def value_to_json(value: Any) -> Any:
+    """A value as JSON carries it: a Decimal as its normalised exact string (``fmt_exact``), never a float."""
     if isinstance(value, Decimal):
-        return str(value)
+        return fmt_exact(value)
     if isinstance(value, (list, tuple)):
         return [value_to_json(v) for v in value]
     if isinstance(value, Mapping):

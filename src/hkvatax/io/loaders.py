@@ -32,6 +32,7 @@ from ..errors import InputError, Problem, SourceRef
 from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
 from ..models.scenario import Scenario
+from ..money import isolated
 from .validation import code_for, problems_from_validation, suggestion_for
 
 __all__ = [
@@ -119,6 +120,7 @@ def _json_path(loc: Iterable[Any]) -> str:
     return "".join(parts)
 
 
+@isolated
 def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
                        default_tz: tzinfo | None = None) -> Scenario:
     """Validate a scenario given as a dict (parsed JSON), collecting every problem."""
@@ -147,6 +149,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
         raise InputError(problems) from None
 
 
+@isolated
 def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None) -> Scenario:
     """Load a JSON scenario file (money as strings; see docs/formats.md)."""
     p = Path(path)
@@ -445,6 +448,7 @@ def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzi
     return scenario, zone, problems
 
 
+@isolated
 def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, Any], *,
                     default_tz: tzinfo | str | None = None, text: str | None = None,
                     file: str | None = None) -> Scenario:
@@ -459,6 +463,7 @@ def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, 
     return scenario
 
 
+@isolated
 def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None) -> Scenario:
     """A JSON scenario, or a CSV ledger with its profile."""
     p = Path(path)

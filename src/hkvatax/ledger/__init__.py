@@ -9,6 +9,7 @@ from ..models.assets import Asset
 from ..models.scenario import Scenario
 from ..models.table import KIND_CODES, RANK, EventTable
 from ..models.taxpayers import LotMethod, MethodElection
+from ..money import isolated
 from ..periods import YearEnd, YearOfAssessment
 from .aggregate import LedgerAggregates
 from .core import run_table
@@ -122,6 +123,7 @@ def match_table(scenario: Scenario, table: EventTable, *, receipt_cost_basis: st
     return run_table(table, records=records, **scenario_options(scenario, receipt_cost_basis))
 
 
+@isolated
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
     """Run the ledger for a scenario with its taxpayer's elections, basis period and settings."""
     _, result = match_table(scenario, EventTable.from_events(scenario.events), receipt_cost_basis=receipt_cost_basis,

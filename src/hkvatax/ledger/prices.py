@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ..models.prices import Rate
+from ..money import fmt_exact
 
 __all__ = ["Conversion", "PriceBook", "epoch_us"]
 
@@ -45,7 +46,7 @@ class Conversion:
         return {
             "base": self.base,
             "quote": self.quote,
-            "rate": str(self.rate),
+            "rate": fmt_exact(self.rate),
             "at": self.at.isoformat(),
             "source": self.source,
         }

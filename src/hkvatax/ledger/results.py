@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import SourceRef
-from ..money import exact_context
+from ..money import exact_context, fmt_exact
 from ..periods import YearOfAssessment
 from .prices import Conversion
 
@@ -58,11 +58,11 @@ class Fragment:
         return {
             "lot_id": self.lot_id,
             "acquired_at": self.acquired_at.isoformat() if self.acquired_at else None,
-            "quantity": str(self.quantity),
-            "cost_hkd": str(self.cost_hkd),
-            "proceeds_hkd": str(self.proceeds_hkd),
-            "gain_hkd": str(self.gain_hkd),
-            "holding_days": None if self.holding_days is None else str(self.holding_days),
+            "quantity": fmt_exact(self.quantity),
+            "cost_hkd": fmt_exact(self.cost_hkd),
+            "proceeds_hkd": fmt_exact(self.proceeds_hkd),
+            "gain_hkd": fmt_exact(self.gain_hkd),
+            "holding_days": None if self.holding_days is None else fmt_exact(self.holding_days),
             "basis": self.basis,
         }
 
@@ -116,13 +116,13 @@ class DisposalRecord:
             "wallet": self.wallet,
             "timestamp": self.timestamp.isoformat(),
             "year_of_assessment": self.year.label,
-            "quantity": str(self.quantity),
-            "gross_proceeds_hkd": str(self.gross_proceeds_hkd),
-            "fees_hkd": str(self.fees_hkd),
-            "proceeds_hkd": str(self.proceeds_hkd),
-            "cost_hkd": str(self.cost_hkd),
-            "gain_hkd": str(self.gain_hkd),
-            "holding_days": None if hd is None else str(hd),
+            "quantity": fmt_exact(self.quantity),
+            "gross_proceeds_hkd": fmt_exact(self.gross_proceeds_hkd),
+            "fees_hkd": fmt_exact(self.fees_hkd),
+            "proceeds_hkd": fmt_exact(self.proceeds_hkd),
+            "cost_hkd": fmt_exact(self.cost_hkd),
+            "gain_hkd": fmt_exact(self.gain_hkd),
+            "holding_days": None if hd is None else fmt_exact(hd),
             "method": self.method,
             "source": _src(self.source),
             "conversions": [c.to_dict() for c in self.conversions],
@@ -216,9 +216,9 @@ class PoolSnapshot:
             "wallet": self.wallet,
             "lot_id": self.lot_id,
             "acquired_at": self.acquired_at.isoformat(),
-            "quantity": str(self.quantity),
-            "cost_hkd": str(self.cost_hkd),
-            "time_weight": None if self.time_weight is None else str(self.time_weight),
+            "quantity": fmt_exact(self.quantity),
+            "cost_hkd": fmt_exact(self.cost_hkd),
+            "time_weight": None if self.time_weight is None else fmt_exact(self.time_weight),
         }
 
 
@@ -247,6 +247,10 @@ class LedgerResult:
     notes: tuple[LedgerNote, ...]
     methods: dict[YearOfAssessment, str] = field(default_factory=dict)
     event_count: int = 0
+
+    def __repr__(self) -> str:
+        return (f"<LedgerResult events={self.event_count} disposals={len(self.disposals)} lots={len(self.lots)} "
+                f"receipts={len(self.receipts)} years=[{', '.join(y.label for y in self.years)}]>")
 
     @property
     def years(self) -> tuple[YearOfAssessment, ...]:

@@ -31,8 +31,8 @@ __all__ = [
     "MAX_AMOUNT",
 ]
 
-MAX_QUANTITY = Decimal(10) ** 18
-MAX_AMOUNT = Decimal(10) ** 15  # HK$1,000 trillion: beyond any real ledger
+MAX_QUANTITY = Decimal("1E+18")  # literals: module-level arithmetic would run in the importer's context
+MAX_AMOUNT = Decimal("1E+15")  # HK$1,000 trillion: beyond any real ledger
 MAX_DECIMALS = 18
 MIN_YEAR = 1901  # years of assessment are defined from 1900/01; earlier instants cannot be assessed
 MAX_YEAR = 2199

@@ -9,11 +9,12 @@ from typing import Any
 
 from ..io.safe_csv import write_csv
 from ..ledger.results import LedgerResult
-from ..money import fmt_hkd, fmt_qty
+from ..money import fmt_cents, fmt_fixed, fmt_hkd, fmt_qty, isolated, reconcile
 
 __all__ = ["disposals_table", "disposals_json", "disposals_csv", "ledger_to_dict"]
 
 
+@isolated
 def ledger_to_dict(result: LedgerResult, *, fragments: bool = True) -> dict[str, Any]:
     return {
         "schema": "hkvatax.disposals/1",
@@ -31,6 +32,7 @@ def ledger_to_dict(result: LedgerResult, *, fragments: bool = True) -> dict[str,
     }
 
 
+@isolated
 def disposals_json(result: LedgerResult) -> str:
     return json.dumps(ledger_to_dict(result), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
@@ -45,18 +47,21 @@ def _rows(result: LedgerResult) -> list[list[str]]:
         hd = d.holding_days
         rows.append([
             d.disposal_id, d.year.label, d.timestamp.isoformat(), d.kind, d.asset, fmt_qty(d.quantity),
-            str(d.proceeds_hkd), str(d.cost_hkd), str(d.gain_hkd), "" if hd is None else f"{hd:.2f}", d.method,
+            fmt_cents(d.proceeds_hkd), fmt_cents(d.cost_hkd), fmt_cents(d.gain_hkd),
+            "" if hd is None else fmt_fixed(hd, 2), d.method,
             ";".join(f"{f.lot_id}:{fmt_qty(f.quantity)}" for f in d.fragments), str(d.source or ""),
         ])
     return rows
 
 
+@isolated
 def disposals_csv(result: LedgerResult) -> str:
     out = io.StringIO()
     write_csv(out, _HEADER, _rows(result))
     return out.getvalue()
 
 
+@isolated
 def disposals_table(result: LedgerResult) -> str:
     lines: list[str] = []
     header = f"{'disposal':<18} {'YA':<8} {'date (HKT)':<11} {'asset':<6} {'quantity':>14} {'proceeds HKD':>16} " \
@@ -70,7 +75,7 @@ def disposals_table(result: LedgerResult) -> str:
         lines.append(
             f"{d.disposal_id[:18]:<18} {d.year.label:<8} {to_hk(d.timestamp).date().isoformat():<11} {d.asset[:6]:<6} "
             f"{fmt_qty(d.quantity)[:14]:>14} {fmt_hkd(d.proceeds_hkd):>16} {fmt_hkd(d.cost_hkd):>16} "
-            f"{fmt_hkd(d.gain_hkd):>16} {'' if hd is None else f'{hd:.1f}':>8}"
+            f"{fmt_hkd(d.gain_hkd):>16} {'' if hd is None else fmt_fixed(hd, 1):>8}"
         )
         for f in d.fragments:
             acquired = to_hk(f.acquired_at).date().isoformat() if f.acquired_at else "unknown"
@@ -91,7 +96,15 @@ def disposals_table(result: LedgerResult) -> str:
         lines.append("Notes:")
         for n in result.notes:
             lines.append(f"    [{n.code}] {n.message}")
-    totals_gain = sum((d.gain_hkd for d in result.disposals), start=Decimal(0))
     lines.append("")
-    lines.append(f"{len(result.disposals)} disposals; total gain HKD {fmt_hkd(totals_gain)} (before any tax rule)")
+    by_year: dict[str, list[Decimal]] = {}
+    for d in result.disposals:
+        by_year.setdefault(d.year.label, []).append(d.gain_hkd)
+    for label, gains in sorted(by_year.items()):
+        r = reconcile(gains)  # the listed gains, each to the cent, tie out to the year's total with a rounding line
+        lines.append(f"{label}: {len(gains)} disposals, gains as listed {'':>22} {fmt_hkd(sum(r.parts, Decimal(0))):>16}")
+        if r.rounding != 0:
+            lines.append(f"{label}: rounding (each disposal rounded to the cent) {'':>8} {fmt_hkd(r.rounding):>16}")
+        lines.append(f"{label}: total gain (before any tax rule) {'':>20} {fmt_hkd(r.total):>16}")
+    lines.append(f"{len(result.disposals)} disposals in all")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,214 @@
+"""JSON Schemas of what hkvatax reads and writes (docs/schemas/, docs/schema.md).
+
+* ``scenario`` — the scenario file exactly as the loader accepts it: money and quantities as decimal
+  strings (or integers; a JSON float is refused), and the top-level ``default_timezone`` the loader reads;
+* ``explanation`` — ``hkvatax.explanation/1`` (``Explanation.to_json()``, ``assess --format json``);
+* ``comparison`` — ``hkvatax.comparison/1`` (``Comparison.to_json()``, ``compare --format json``);
+* ``flat`` — ``Assessment.to_flat()``: ``{year: {figure: value}}``;
+* ``error`` — what every :class:`hkvatax.errors.HkvataxError` gives as ``to_dict()`` (and the CLI prints
+  with ``--format json`` when a command fails).
+
+A backend can put these in its OpenAPI document as response models.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["DECIMAL_PATTERN", "scenario_schema", "explanation_schema", "comparison_schema", "flat_schema",
+           "error_schema", "SCHEMAS", "schema_json"]
+
+#: A decimal string as the loader reads it: optional sign, digits (thousands commas allowed), optional
+#: fraction, optional exponent, surrounding blanks ignored. The loader then bounds size and places.
+DECIMAL_PATTERN = r"^\s*[+-]?(\d+|\d{1,3}(,\d{3})+)?(\.\d+)?([eE][+-]?\d+)?\s*$"
+
+_EXACT = {"type": "string", "pattern": r"^-?\d+(\.\d*[1-9])?$",
+          "description": "An exact decimal, normalised: no exponent, no trailing zeros, no '-0'."}
+_EXACT_OR_NULL = {"anyOf": [_EXACT, {"type": "null"}]}
+_MONEY_IN = {"anyOf": [{"type": "string", "pattern": DECIMAL_PATTERN}, {"type": "integer"}],
+             "description": "An exact decimal as a string (\"1234.50\") or an integer; a JSON float is refused "
+                            "(float_money) because it cannot hold most decimal fractions exactly."}
+
+
+def _fix_numbers(node: Any) -> Any:
+    """Replace pydantic's ``number | string`` for a Decimal with what the loader really accepts."""
+    if isinstance(node, list):
+        return [_fix_numbers(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    any_of = node.get("anyOf")
+    if isinstance(any_of, list) and {"type": "number"} in any_of and {"type": "string"} in any_of:
+        rest = [v for v in any_of if v not in ({"type": "number"}, {"type": "string"})]
+        out = {k: _fix_numbers(v) for k, v in node.items() if k != "anyOf"}
+        if rest:
+            out["anyOf"] = [*_MONEY_IN["anyOf"], *(_fix_numbers(v) for v in rest)]
+        else:
+            out["anyOf"] = list(_MONEY_IN["anyOf"])
+        out.setdefault("description", _MONEY_IN["description"])
+        return out
+    return {k: _fix_numbers(v) for k, v in node.items()}
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The scenario file's schema, as the loader accepts it (``hkvatax schema``)."""
+    from .models import Scenario
+
+    schema: dict[str, Any] = _fix_numbers(Scenario.model_json_schema())
+    schema["properties"]["default_timezone"] = {
+        "type": "string", "title": "Default Timezone",
+        "description": "IANA zone (e.g. Asia/Hong_Kong) for timestamps written without an offset; read by the "
+                       "loader and removed before validation (docs/formats.md).",
+    }
+    return schema
+
+
+_CITATION = {"type": "object", "additionalProperties": False, "required": ["instrument", "provision", "url"],
+             "properties": {"instrument": {"type": "string"}, "provision": {"type": "string"},
+                            "url": {"type": ["string", "null"]}}}
+_SOURCE = {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": False,
+                                        "properties": {"file": {"type": ["string", "null"]},
+                                                       "row": {"type": ["integer", "null"]},
+                                                       "path": {"type": ["string", "null"]}}}]}
+_VALUE = {"description": "Decimal values as normalised exact strings; text, booleans, integers as themselves.",
+          "anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "integer"}, {"type": "null"},
+                    {"type": "array"}, {"type": "object"}]}
+_NODE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "rule_id", "title", "citations", "status", "value", "unit", "label", "explanation", "inputs",
+                 "params", "facts", "assumptions", "rounding", "year"],
+    "properties": {
+        "id": {"type": "string"}, "rule_id": {"type": "string"}, "title": {"type": "string"},
+        "citations": {"type": "array", "items": _CITATION},
+        "status": {"enum": ["enacted", "proposed", "assumption"]},
+        "value": _VALUE, "unit": {"type": "string"}, "label": {"type": "string"},
+        "explanation": {"type": "string"}, "inputs": {"type": "array", "items": {"type": "string"}},
+        "params": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["path", "value", "year", "citation", "status", "source"],
+            "properties": {"path": {"type": "string"}, "value": _VALUE, "year": {"type": "string"},
+                           "citation": {"type": "string"}, "status": {"type": "string"},
+                           "source": {"type": ["string", "null"]},
+                           "origin": {"type": "string", "description": "the user's parameter file, if it supplied "
+                                                                         "the value"}}}},
+        "facts": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "value", "source"],
+            "properties": {"name": {"type": "string"}, "value": _VALUE, "source": _SOURCE}}},
+        "assumptions": {"type": "array", "items": {"type": "string"}},
+        "rounding": {"anyOf": [{"type": "null"}, {
+            "type": "object", "additionalProperties": False,
+            "required": ["policy", "before", "after", "mode", "exponent", "authority", "status"],
+            "properties": {"policy": {"type": "string"}, "before": _EXACT, "after": _EXACT,
+                           "mode": {"type": "string"}, "exponent": {"type": "integer"},
+                           "authority": {"type": "string"}, "status": {"type": "string"}}}]},
+        "year": {"type": ["string", "null"]},
+    },
+}
+_NAMES_TO_IDS = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}
+
+
+def explanation_schema() -> dict[str, Any]:
+    """``hkvatax.explanation/1``: the statement per year and branch (figure → node id) and the nodes."""
+    year = {
+        "type": "object", "additionalProperties": False,
+        "required": ["year", "status", "character", "character_node", "missing_facts", "branches", "notes",
+                     "conditions", "deemed"],
+        "properties": {
+            "year": {"type": "string", "pattern": r"^\d{4}/\d{2}$"},
+            "status": {"enum": ["determined", "indeterminate", "not_assessed"]},
+            "character": {"enum": ["capital", "revenue", "indeterminate", None]},
+            "character_node": {"type": ["string", "null"]},
+            "reason": {"type": "string", "description": "why a year was not assessed (status not_assessed)"},
+            "missing_facts": {"type": "array", "items": {"type": "string"}},
+            "branches": _NAMES_TO_IDS,
+            "notes": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "conditions": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["id", "title", "outcome", "node", "missing"],
+                "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                               "outcome": {"type": "string"}, "node": {"type": "string"},
+                               "missing": {"type": "array", "items": {"type": "string"}}}}}},
+            "deemed": _NAMES_TO_IDS,
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax.explanation/1",
+        "type": "object", "additionalProperties": False,
+        "required": ["schema", "taxpayer", "taxpayer_kind", "regime", "detail", "years", "nodes", "assumptions",
+                     "proposed_rules"],
+        "properties": {
+            "schema": {"const": "hkvatax.explanation/1"}, "taxpayer": {"type": "string"},
+            "taxpayer_kind": {"type": "string"}, "regime": {"enum": ["baseline", "va_extension"]},
+            "detail": {"enum": ["summary", "per_asset", "full"]},
+            "years": {"type": "array", "items": year},
+            "nodes": {"type": "object", "additionalProperties": _NODE},
+            "assumptions": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": False, "required": ["id", "text", "how_to_change"],
+                "properties": {"id": {"type": "string"}, "text": {"type": "string"},
+                               "how_to_change": {"type": ["string", "null"]}}}},
+            "proposed_rules": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+
+def comparison_schema() -> dict[str, Any]:
+    """``hkvatax.comparison/1``: both regimes' figures per year, and each difference with its causes."""
+    figure = {"type": "object", "additionalProperties": False, "required": ["branch", "figure", "baseline", "extension"],
+              "properties": {"branch": {"type": "string"}, "figure": {"type": "string"},
+                             "baseline": _EXACT_OR_NULL, "extension": _EXACT_OR_NULL}}
+    diff = {"type": "object", "additionalProperties": False,
+            "required": ["year", "branch", "figure", "baseline", "extension", "delta", "causes", "origins"],
+            "properties": {"year": {"type": "string"}, "branch": {"type": "string"}, "figure": {"type": "string"},
+                           "baseline": _EXACT, "extension": _EXACT,
+                           "delta": {**_EXACT, "description": "extension − baseline, exact"},
+                           "causes": {"type": "array", "items": {"type": "string"},
+                                      "description": "rule ids where the two computations part"},
+                           "origins": {"type": "array", "items": {"type": "string"},
+                                       "description": "where each cause comes from (see docs/explanation-schema.md)"}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax.comparison/1",
+        "type": "object", "additionalProperties": False,
+        "required": ["schema", "taxpayer", "extension_first_year", "years", "differences", "proposed_rules"],
+        "properties": {
+            "schema": {"const": "hkvatax.comparison/1"}, "taxpayer": {"type": "string"},
+            "extension_first_year": {"type": ["string", "null"]},
+            "years": {"type": "object", "additionalProperties": {"type": "array", "items": figure}},
+            "differences": {"type": "array", "items": diff},
+            "proposed_rules": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+
+def flat_schema() -> dict[str, Any]:
+    """``Assessment.to_flat()``: ``{year: {figure: exact string}}`` (null for an indeterminate year, whose
+    branches are under ``"<year>~capital"`` and ``"<year>~revenue"``)."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax flat result",
+            "type": "object",
+            "propertyNames": {"pattern": r"^\d{4}/\d{2}(~(capital|revenue))?$"},
+            "additionalProperties": {"type": "object", "additionalProperties": _EXACT_OR_NULL}}
+
+
+def error_schema() -> dict[str, Any]:
+    """What ``HkvataxError.to_dict()`` returns and ``--format json`` prints on failure."""
+    from .errors import ERROR_CODES
+
+    problem = {"type": "object", "additionalProperties": False,
+               "required": ["code", "message", "file", "row", "path", "column", "suggestion"],
+               "properties": {"code": {"enum": sorted(ERROR_CODES)}, "message": {"type": "string"},
+                              "file": {"type": ["string", "null"]}, "row": {"type": ["integer", "null"]},
+                              "path": {"type": ["string", "null"]}, "column": {"type": ["string", "null"]},
+                              "suggestion": {"type": ["string", "null"]}}}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax error",
+            "type": "object", "additionalProperties": False, "required": ["error", "code", "message", "problems"],
+            "properties": {"error": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"},
+                           "problems": {"type": "array", "items": problem, "minItems": 1},
+                           "exit_code": {"enum": [1, 2, 3], "description": "CLI only"}}}
+
+
+SCHEMAS = {"scenario": scenario_schema, "explanation": explanation_schema, "comparison": comparison_schema,
+           "flat": flat_schema, "error": error_schema}
+
+
+def schema_json(which: str = "scenario") -> str:
+    """One schema as the JSON text committed under docs/ (sorted keys, two-space indent)."""
+    return json.dumps(SCHEMAS[which](), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
