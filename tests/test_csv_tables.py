@@ -261,3 +261,37 @@ def test_tables_concatenate_in_order() -> None:
     parts = list(read_tables(text=text, file="t.csv", chunk=2))
     whole = EventTable.concat(parts)
     assert whole.ids == [f"a{i}" for i in range(5)] and list(whole.rows) == [2, 3, 4, 5, 6]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=ledger_rows_(), method=st.sampled_from(["fifo", "weighted_average", "specific_id"]),
+       per_wallet=st.booleans(), switch=st.booleans())
+def test_both_cost_bases_in_one_pass_equal_each_basis_alone(rows: list[dict[str, str]], method: str,
+                                                             per_wallet: bool, switch: bool) -> None:
+    """Carrying the nil-basis costs beside the market ones gives what matching with each basis alone gives."""
+    from hkvatax.engine import _match
+
+    prof = profile(method, per_wallet=per_wallet)
+    if switch:  # a change of cost formula in the middle: pools converted with both costs
+        other = "fifo" if method != "fifo" else "weighted_average"
+        prof["taxpayer"]["methods"].append({"method": other, "from_year": "2021/22"})
+    try:
+        scenario = load_csv_ledger(None, prof, text=render(rows), file="t.csv")
+    except InputError:
+        return
+    table = EventTable.from_events(scenario.events)
+
+    def run(bases: tuple[str, ...]) -> Any:
+        try:
+            return {b: exact(a) for b, (a, _) in _match(scenario, lambda: [table], possible_nil=True,
+                                                         bases=bases).items()}
+        except InputError as exc:
+            return [(p.code, p.message) for p in exc.problems]
+
+    both = run(("market_value", "nil"))
+    alone = run(("market_value",))
+    if isinstance(both, dict):
+        assert both["market_value"] == alone["market_value"]  # type: ignore[index]
+        assert both["nil"] == run(("nil",))["nil"]
+    else:
+        assert both == alone

@@ -21,7 +21,7 @@ from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
-from .ledger.core import NIL_BASIS_TYPES, run_table, start
+from .ledger.core import NIL_BASIS_TYPES, Core, start
 from .models.scenario import Scenario
 from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
@@ -324,21 +324,34 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
         else:  # (a capital holder's receipts cost nil; without such receipts the two bases are the same)
             bases = ("nil",) if possible_nil and business is False else ("market_value",)
     options = scenario_options(scenario)
+    basis = bases[0] if len(bases) == 1 else "both"  # both: one core carries the nil-basis costs beside
     try:
+        core: Core | None = None
         if scenario.assets:
             try:
-                return _stream(options, bases, tables, records)
+                core = _stream(options, basis, tables, records)
             except _Unordered:
-                pass
-        whole = EventTable.concat(list(tables()))
-        return {b: run_table(whole, **{**options, "receipt_cost_basis": b, "records": records}) for b in bases}
+                core = None
+        if core is None:
+            whole = EventTable.concat(list(tables()))
+            core = start(whole.symbols() if not options["assets"] else None,
+                         **{**options, "receipt_cost_basis": basis, "records": records}, has_events=len(whole) > 0)
+            order = whole.order()
+            core.open(core.opening, whole.us[order[0]] if order else None)
+            core.feed(whole, order)
+        agg, result = core.finish()
     except InputError as exc:
         raise name_csv_columns(exc) from None
+    if basis != "both":
+        return {basis: (agg, result)}
+    assert core.nil_aggregates is not None
+    return {"market_value": (agg, result), "nil": (core.nil_aggregates, None)}
 
 
-def _stream(options: dict[str, Any], bases: tuple[str, ...], tables: Callable[[], Iterable[EventTable]],
-            records: bool) -> dict[str, tuple[LedgerAggregates, LedgerResult | None]]:
-    cores = {b: start(None, **{**options, "receipt_cost_basis": b, "records": records}) for b in bases}
+def _stream(options: dict[str, Any], basis: str, tables: Callable[[], Iterable[EventTable]],
+            records: bool) -> Core:
+    """A core fed the tables as they come (each after the one before), not yet finished."""
+    core = start(None, **{**options, "receipt_cost_basis": basis, "records": records})
     last: tuple[int, int, str] | None = None
     for t in tables():
         if not len(t):
@@ -346,15 +359,13 @@ def _stream(options: dict[str, Any], bases: tuple[str, ...], tables: Callable[[]
         order = t.order()
         if last is not None and _key(t, order[0]) <= last:
             raise _Unordered
-        for core in cores.values():
-            if last is None:
-                core.open(core.opening, t.us[order[0]])
-            core.feed(t, order)
+        if last is None:
+            core.open(core.opening, t.us[order[0]])
+        core.feed(t, order)
         last = _key(t, order[-1])
     if last is None:
-        for core in cores.values():
-            core.open(core.opening, None)
-    return {b: core.finish() for b, core in cores.items()}
+        core.open(core.opening, None)
+    return core
 
 
 def _decided(scenario: Scenario) -> bool | None:
@@ -707,6 +718,8 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
     with exact_context():
         basis, agg = _basis(matched, scenario, params, wanted_years)
         ledger = matched.results.get(basis)
+        if ledger is None and _lot_overrides(scenario):  # lot-level overrides split disposals by matched lot
+            ledger = matched.records(basis)
         span, wanted = _year_range(agg, wanted_years)
         tracer = Tracer()
         settings = {**dict(law_settings or {}), "extension_first_year": ext_first.label, "regime": regime}

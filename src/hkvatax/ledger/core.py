@@ -129,6 +129,12 @@ class Core:
         self.swap_valuation = swap_valuation
         self.allow_unknown_cost = allow_unknown_cost
         self.nil_receipts = receipt_cost_basis == "nil"
+        # "both": match at market value, and carry each lot's and pool's nil-basis cost beside it (decision 0032)
+        self.dual = receipt_cost_basis == "both"
+        self.year_disposals_alt: dict[tuple[str, bool], Group] = {}
+        self.disposals_alt: dict[tuple[YearOfAssessment, str, bool], Group] = {}
+        self.closing_alt: dict[YearOfAssessment, tuple[PoolSnapshot, ...]] = {}
+        self.nil_aggregates: LedgerAggregates | None = None
         # lots are looked up by id only for specific identification and lots moved between wallets
         self.index_lots = per_wallet or any(method_for(YearOfAssessment(y)) == LotMethod.SPECIFIC_ID
                                             for y in range(1900, 2200))
@@ -166,11 +172,17 @@ class Core:
             self.pools[key] = found
         return found
 
-    def snapshot(self) -> tuple[PoolSnapshot, ...]:
+    def snapshot(self, alt: bool = False) -> tuple[PoolSnapshot, ...]:
         out: list[PoolSnapshot] = []
         for key in sorted(self.pools, key=lambda k: (k[0], k[1] or "")):
-            out.extend(self.pools[key].snapshot())
+            out.extend(self.pools[key].snapshot(alt))
         return tuple(out)
+
+    def _close(self) -> None:
+        assert self.year is not None
+        self.closing[self.year] = self.snapshot()
+        if self.dual:
+            self.closing_alt[self.year] = self.snapshot(True)
 
     def enter(self, us: int) -> None:
         """Move to the basis period containing ``us`` (closing the previous one's pools)."""
@@ -179,7 +191,7 @@ class Core:
         if self.year is not None and year == self.year:
             return
         if self.year is not None:
-            self.closing[self.year] = self.snapshot()
+            self._close()
         self.enter_year(year)
 
     def _flush_year(self) -> None:
@@ -187,7 +199,10 @@ class Core:
         if self.year is not None:
             for (asset, offshore), g in self.year_disposals.items():
                 self.agg.disposals[(self.year, asset, offshore)] = g
+            for (asset, offshore), g in self.year_disposals_alt.items():
+                self.disposals_alt[(self.year, asset, offshore)] = g
         self.year_disposals = {}
+        self.year_disposals_alt = {}
         self.stats = None
 
     def enter_year(self, year: YearOfAssessment) -> None:
@@ -210,14 +225,14 @@ class Core:
             if method is LotMethod.WEIGHTED_AVERAGE and isinstance(pool, LotPool):
                 avg = AveragePool(key[0], key[1])
                 for lot in pool.iter_lots():
-                    avg.add(lot.quantity, lot.cost, lot.acquired_us)
+                    avg.add(lot.quantity, lot.cost, lot.acquired_us, lot.alt)
                 converted[key] = avg
             elif method is not LotMethod.WEIGHTED_AVERAGE and isinstance(pool, AveragePool):
                 lots = LotPool(key[0], key[1], self.index_lots)
                 mean = pool.mean_acquired_us()
                 for snap in pool.snapshot():  # none for an empty pool
                     lots.add(Lot(f"{pool.pool_id}@{year.label}", snap.acquired_at, int(mean), snap.quantity,
-                                 snap.cost_hkd))
+                                 snap.cost_hkd, pool.alt))
                 converted[key] = lots
             else:
                 converted[key] = pool
@@ -352,8 +367,11 @@ class Core:
         takes: list[Take]
         short: Decimal
         pool_weight = ZERO
+        dual = self.dual
+        alts: list[Decimal | None] | None = None
         if isinstance(pool, AveragePool):
             takes, short, pool_weight = pool.take(qty, sink is not None)
+            alts = pool.alts
             if picks:
                 self.notes.append(LedgerNote(
                     "picks_ignored", f"{did}: lot designations ignored under weighted average cost",
@@ -371,6 +389,8 @@ class Core:
                         f"{pool.available(lot_id)}, less than the {pick_qty} designated",
                         t.source(i), "lots"))
                     continue
+                if dual and (pool.alts is not None or alts is not None):
+                    alts = (alts or [None] * len(takes)) + (pool.alts or [None])
                 takes.append(took)
                 picked += pick_qty
             rest = qty - picked
@@ -381,6 +401,8 @@ class Core:
                     t.source(i), "lots"))
             elif rest > 0:
                 more, short = pool.take_fifo(rest, "fifo_fallback")
+                if dual and (pool.alts is not None or alts is not None):
+                    alts = (alts or [None] * len(takes)) + (pool.alts or [None] * len(more))
                 takes.extend(more)
                 self.notes.append(LedgerNote(
                     "fifo_fallback", f"{did}: {rest} {asset} not designated to a lot; matched first-in first-out",
@@ -395,6 +417,7 @@ class Core:
                 takes, short = pool.take_fifo(qty, "fifo_fallback")
             else:
                 takes, short = pool.take_fifo(qty, "lot")
+            alts = pool.alts
         if short > 0:
             self._short(did, eid, asset, wallet, qty, short, takes, t, i)
         net = gross - fees
@@ -440,6 +463,22 @@ class Core:
                 conversions=tuple(convs or ()), offshore=offshore,
             ))
         gkey = (asset, bool(offshore))
+        if dual:
+            alt_total = cost_total
+            if alts is not None:
+                alt_total = ZERO
+                for n, (_l, _a, _u, _q, tcost, _b) in enumerate(takes):
+                    a = alts[n] if n < len(alts) else None
+                    alt_total += tcost if a is None else a
+            h = self.year_disposals_alt.get(gkey)
+            if h is None:
+                h = self.year_disposals_alt[gkey] = Group()
+            h.method = method.value
+            h.total += net - alt_total
+            h.receipts += gross
+            h.count += 1
+            if len(h.samples) < SAMPLE_SIZE:
+                h.samples.append((did, t.source(i)))
         g = self.year_disposals.get(gkey)
         if g is None:
             g = self.year_disposals[gkey] = Group()
@@ -505,14 +544,16 @@ class Core:
         if isinstance(source_pool, AveragePool):
             assert isinstance(target, AveragePool)
             takes, _, weight = source_pool.take(qty)
+            alt = source_pool.alts[0] if source_pool.alts else None
             for _lot_id, _at, _us, tq, tcost, _basis in takes:
-                target.add_weighted(tq, tcost, weight)
+                target.add_weighted(tq, tcost, weight, alt)
         else:
             assert isinstance(target, LotPool)
             takes, _ = source_pool.take_fifo(qty)
-            for lot_id, acquired_at, acquired_us, tq, tcost, _basis in takes:
+            alts = source_pool.alts
+            for n, (lot_id, acquired_at, acquired_us, tq, tcost, _basis) in enumerate(takes):
                 assert acquired_at is not None and isinstance(acquired_us, int)
-                target.add(Lot(lot_id, acquired_at, acquired_us, tq, tcost))
+                target.add(Lot(lot_id, acquired_at, acquired_us, tq, tcost, alts[n] if alts else None))
 
     # ----------------------------------------------------------------- references
     def check_references(self, t: EventTable) -> None:
@@ -603,15 +644,16 @@ class Core:
                     basis = ZERO if self.nil_receipts and t.subtype[i] in NIL_BASIS_TYPES else value
                 if fees_in:
                     fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                alt = ZERO + fees if self.dual and kind == K_RECEIPT and t.subtype[i] in NIL_BASIS_TYPES else None
                 self.ever_held.add(asset)
                 key = (asset, wallet if per_wallet else None)
                 pool = pools.get(key)
                 if pool is None:
                     pool = self.pool(asset, wallet)
                 if isinstance(pool, AveragePool):
-                    pool.add(qty, basis + fees, at_us)
+                    pool.add(qty, basis + fees, at_us, alt)
                 else:
-                    pool.add(Lot(eid, t.stamps[i], at_us, qty, basis + fees))
+                    pool.add(Lot(eid, t.stamps[i], at_us, qty, basis + fees, alt))
                 if kind == K_RECEIPT:
                     self._receipt(t, i, value, basis + fees, convs)
                 if record:
@@ -739,7 +781,7 @@ class Core:
         """Close the last period; raise every problem found, else the aggregates (and records)."""
         if self.year is not None:
             with exact_context():
-                self.closing[self.year] = self.snapshot()
+                self._close()
         self._flush_year()
         problems = self.ref_problems + self.problems
         if problems:
@@ -757,6 +799,11 @@ class Core:
         agg.opening = self.opening
         agg.methods = self.methods
         agg.notes = tuple(self.notes)
+        if self.dual:  # the nil-basis figures: its own disposal groups and closing pools, the rest shared
+            self.nil_aggregates = LedgerAggregates(
+                disposals=dict(sorted(self.disposals_alt.items())), stats=agg.stats, receipts=agg.receipts,
+                incomes=agg.incomes, outgoings=agg.outgoings, years_seen=agg.years_seen, event_count=agg.event_count,
+                path=agg.path, closing=self.closing_alt, opening=agg.opening, methods=agg.methods, notes=agg.notes)
         result = None
         if self.sink is not None:
             s = self.sink
