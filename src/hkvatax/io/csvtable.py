@@ -138,13 +138,17 @@ def _decimals(cells: list[str], limit: Decimal) -> list[Decimal | None]:
         values: list[Decimal | None] = list(map(Decimal, cells))
     else:
         values = [Decimal(c) if c else None for c in cells]
-    if max(v for v in values if v is not None) > limit:
+    if max(filter(None, values), default=_ZERO) > limit:  # (zeros and empties are under any limit)
         raise _Slow
     return values
 
 
-def _positive(values: list[Decimal | None], rows: Iterable[int]) -> None:
-    if any(values[i] == 0 for i in rows):
+def _positive(values: list[Decimal | None], rows: Iterable[int] | None = None) -> None:
+    """No zero where the models want more than zero (``rows``: only those rows; None: all)."""
+    if rows is None:
+        if _ZERO in values:
+            raise _Slow
+    elif any(values[i] == 0 for i in rows):
         raise _Slow
 
 
@@ -275,16 +279,18 @@ class _Reader:
         currency = _codes(cols.get("currency", blank), "HKD")
         fee_currency = _codes(cols.get("fee_currency", blank), "HKD")
         qty, amount, cqty, famt, fval = (_decimals(cols.get(c, blank), limit) for c, limit, _ in _NUMBERS)
-        positions = {k: [i for i, kk in enumerate(kinds) if kk == k] for k in present}
+        positions: dict[int, list[int]] = {k: [] for k in present}
+        for i, k in enumerate(kinds):
+            positions[k].append(i)
         for k, rows in positions.items():
             if k in _POSITIVE_AMOUNT:
                 _positive(amount, rows)
             if k == K_SWAP:
                 if any(assets[i] == counter[i] for i in rows):
                     raise _Slow  # a swap of an asset for itself
-        _positive(qty, range(n))
-        _positive(cqty, range(n))
-        _positive(famt, range(n))
+        _positive(qty)
+        _positive(cqty)
+        _positive(famt)
         subtypes = cols.get("subtype", blank)
         for k, allowed in _SUBTYPES.items():
             if k in present and not {subtypes[i] for i in positions[k]} <= allowed | ({""} if k == K_LOSS else set()):
