@@ -252,9 +252,9 @@ ZONES = (timezone(timedelta(hours=8)), UTC, timezone(timedelta(hours=-5)))
 NEVER_HELD = "XRP"  # declared, never acquired: for the disposal-before-acquisition error
 INVALID_KINDS: tuple[str, ...] = (
     "oversell", "never_held", "unknown_lot", "over_designated", "missing_rate", "missing_price", "duplicate_id",
-    "undeclared_asset", "transfer_oversell",
+    "undeclared_asset", "transfer_oversell", "fee_without_price",
 )
-_NEEDS_HOLDING = {"oversell", "unknown_lot", "over_designated", "transfer_oversell"}
+_NEEDS_HOLDING = {"oversell", "unknown_lot", "over_designated"}
 _KIND_RANK = {"acquisition": 0, "receipt": 0, "income": 0, "swap": 1, "transfer": 2,
               "disposal": 3, "payment": 3, "fee": 3, "loss": 3, "expense": 3}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -519,6 +519,9 @@ class _Builder:
         qty = self.quantity()
         cost, code = self.money()
         fees = self.fees(wallet, self.after(wallet, {asset: qty}))
+        if self.injected and self.bad == "fee_without_price" and asset in self.symbols:
+            fees = (Fee(amount=self.part(qty), currency=asset),)  # no value, and no price of the asset up to now
+            self.rates = [r for r in self.rates if r.base != asset]
         self.events.append(Acquisition(**common, asset=asset, quantity=qty, cost=cost, currency=code, fees=fees,
                                        **self.character()))
         if asset in self.symbols:
@@ -588,14 +591,15 @@ class _Builder:
             self.shadow.add(receive, wallet, common["id"], _micros(self.when), rqty)
         self.pay(fees, wallet)
 
-    def transfer(self, common: dict[str, Any], wallet: str | None, held_here: list[str]) -> bool:
-        asset = self.draw(st.sampled_from(held_here))
-        source = wallet if wallet is not None else self.draw(st.sampled_from(WALLETS))
+    def movable(self) -> list[tuple[str, str]]:
+        """(asset, wallet) pairs a transfer can move from: a named wallet holding some of the asset."""
+        return [(a, w) for a in self.symbols for w in WALLETS if self.shadow.held(a, w) > 0]
+
+    def transfer(self, common: dict[str, Any]) -> None:
+        asset, source = self.draw(st.sampled_from(self.movable()))
         target = next(w for w in WALLETS if w != source)
         held = self.shadow.held(asset, source)
         over = self.injected and self.bad == "transfer_oversell"
-        if held <= 0 and not over:
-            return False
         qty = held + 1 if over else self.part(held)
         fees = self.fees(source, self.after(source, {asset: -qty}))
         self.events.append(Transfer(**common | {"wallet": source}, asset=asset, quantity=qty, from_wallet=source,
@@ -604,7 +608,6 @@ class _Builder:
             for lot_id, us, part in self.shadow.take(asset, source, qty):
                 self.shadow.add(asset, target, lot_id, us, part)
         self.pay(fees, source)
-        return True
 
     def fiat_event(self, kind: str, common: dict[str, Any], wallet: str | None) -> None:
         from hkvatax.models import Expense, FeePaid, Income, IncomeType
@@ -628,22 +631,30 @@ class _Builder:
         """Add the ``n``-th event; returns its kind rank and where the deliberate error now goes."""
         draw = self.draw
         self.when = when
-        wallet = draw(st.sampled_from((*WALLETS, None)))
+        tie = previous is not None and previous[0] == when
+        if tie and self.events and draw(st.booleans()):  # the same wallet: events at one instant that depend
+            wallet = self.events[-1].wallet
+        else:
+            wallet = draw(st.sampled_from((*WALLETS, None)))
         held_here = [a for a in self.symbols if self.shadow.held(a, wallet) > 0]
         options = ["acquisition", "receipt", "income", "expense", "fee"]
         if held_here:
-            options += ["disposal", "disposal", "payment", "loss", "transfer"] + ["swap"] * 2 * (len(self.symbols) > 1)
-        if previous is not None and previous[0] == when:  # a tie: keep generation order = processing order
+            options += ["disposal", "disposal", "payment", "loss"] + ["swap"] * 2 * (len(self.symbols) > 1)
+        if self.movable():  # transfers matter with per-wallet pools: moved lots, weights, lots coming back
+            options += ["transfer"] * (4 if self.per_wallet else 1)
+        if tie:  # keep generation order = processing order
             options = [k for k in options if _KIND_RANK[k] >= previous[1]] or ["expense"]
         kind = draw(st.sampled_from(options))
         self.injected = n == bad_at
         if self.injected and ((self.bad in _NEEDS_HOLDING and not held_here) or
+                              (self.bad == "transfer_oversell" and not self.movable()) or
                               (self.bad == "duplicate_id" and not self.events)):
             self.injected, bad_at = False, bad_at + 1  # not possible here: at the next event then
         if self.injected:
             kind = {"oversell": "disposal", "never_held": "disposal", "unknown_lot": "disposal",
                     "over_designated": "disposal", "transfer_oversell": "transfer", "missing_price": "receipt",
-                    "missing_rate": "acquisition", "undeclared_asset": "acquisition"}.get(self.bad or "", kind)
+                    "missing_rate": "acquisition", "undeclared_asset": "acquisition",
+                    "fee_without_price": "acquisition"}.get(self.bad or "", kind)
         source = SourceRef(file="ledger.csv", row=n + 2) if self.csv else None
         common: dict[str, Any] = {"id": f"e{n:04d}", "timestamp": when, "wallet": wallet, "source": source,
                                   "offshore": draw(st.sampled_from([None, None, False, True]))}
@@ -653,9 +664,8 @@ class _Builder:
             self.receipt(common, wallet)
         elif kind in {"disposal", "payment", "loss", "swap"}:
             self.outflow(kind, common, wallet, held_here)
-        elif kind == "transfer" and not self.transfer(common, wallet, held_here):
-            kind = "expense"
-            self.fiat_event(kind, common, wallet)
+        elif kind == "transfer":
+            self.transfer(common)
         elif kind in {"fee", "income", "expense"}:
             self.fiat_event(kind, common, wallet)
         if self.injected and self.bad == "duplicate_id":

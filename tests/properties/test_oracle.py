@@ -11,6 +11,7 @@ reviewer-written worked cases in tests/ledger/scenarios/ (figures computed by ha
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -30,12 +31,18 @@ from hkvatax.models import (
     Asset,
     Disposal,
     Event,
+    Fee,
+    FeePaid,
     Individual,
     LotMethod,
     MethodElection,
     OpeningLot,
     Rate,
+    Receipt,
+    ReceiptType,
     Scenario,
+    Swap,
+    Transfer,
 )
 from tests.oracle import (
     assert_aggregates_equal,
@@ -80,6 +87,43 @@ def test_a_ledger_with_an_error_reports_the_same_problems_as_the_oracle(generate
 @pytest.mark.parametrize("basis", [None, "nil"])
 def test_shipped_examples_equal_the_oracle(path: Path, basis: str | None) -> None:
     assert compare(GeneratedScenario(load_scenario(path), basis)) == "matched"
+
+
+@pytest.mark.parametrize("per_wallet", [False, True])
+@pytest.mark.parametrize("method", list(LotMethod))
+def test_events_at_one_instant_are_matched_in_kind_order_like_the_oracle(method: LotMethod, per_wallet: bool) -> None:
+    """At one instant: receipt, swap, transfer of what the swap received, sale and fee from the target wallet,
+    given in reverse row order; only the kind order (decision 0002) makes this ledger valid."""
+    at = _on("2024-06-01")
+    rows = [
+        Acquisition(id="a-buy", timestamp=at - timedelta(days=30), wallet="hot", asset="BTC", quantity=Decimal(2),
+                    cost=Decimal(100)),
+        Receipt(id="z-stake", timestamp=at, wallet="hot", asset="ETH", quantity=Decimal("0.5"),
+                receipt_type=ReceiptType.STAKING, value=Decimal(7)),
+        Swap(id="y-swap", timestamp=at, wallet="hot", give_asset="BTC", give_quantity=Decimal(1), receive_asset="ETH",
+             receive_quantity=Decimal(3), value=Decimal(90)),
+        Transfer(id="x-move", timestamp=at, wallet="hot", asset="ETH", quantity=Decimal("3.5"), from_wallet="hot",
+                 to_wallet="cold", fees=(Fee(amount=Decimal("0.5"), currency="BTC", value=Decimal(40)),)),
+        Disposal(id="w-sell", timestamp=at, wallet="cold", asset="ETH", quantity=Decimal(2), proceeds=Decimal(80)),
+        FeePaid(id="v-fee", timestamp=at, wallet="cold", fee=Fee(amount=Decimal("0.25"), currency="ETH")),
+    ]
+    scenario = Scenario(
+        taxpayer=Individual(name="t", per_wallet_pools=per_wallet,
+                            methods=(MethodElection(method=method, from_year="2024/25"),)),
+        assets=(Asset(symbol="BTC"), Asset(symbol="ETH")), events=tuple(reversed(rows)),
+        rates=(Rate(base="ETH", rate=Decimal(30), at=at, source="exchange"),))
+    assert compare(GeneratedScenario(scenario)) == "matched"
+
+
+def test_oracle_uses_no_matching_code_of_the_ledger() -> None:
+    """The oracle may share the record types with the core, never its matching, pools or price book."""
+    tree = ast.parse((ROOT / "tests/oracle.py").read_text(encoding="utf-8"))
+    imported = {(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names if (node.module or "").startswith("hkvatax.ledger")}
+    allowed = {("hkvatax.ledger.prices", "Conversion")}
+    assert {(m, n) for m, n in imported if m != "hkvatax.ledger.results"} <= allowed
+    assert not any(isinstance(node, ast.Import) and any(a.name.startswith("hkvatax.ledger") for a in node.names)
+                   for node in ast.walk(tree))
 
 
 # ------------------------------------------------------------------ the oracle against hand-worked cases
