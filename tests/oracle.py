@@ -21,9 +21,9 @@ What it implements, and where the rule is written down:
   as ``<id>#fee<n>`` (0010); receipts at market value or nil cost for nil types (0013);
 * pools per asset or per (asset, wallet); a transfer moves lots (first in, first out) or an average
   pool's share of cost and weight between wallets;
-* problems: every problem collected, raised together (codes, rows and columns as the reference
-  validation names them, CSV columns for CSV rows); ``allow_unknown_cost`` takes an oversold excess at
-  nil cost.
+* problems: every problem collected, raised together, each naming its event's source and the model
+  field (the engine renames fields to CSV columns for a CSV file: ``io.loaders.name_csv_columns``; the
+  ledger knows no files); ``allow_unknown_cost`` takes an oversold excess at nil cost.
 
 One deliberate difference of reading from today's reference ``hkvatax.ledger.match_scenario``: the
 oracle applies the cost formula of *every* year of assessment, including years in which nothing
@@ -649,7 +649,7 @@ class Oracle:
                 self.out.closing[self.year] = self.snapshot()
         problems += self.problems
         if problems:
-            raise InputError(csv_columns(problems, events))
+            raise InputError(problems)
         return self.out
 
     def check_references(self, events: list[AnyEvent], sources: list[SourceRef]) -> list[Problem]:
@@ -669,24 +669,6 @@ class Oracle:
                                             sources[i], column,
                                             suggestion=f"declare {symbol} in the scenario's assets"))
         return problems
-
-
-def csv_columns(problems: list[Problem], events: list[AnyEvent]) -> list[Problem]:
-    """A CSV row's problem names the CSV column (``amount``), not the model field (``cost``)."""
-    from hkvatax.io.loaders import COLUMNS_BY_KIND
-
-    kinds = {(e.source.file, e.source.row): e.kind for e in events if e.source is not None and e.source.row is not None}
-    out = []
-    for p in problems:
-        kind = kinds.get((p.source.file, p.source.row)) if p.source is not None else None
-        column = p.column
-        if kind is not None and column:
-            if column.startswith("fees["):
-                column = {"amount": "fee_amount", "value": "fee_value"}.get(column.rsplit(".", 1)[-1], "fee_amount")
-            else:
-                column = {model: csv for csv, model in COLUMNS_BY_KIND[kind].items()}.get(column, column)
-        out.append(Problem(p.code, p.message, p.source, column, p.suggestion))
-    return out
 
 
 def oracle_match(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> OracleResult:
@@ -733,13 +715,14 @@ class OracleAggregates:
     outgoings: dict[tuple[Any, ...], OracleGroup] = field(default_factory=dict)
     years: tuple[YearOfAssessment, ...] = ()
     event_count: int = 0
+    ledger: OracleResult = field(default_factory=OracleResult)  # notes, pools and formulas, as in the records
 
 
 def oracle_aggregate(result: OracleResult) -> OracleAggregates:
     """Per (year, asset, offshore): gain, gross proceeds, count, last method, first samples; per year: the
     count of disposals other than token fees and their Σ quantity × holding time; receipts, incomes and
     outgoings per kind. ``years``: every year with an event (or the opening lots' pools, if no events)."""
-    agg = OracleAggregates(event_count=result.event_count, years=tuple(sorted(result.event_years)))
+    agg = OracleAggregates(event_count=result.event_count, years=tuple(sorted(result.event_years)), ledger=result)
     with exact_context():
         for d in result.disposals:
             group = agg.disposals.setdefault((d.year, d.asset, bool(d.offshore)), OracleGroup())
@@ -808,15 +791,29 @@ def assert_ledger_equal(result: Any, oracle: OracleResult) -> None:
     every year from the first to the last (through ``closing_pools``, so a core need not store a snapshot
     for a year without events); the formula of every year with events.
     """
-    for section in ("disposals", "lots", "receipts", "incomes", "outgoings", "notes", "opening"):
+    for section in ("disposals", "lots", "receipts", "incomes", "outgoings"):
         _same(section, list(getattr(result, section)), list(getattr(oracle, section)))
-    years = sorted(set(result.closing) | set(oracle.closing))
+    _same_state(result, oracle)
+    assert result.event_count == oracle.event_count
+
+
+def _closing_pools(closing: dict[YearOfAssessment, Any], opening: Any, year: YearOfAssessment) -> list[Any]:
+    earlier = [y for y in closing if y <= year]
+    return list(closing[max(earlier)] if earlier else opening)
+
+
+def _same_state(core: Any, oracle: OracleResult) -> None:
+    """Notes (with messages), opening pools, the pools at the end of every year from the first to the last
+    (a core need not store a snapshot for a year without events), the formula of every year with events."""
+    _same("notes", list(core.notes), oracle.notes)
+    _same("opening", list(core.opening), list(oracle.opening))
+    years = sorted(set(core.closing) | set(oracle.closing))
     for year in range(years[0].start_year, years[-1].start_year + 1) if years else ():
         y = YearOfAssessment(year)
-        _same(f"closing_pools({y.label})", list(result.closing_pools(y)), list(oracle.closing_pools(y)))
-    assert dict(result.methods) == {y: oracle.methods[y] for y in oracle.event_years}, (
-        f"methods: core {result.methods}, oracle {oracle.methods} (years with events {sorted(oracle.event_years)})")
-    assert result.event_count == oracle.event_count
+        _same(f"closing_pools({y.label})", _closing_pools(core.closing, core.opening, y),
+              _closing_pools(oracle.closing, oracle.opening, y))
+    assert dict(core.methods) == {y: oracle.methods[y] for y in oracle.event_years}, (
+        f"methods: core {core.methods}, oracle {oracle.methods} (years with events {sorted(oracle.event_years)})")
 
 
 def assert_aggregates_equal(agg: Any, oracle: OracleAggregates) -> None:
