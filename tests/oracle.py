@@ -429,6 +429,9 @@ class Oracle:
                 return [], quantity, ZERO
             return [take], quantity - take.quantity, weight
         if self.method is not LotMethod.SPECIFIC_ID:
+            if picks:
+                self.note("picks_ignored", f"{name}: lot designations ignored under first-in first-out (they "
+                          "apply under specific identification)", event, src)
             return *pool.take_oldest(quantity, "lot"), ZERO
         if not picks:
             if kind != "fee":

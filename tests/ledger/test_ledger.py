@@ -283,3 +283,17 @@ def test_unknown_lot_and_over_designation() -> None:
     with pytest.raises(InputError) as exc:
         run(events, LotMethod.SPECIFIC_ID)
     assert exc.value.codes == ["unknown_lot", "invalid_field"]
+
+
+def test_lot_designations_under_fifo_are_noted_as_ignored() -> None:
+    from hkvatax.models.events import Acquisition, Disposal, LotPick
+
+    t0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    events = [Acquisition(id="a", timestamp=t0, asset="BTC", quantity=Decimal(1), cost=Decimal(10)),
+              Acquisition(id="b", timestamp=t0 + timedelta(days=1), asset="BTC", quantity=Decimal(1), cost=Decimal(20)),
+              Disposal(id="d", timestamp=t0 + timedelta(days=2), asset="BTC", quantity=Decimal(1), proceeds=Decimal(30),
+                       lots=(LotPick(lot_id="b", quantity=Decimal(1)),))]
+    result = run_ledger(events, method_for=LotMethod.FIFO)
+    assert result.disposals[0].fragments[0].lot_id == "a"  # first in, first out: the designation is not used
+    [note] = [n for n in result.notes if n.code == "picks_ignored"]
+    assert note.event_id == "d" and "first-in first-out" in note.message

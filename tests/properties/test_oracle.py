@@ -186,10 +186,6 @@ def _on(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=HKT)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reference converts pools only at a year that has events: an election in force only for an empty year "
-    "(weighted average for 2023/24 between FIFO years) is skipped, so the 2024/25 FIFO sale matches the "
-    "original lots instead of the one lot pool:BTC@2024/25 at average cost (decisions 0011; method_schedule)"))
 def test_election_for_a_year_without_events_converts_the_pools() -> None:
     elections = (MethodElection(method=LotMethod.FIFO, from_year="2022/23"),
                  MethodElection(method=LotMethod.WEIGHTED_AVERAGE, from_year="2023/24"),
@@ -205,10 +201,6 @@ def test_election_for_a_year_without_events_converts_the_pools() -> None:
     assert_ledger_equal(core_match(scenario), expected)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reference breaks a tie of one pair at one instant by (source, rate) only (decision 0004); two equal rates "
-    "written differently (7.8 and 7.80) then depend on the order of the rate rows, and so does the exponent of "
-    "every converted figure, against 'the choice never depends on the order of the rows'"))
 def test_rate_ties_of_equal_value_do_not_depend_on_row_order() -> None:
     rates = (Rate(base="USD", rate=Decimal("7.8"), at=_on("2024-05-01"), source="HKMA"),
              Rate(base="USD", rate=Decimal("7.80"), at=_on("2024-05-01"), source="HKMA"))

@@ -192,6 +192,16 @@ class Core:
             return
         if self.year is not None:
             self._close()
+            self._flush_year()
+            between = self.year.next()
+            while between < year:  # a year without events: its election still converts the pools
+                method = LotMethod(self.method_for(between))
+                if method is not self.method:
+                    self._convert(method, between)
+                    self.method = method
+                    self.year = between
+                    self._close()
+                between = between.next()
         self.enter_year(year)
 
     def _flush_year(self) -> None:
@@ -409,6 +419,10 @@ class Core:
                     eid, year, t.source(i)))
         else:
             assert isinstance(pool, LotPool)
+            if picks and method is not LotMethod.SPECIFIC_ID:
+                self.notes.append(LedgerNote(
+                    "picks_ignored", f"{did}: lot designations ignored under first-in first-out (they apply under "
+                    "specific identification)", eid, year, t.source(i)))
             if method is LotMethod.SPECIFIC_ID:
                 if kind != "fee":
                     self.notes.append(LedgerNote(

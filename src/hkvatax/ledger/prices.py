@@ -63,7 +63,9 @@ class PriceBook:
         self._rates: dict[tuple[str, str], list[Rate]] = {}
         self._quotes: dict[str, list[str]] = defaultdict(list)
         for key, items in series.items():
-            items.sort(key=lambda item: (item[0], item[1].source, item[1].rate))
+            # ties at one instant: by source, then value, then how the value is written (7.8 before 7.80), so
+            # the choice never depends on the order of the rows (decision 0004)
+            items.sort(key=lambda item: (item[0], item[1].source, item[1].rate, str(item[1].rate)))
             self._times[key] = [t for t, _ in items]
             self._rates[key] = [r for _, r in items]
             self._quotes[key[0]].append(key[1])
