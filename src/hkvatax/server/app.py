@@ -240,7 +240,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return _problems(exc.status_code, str(exc.detail), [_one("invalid_argument", str(exc.detail))])
+        answer = _problems(exc.status_code, str(exc.detail), [_one("invalid_argument", str(exc.detail))])
+        answer.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return answer
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Response:  # a bug: never for bad input
@@ -358,7 +360,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__, "workers": settings.workers}
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
     return app
 
 
