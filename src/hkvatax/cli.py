@@ -431,7 +431,7 @@ def _batch(args: argparse.Namespace) -> int:
         sys.stderr.write(f'hkvatax: batch needs the extra "dask": pip install "hkvatax[dask]" ({exc})\n')
         return 2
     options = BatchOptions(years=args.year, extension_first_year=args.extension_first_year,
-                           regimes=tuple(args.regime), explain=args.explain, id_column=args.id_column,
+                           regimes=tuple(args.regime or ["baseline"]), explain=args.explain, id_column=args.id_column,
                            buckets=args.buckets, summary_format=args.summary_format)
     report = run_batch(args.input, args.customers, args.out, options=options, scheduler=args.scheduler,
                        workers=args.workers, progress=not args.quiet)
