@@ -97,27 +97,29 @@ def write_table(table: pa.Table, path: Path, fmt: str = "parquet") -> None:
     os.replace(tmp, path)
 
 
-def read_partition(path: Path) -> dict[str, list[str]]:
-    """An input partition's columns as text (empty string for a missing value), header names lower-cased."""
+def read_partition(path: Path) -> tuple[dict[str, list[str]], list[int]]:
+    """An input partition's columns as text (empty string for a missing value), header names lower-cased,
+    and each row's place in the file (CSV: its line, header = 1; Parquet: its 1-based row)."""
     if path.suffix.lower() == ".parquet":
         table = pq.read_table(path)
         out: dict[str, list[str]] = {}
         for name, column in zip(table.column_names, table.columns, strict=True):
             values = column.cast(pa.string()).to_pylist() if column.type != pa.string() else column.to_pylist()
             out[name.strip().lower()] = ["" if v is None else v for v in values]
-        return out
+        return out, list(range(1, table.num_rows + 1))
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         header = [h.strip().lower() for h in next(reader, [])]
-        rows = list(reader)
-    columns: dict[str, list[str]] = {h: [] for h in header}
-    for cells in rows:
-        if not any(c.strip() for c in cells):
-            continue
-        padded = (cells + [""] * len(header))[:len(header)]
-        for h, c in zip(header, padded, strict=True):
-            columns[h].append(c)
-    return columns
+        columns: dict[str, list[str]] = {h: [] for h in header}
+        lines: list[int] = []
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            lines.append(reader.line_num)
+            padded = (cells + [""] * len(header))[:len(header)]
+            for h, c in zip(header, padded, strict=True):
+                columns[h].append(c)
+    return columns, lines
 
 
 def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_column: str) -> int:
@@ -125,7 +127,7 @@ def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_co
     done = Path(shuffle_dir) / f"p{index:05d}.done"
     if done.exists():
         return int(done.read_text(encoding="utf-8") or 0)
-    columns = read_partition(Path(path))
+    columns, lines = read_partition(Path(path))
     if id_column not in columns:
         raise ValueError(f"{path}: no {id_column!r} column")
     ids = columns[id_column]
@@ -135,9 +137,9 @@ def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_co
     for row, b in enumerate(target):
         by_bucket.setdefault(b, []).append(row)
     for b, rows in by_bucket.items():
-        data = {c: [columns[c][r] for r in rows] for c in keep}
+        data: dict[str, list[Any]] = {c: [columns[c][r] for r in rows] for c in keep}
         data[_PART] = [index] * len(rows)
-        data[_ROW] = [r + 2 for r in rows] if Path(path).suffix.lower() != ".parquet" else [r + 1 for r in rows]
+        data[_ROW] = [lines[r] for r in rows]
         write_table(pa.table(data), Path(shuffle_dir) / f"b{b:05d}" / f"p{index:05d}.parquet")
     done.write_text(str(len(ids)), encoding="utf-8")
     return len(ids)

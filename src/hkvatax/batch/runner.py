@@ -151,7 +151,7 @@ def _map(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], *, desc: str,
 
             futures = [client.submit(fn, *args, pure=False) for args in calls]
             index = {f.key: i for i, f in enumerate(futures)}
-            for future in dask_completed(futures):
+            for future in dask_completed(futures):  # type: ignore[no-untyped-call]
                 results[index[future.key]] = future.result()
                 bar.update(1)
         elif pool is not None:
@@ -215,7 +215,7 @@ def run_batch(source: str | Path, customers: str | Path, out: str | Path, *, opt
     if client is None and scheduler is not None:
         from distributed import Client
 
-        client = own_client = Client(scheduler)
+        client = own_client = Client(scheduler)  # type: ignore[no-untyped-call]
     pool = None
     if client is None and (workers or 0) != 1:
         import multiprocessing
@@ -233,7 +233,7 @@ def run_batch(source: str | Path, customers: str | Path, out: str | Path, *, opt
         if own_pool is not None:
             own_pool.shutdown()
         if own_client is not None:
-            own_client.close()
+            own_client.close()  # type: ignore[no-untyped-call]
     for j, (_, problem) in enumerate(split):
         if problem is not None:
             orphans.append({"taxpayer_id": "", "code": "bad_file", "message": problem, "file": names[j],
