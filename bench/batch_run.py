@@ -83,7 +83,7 @@ def measure(taxpayers: int, events: int, work: Path, sample: int) -> dict[str, o
 
 def alone(root: Path, sample: int) -> dict[str, object]:
     """The same taxpayers assessed one by one through the public API, without the batch machinery."""
-    from hkvatax.bulk import assess_csv, compare_csv
+    from hkvatax import assess_csv, compare_csv
 
     profiles = {}
     for line in (root / "customers.jsonl").open(encoding="utf-8"):
@@ -114,7 +114,7 @@ def alone(root: Path, sample: int) -> dict[str, object]:
 
 def big_ledger(work: Path) -> dict[str, object]:
     """One taxpayer with 1,000,000 events through the same call (the fast core's best case)."""
-    from hkvatax.bulk import assess_csv, compare_csv
+    from hkvatax import assess_csv, compare_csv
 
     path = work / "ledger-1000000.csv"
     if not path.exists():

@@ -76,7 +76,7 @@ def test_every_kind_is_assessed_and_each_broken_customer_is_in_the_errors_table(
     kinds = {json.loads(line)["taxpayer"]["kind"] for line in (root / "customers.jsonl").open()}
     assert kinds - {"robot"} == {"individual", "corporation", "family_office", "private_fund"}
     assert {r["regime"] for r in rows} == {"baseline", "va_extension"}
-    assert any(r["depends_on_proposed_law"] for r in rows) and any(r["path"] == "fast" for r in rows)
+    assert any(r["depends_on_proposed_law"] for r in rows) and any(r["path"] == "core" for r in rows)
     bad_row = next(e for e in pq.read_table(on_dask / "errors.parquet").to_pylist() if e["code"] == "unknown_kind"
                    and e["file"])
     assert bad_row["input_file"].endswith(".csv") and bad_row["input_row"] > 1

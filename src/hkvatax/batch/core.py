@@ -6,7 +6,7 @@
    may so come from any partitions: each bucket gets all of them.
 2. :func:`assess_bucket` reads a bucket's pieces in partition order, gathers each taxpayer's rows (input
    order kept), renders them as that taxpayer's generic CSV ledger and assesses it with
-   :func:`hkvatax.assess_csv` (the fast core when it applies) and the taxpayer's profile from the
+   :func:`hkvatax.assess_csv` (the one ledger core) and the taxpayer's profile from the
    customers table; writes the bucket's summary rows, errors and (on request) explanations.
 
 A taxpayer's result depends only on its own rows and profile: the ledger's name is ``customer <id>`` and
@@ -209,7 +209,8 @@ def _summary_rows(taxpayer_id: str, outcome: Any, events: int) -> list[dict[str,
 
 def assess_customer(taxpayer_id: str, text: str, profile: Mapping[str, Any], options: BatchOptions) -> list[Any]:
     """The assessments of one taxpayer (one per regime asked), from its own CSV ledger text."""
-    from ..bulk import assess_csv, compare_csv
+    from ..compare import compare_csv
+    from ..engine import assess_csv
 
     label = customer_label(taxpayer_id)
     if set(options.regimes) == {"baseline", "va_extension"}:
@@ -259,7 +260,7 @@ def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[
         try:
             outcomes = assess_customer(tid, _ledger_text(header or ["timestamp", "kind"], rows), profile, options)
         except InputError as exc:
-            from ..ledger import further_problems
+            from ..engine import further_problems
 
             errors.extend(_error_rows(tid, [*exc.problems, *further_problems(exc)], rows, inputs))
             continue

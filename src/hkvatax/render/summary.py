@@ -1,6 +1,7 @@
 """Headline figures of an assessment, one flat record per year (the service's assess answer, the batch's rows).
 
-Each record: the year, regime, status (determined / indeterminate), character, the headline figures as
+Each record: the year, regime, status (determined / indeterminate / not_assessed), character (None when
+not assessed), the headline figures as
 decimal strings (``None`` when the year is indeterminate: then ``if_capital`` / ``if_revenue`` hold both
 branches' figures), the missing facts, the ids of the assumptions the year's figures rest on, and whether
 they use proposed law. Nothing is computed here: every value is read from the assessment and its trace.
@@ -30,7 +31,8 @@ def year_summaries(assessment: Assessment) -> list[dict[str, Any]]:
     trace = assessment.trace
     out: list[dict[str, Any]] = []
     for label, ya in assessment.years.items():
-        roots = [ya.decision.figure.id] + [f.id for b in ya.branches.values() for f in b.figures.values()]
+        roots = ([ya.decision.figure.id] if ya.decision else []) + [
+            f.id for b in ya.branches.values() for f in b.figures.values()]
         assumptions: set[str] = set()
         proposed = False
         seen: set[str] = set()
@@ -42,7 +44,7 @@ def year_summaries(assessment: Assessment) -> list[dict[str, Any]]:
                 assumptions.update(node.assumptions)
                 proposed = proposed or node.status == "proposed"
         record: dict[str, Any] = {"year": label, "regime": assessment.regime, "status": ya.status,
-                                  "character": ya.decision.character}
+                                  "character": ya.decision.character if ya.decision else None}
         result = ya.result
         for name in HEADLINE:
             record[name] = None if result is None else _text(result.figures[name].value)

@@ -324,7 +324,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return await json_job(request, "explain", years, extension_first_year, regime=regime, detail=detail)
 
     @app.post("/csv/assess", tags=["csv upload"], response_model=schemas.AssessmentDocument, responses={**_ERRORS},
-              openapi_extra=_UPLOAD, summary="Assess an uploaded CSV ledger with its profile (the fast core)")
+              openapi_extra=_UPLOAD, summary="Assess an uploaded CSV ledger with its profile (read as a stream)")
     async def csv_assess(request: Request, years: str | None = _YEARS, regime: Regime = _REGIME,
                          extension_first_year: str = _EXT) -> Response:
         return await upload_job(request, "assess", years, extension_first_year, regime=regime)

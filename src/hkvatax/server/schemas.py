@@ -57,8 +57,8 @@ class YearSummary(HeadlineFigures):
 
     year: str
     regime: str
-    status: Literal["determined", "indeterminate"]
-    character: str
+    status: Literal["determined", "indeterminate", "not_assessed"]
+    character: str | None
     if_capital: HeadlineFigures | None
     if_revenue: HeadlineFigures | None
     missing_facts: list[str]

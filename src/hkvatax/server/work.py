@@ -104,7 +104,7 @@ def run_job(job: Job) -> tuple[int, bytes]:
         return 503, problem_body(503, "Time limit", [_problem(
             "time_limit", f"the work took longer than the service's limit of {job.time_limit:g} s")])
     except InputError as exc:
-        from ..ledger import further_problems
+        from ..engine import further_problems
 
         problems = [*exc.problems, *further_problems(exc)]
         return 422, problem_body(422, "Invalid input", [p.to_dict() for p in problems])
@@ -127,7 +127,7 @@ def _scenario(job: Job) -> Any:
 
     if job.ledger_name is None:
         return load_scenario(REQUEST_NAME, content=job.body)
-    return load_csv_ledger(io.StringIO(_text(job)), _profile(job), file=job.ledger_name)
+    return load_csv_ledger(None, _profile(job), text=_text(job), file=job.ledger_name)
 
 
 def _text(job: Job) -> str:
@@ -151,8 +151,7 @@ def _profile(job: Job) -> dict[str, Any]:
 
 
 def _assessment(job: Job, *, full: bool = False) -> Any:
-    from ..bulk import assess_csv
-    from ..engine import assess
+    from ..engine import assess, assess_csv
 
     if job.ledger_name is not None and not full:
         return assess_csv(io.StringIO(_text(job)), _profile(job), job.years, regime=job.regime,
@@ -181,8 +180,7 @@ def _assess(job: Job) -> bytes:
 
 
 def _compare(job: Job) -> bytes:
-    from ..bulk import compare_csv
-    from ..compare import compare
+    from ..compare import compare, compare_csv
 
     if job.ledger_name is not None:
         result = compare_csv(io.StringIO(_text(job)), _profile(job), job.years,
@@ -193,7 +191,7 @@ def _compare(job: Job) -> bytes:
 
 
 def _disposals(job: Job) -> bytes:
-    from ..ledger import match_scenario
+    from ..engine import match_scenario
     from ..render.disposals import ledger_to_dict
 
     return _dump(ledger_to_dict(match_scenario(_scenario(job))))
