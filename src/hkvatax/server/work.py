@@ -20,12 +20,11 @@ from types import FrameType
 from typing import Any
 
 from ..errors import (
+    ArgumentError,
     DataTableGapError,
     HkvataxError,
     InputError,
     InvariantError,
-    LedgerError,
-    MethodError,
     Problem,
     SourceRef,
 )
@@ -108,17 +107,22 @@ def run_job(job: Job) -> tuple[int, bytes]:
 
         problems = [*exc.problems, *further_problems(exc)]
         return 422, problem_body(422, "Invalid input", [p.to_dict() for p in problems])
-    except LedgerError as exc:
-        return 422, problem_body(422, "Invalid input", [exc.problem.to_dict()])
-    except DataTableGapError as exc:
-        return 400, problem_body(400, "Invalid argument", [_problem("year_gap", str(exc), column="years")])
-    except MethodError as exc:
-        return 422, problem_body(422, "Invalid input", [_problem("lifo_refused", str(exc))])
+    except (ArgumentError, DataTableGapError) as exc:
+        return 400, problem_body(400, "Invalid argument", _listed(exc, "invalid_argument"))
     except InvariantError:
         raise
-    except (HkvataxError, ValueError, RecursionError) as exc:
+    except HkvataxError as exc:  # a ledger that cannot be matched (oversell, LIFO, …): the input's problem
+        return 422, problem_body(422, "Invalid input", _listed(exc, "invalid_field"))
+    except (ValueError, RecursionError) as exc:
         # the engine's own refusals of a valid-looking input (e.g. detail="full" of aggregates only)
         return 422, problem_body(422, "Invalid input", [_problem("invalid_field", str(exc) or type(exc).__name__)])
+
+
+def _listed(exc: HkvataxError, code: str) -> list[dict[str, Any]]:
+    found = list(getattr(exc, "problems", ()) or ())
+    if not found and isinstance(getattr(exc, "problem", None), Problem):
+        found = [exc.problem]  # type: ignore[attr-defined]
+    return [p.to_dict() for p in found] or [_problem(code, str(exc))]
 
 
 # ------------------------------------------------------------------------------------ the operations
