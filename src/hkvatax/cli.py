@@ -8,6 +8,8 @@
     hkvatax import EXCHANGE FILE [--format csv|json] [--out PATH]
     hkvatax schema [--which scenario|explanation|comparison|flat|error]
     hkvatax demo [--format text|markdown|html|json|csv]
+    hkvatax serve [--workers N]                                  (extra "server")
+    hkvatax batch INPUT --customers FILE --out DIR [--scheduler ADDRESS]  (extra "dask")
     hkvatax --version
 
 Exit codes: 0 success; 1 a problem with the input (a file that cannot be read, bad rows, an oversell);
@@ -408,6 +410,35 @@ def _common(p: argparse.ArgumentParser, formats: Sequence[str], default: str) ->
     p.add_argument("--quiet", "-q", action="store_true", help="no progress and no notes on standard error")
 
 
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from .server import ServerSettings, create_app
+    except ImportError as exc:  # the optional extra is not installed
+        sys.stderr.write(f'hkvatax: the service needs the extra "server": pip install "hkvatax[server]" ({exc})\n')
+        return 2
+    settings = ServerSettings.from_env(workers=args.workers, max_body_bytes=args.max_body_bytes,
+                                       timeout_seconds=args.timeout)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    try:
+        from .batch import BatchOptions, run_batch
+    except ImportError as exc:
+        sys.stderr.write(f'hkvatax: batch needs the extra "dask": pip install "hkvatax[dask]" ({exc})\n')
+        return 2
+    options = BatchOptions(years=args.year, extension_first_year=args.extension_first_year,
+                           regimes=tuple(args.regime or ["baseline"]), explain=args.explain, id_column=args.id_column,
+                           buckets=args.buckets, summary_format=args.summary_format)
+    report = run_batch(args.input, args.customers, args.out, options=options, scheduler=args.scheduler,
+                       workers=args.workers, progress=not args.quiet)
+    sys.stderr.write(f"hkvatax: {report}\n")
+    return 0
+
+
 def _input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
     p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
@@ -486,6 +517,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="write nothing unless every row is used and explained")
     _common(p, ["csv", "json"], "csv")
     p.set_defaults(func=_import)
+
+    p = sub.add_parser("serve", help="run the web service (extra 'server'); docs/server.md")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, help="worker processes for the assessments (default 1; env HKVATAX_WORKERS)")
+    p.add_argument("--max-body-bytes", dest="max_body_bytes", type=int,
+                   help="largest request body, in bytes (default 64 MiB; env HKVATAX_MAX_BODY_BYTES)")
+    p.add_argument("--timeout", type=float, help="seconds of work per request (default 60; env HKVATAX_TIMEOUT)")
+    p.add_argument("--log-level", dest="log_level", default="info")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("batch", help="assess many taxpayers from partitioned input (extra 'dask'); docs/batch.md")
+    p.add_argument("input", help="a folder (or file) of CSV or Parquet partitions with a taxpayer id column")
+    p.add_argument("--customers", required=True, help="taxpayer facts: CSV or JSON lines, one row per taxpayer")
+    p.add_argument("--out", required=True, help="output folder (a rerun resumes what is already written)")
+    p.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786); default: a local process pool")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the CPU count)")
+    p.add_argument("--year", help="year(s) of assessment (2025/26 or 2023/24..2025/26); default: all")
+    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
+    p.add_argument("--regime", action="append", choices=["baseline", "va_extension"],
+                   help="regime(s) to assess (repeat; default: baseline)")
+    p.add_argument("--explain", choices=["summary", "per_asset"], help="also write each taxpayer's explanation")
+    p.add_argument("--id-column", dest="id_column", default="taxpayer_id")
+    p.add_argument("--buckets", type=int, default=None, help="work units (default: one per input partition)")
+    p.add_argument("--summary-format", dest="summary_format", choices=["parquet", "csv"], default="parquet")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_batch)
 
     p = sub.add_parser("demo", help="run the built-in examples and print their explained outcomes")
     _common(p, ["text", "markdown", "html", "json", "csv"], "text")

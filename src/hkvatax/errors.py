@@ -69,6 +69,9 @@ ERROR_CODES: dict[str, str] = {
     "invalid_argument": "An argument to a function or a command-line option has a value it does not accept "
                         "(a year written 25/26, an unknown regime or detail level).",
     "invariant": "An internal consistency check failed: a bug in hkvatax, please report it.",
+    "too_large": "A request or upload is larger than the service's configured limit (the service answers 413).",
+    "time_limit": "The work took longer than the service's configured time limit (the service answers 503).",
+    "unsupported_media": "A request has a content type the endpoint does not take (the service answers 415).",
 }
 
 

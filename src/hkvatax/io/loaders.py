@@ -150,12 +150,16 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
 
 
 @isolated
-def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None) -> Scenario:
-    """Load a JSON scenario file (money as strings; see docs/formats.md)."""
+def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
+                  content: bytes | None = None) -> Scenario:
+    """Load a JSON scenario file (money as strings; see docs/formats.md). ``content``: the file's bytes
+    (e.g. a request body) instead of reading ``path``, which then only names it in errors."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
         data = json.loads(text, parse_float=_refuse_float_literal, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InputError([Problem("bad_file", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
     except json.JSONDecodeError as exc:
@@ -404,17 +408,19 @@ def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tup
     return rates, problems
 
 
-def load_profile(path: str | Path) -> dict[str, Any]:
-    """A profile (JSON or TOML): taxpayer, assets, rates or rates_file, settings, default_timezone."""
+def load_profile(path: str | Path, *, content: bytes | None = None) -> dict[str, Any]:
+    """A profile (JSON or TOML): taxpayer, assets, rates or rates_file, settings, default_timezone.
+    ``content``: the profile's bytes (e.g. an upload) instead of reading ``path``, which then only names
+    it (a ``.toml`` name is read as TOML)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = p.read_bytes() if content is None else content
         if p.suffix.lower() == ".toml":
             data = tomllib.loads(raw.decode("utf-8-sig"))
         else:
             data = json.loads(raw.decode("utf-8-sig"), parse_float=_refuse_float_literal,
                               parse_constant=_refuse_constant)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError([Problem("bad_file", f"cannot read profile: {exc}", SourceRef(file=str(p)))]) from None
     if not isinstance(data, dict):
         raise InputError([Problem("bad_file", "a profile must be an object/table", SourceRef(file=str(p)))])

@@ -1,0 +1,301 @@
+"""The batch's two kinds of task, as plain functions of files (run by any scheduler, any number of times).
+
+1. :func:`split_partition` reads one input partition (CSV or Parquet: the generic ledger columns plus a
+   taxpayer id column) and writes its rows, as text, into one Parquet piece per bucket
+   (``_shuffle/b<k>/p<j>.parquet``), the bucket being a stable hash of the taxpayer id. A taxpayer's rows
+   may so come from any partitions: each bucket gets all of them.
+2. :func:`assess_bucket` reads a bucket's pieces in partition order, gathers each taxpayer's rows (input
+   order kept), renders them as that taxpayer's generic CSV ledger and assesses it with
+   :func:`hkvatax.assess_csv` (the one ledger core) and the taxpayer's profile from the
+   customers table; writes the bucket's summary rows, errors and (on request) explanations.
+
+A taxpayer's result depends only on its own rows and profile: the ledger's name is ``customer <id>`` and
+a row number is the row of the taxpayer's own ledger (header = row 1), so it is the same in any
+partitioning, bucket count or scheduler. The errors table also gives each problem's input file and row.
+One taxpayer's problem (or even a bug hit by its data) is written to the errors table; the others go on.
+Every output file is written under a temporary name and renamed when complete, so a rerun skips what
+is done (resumption) and never reads a half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import HkvataxError, InputError, LedgerError
+from ..io.loaders import CSV_COLUMNS
+
+__all__ = ["BatchOptions", "SUMMARY_COLUMNS", "ERROR_COLUMNS", "bucket_of", "split_partition", "assess_bucket",
+           "read_partition", "write_table", "customer_label"]
+
+_PART, _ROW = "_partition", "_row"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to compute. ``regimes``: each one a summary row per year (both: one comparison run)."""
+
+    years: str | None = None
+    extension_first_year: str = "2025/26"
+    regimes: tuple[str, ...] = ("baseline",)
+    explain: str | None = None  # "summary" | "per_asset": also write each taxpayer's explanation
+    id_column: str = "taxpayer_id"
+    buckets: int | None = None  # work units of the second stage; default: one per input partition
+    summary_format: str = "parquet"  # or "csv"
+
+    def __post_init__(self) -> None:
+        bad = [r for r in self.regimes if r not in ("baseline", "va_extension")]
+        if bad or not self.regimes or len(set(self.regimes)) != len(self.regimes):
+            raise ValueError(f"regimes must be baseline and/or va_extension, got {self.regimes}")
+        if self.explain not in (None, "summary", "per_asset"):
+            raise ValueError(f"explain must be summary or per_asset, got {self.explain!r}")
+        if self.summary_format not in ("parquet", "csv"):
+            raise ValueError(f"summary_format must be parquet or csv, got {self.summary_format!r}")
+        if self.buckets is not None and self.buckets < 1:
+            raise ValueError("buckets must be at least 1")
+
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "taxpayer_id", "year", "regime", "status", "character", "assessable_profits", "tax_payable",
+    "losses_carried_forward", "exempt_profits", "net_profit", "capital_gains", "tax_payable_if_capital",
+    "tax_payable_if_revenue", "missing_facts", "assumptions", "depends_on_proposed_law", "events", "path",
+)
+ERROR_COLUMNS: tuple[str, ...] = ("taxpayer_id", "code", "message", "file", "row", "column", "path",
+                                  "input_file", "input_row")
+
+
+def bucket_of(taxpayer_id: str, buckets: int) -> int:
+    """A stable bucket for a taxpayer (the same in every process and run: CRC-32, not ``hash``)."""
+    return zlib.crc32(taxpayer_id.encode("utf-8")) % buckets
+
+
+def customer_label(taxpayer_id: str) -> str:
+    return f"customer {taxpayer_id}"
+
+
+# ------------------------------------------------------------------------------------------ files
+def write_table(table: pa.Table, path: Path, fmt: str = "parquet") -> None:
+    """Write ``table`` whole or not at all (a temporary name, then an atomic rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if fmt == "csv":
+        import pyarrow.csv as pcsv
+
+        pcsv.write_csv(table, tmp)
+    else:
+        pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def read_partition(path: Path) -> tuple[dict[str, list[str]], list[int]]:
+    """An input partition's columns as text (empty string for a missing value), header names lower-cased,
+    and each row's place in the file (CSV: its line, header = 1; Parquet: its 1-based row)."""
+    if path.suffix.lower() == ".parquet":
+        table = pq.read_table(path)
+        out: dict[str, list[str]] = {}
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            values = column.cast(pa.string()).to_pylist() if column.type != pa.string() else column.to_pylist()
+            out[name.strip().lower()] = ["" if v is None else v for v in values]
+        return out, list(range(1, table.num_rows + 1))
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip().lower() for h in next(reader, [])]
+        columns: dict[str, list[str]] = {h: [] for h in header}
+        lines: list[int] = []
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            lines.append(reader.line_num)
+            padded = (cells + [""] * len(header))[:len(header)]
+            for h, c in zip(header, padded, strict=True):
+                columns[h].append(c)
+    return columns, lines
+
+
+def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_column: str) -> int:
+    """Stage 1 for one partition: its rows into ``buckets`` pieces. Returns the number of rows."""
+    done = Path(shuffle_dir) / f"p{index:05d}.done"
+    if done.exists():
+        return int(done.read_text(encoding="utf-8") or 0)
+    columns, lines = read_partition(Path(path))
+    if id_column not in columns:
+        raise ValueError(f"{path}: no {id_column!r} column")
+    ids = columns[id_column]
+    keep = [c for c in columns if c in CSV_COLUMNS or c == id_column]
+    target = [bucket_of(i.strip(), buckets) for i in ids]
+    by_bucket: dict[int, list[int]] = {}
+    for row, b in enumerate(target):
+        by_bucket.setdefault(b, []).append(row)
+    for b, rows in by_bucket.items():
+        data: dict[str, list[Any]] = {c: [columns[c][r] for r in rows] for c in keep}
+        data[_PART] = [index] * len(rows)
+        data[_ROW] = [lines[r] for r in rows]
+        write_table(pa.table(data), Path(shuffle_dir) / f"b{b:05d}" / f"p{index:05d}.parquet")
+    done.write_text(str(len(ids)), encoding="utf-8")
+    return len(ids)
+
+
+# ------------------------------------------------------------------------------------------ stage 2
+def _rows_by_taxpayer(pieces: Sequence[Path], id_column: str) -> tuple[list[str], dict[str, list[dict[str, str]]]]:
+    header: list[str] = []
+    found: dict[str, list[dict[str, str]]] = {}
+    for piece in sorted(pieces):  # partition order, then row order within each piece
+        table = pq.read_table(piece).to_pydict()
+        for c in table:
+            if c in CSV_COLUMNS and c not in header:
+                header.append(c)
+        n = len(table[id_column])
+        names = list(table)
+        for r in range(n):
+            row = {c: table[c][r] for c in names}
+            found.setdefault(str(row[id_column]).strip(), []).append(row)
+    header.sort(key=CSV_COLUMNS.index)
+    return header, found
+
+
+def _ledger_text(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in header])
+    return out.getvalue()
+
+
+def _origin(rows: Sequence[Mapping[str, Any]], inputs: Sequence[str], row: int | None) -> tuple[str | None, int | None]:
+    if row is None or not 2 <= row <= len(rows) + 1:
+        return None, None
+    r = rows[row - 2]
+    return inputs[int(r[_PART])], int(r[_ROW])
+
+
+def _error_rows(taxpayer_id: str, problems: Iterable[Any], rows: Sequence[Mapping[str, Any]],
+                inputs: Sequence[str]) -> list[dict[str, Any]]:
+    out = []
+    for p in problems:
+        d = p.to_dict()
+        input_file, input_row = _origin(rows, inputs, d["row"] if d["file"] == customer_label(taxpayer_id) else None)
+        out.append({"taxpayer_id": taxpayer_id, "code": d["code"], "message": d["message"], "file": d["file"],
+                    "row": d["row"], "column": d["column"], "path": d["path"], "input_file": input_file,
+                    "input_row": input_row})
+    return out
+
+
+def _summary_rows(taxpayer_id: str, outcome: Any, events: int) -> list[dict[str, Any]]:
+    from ..render.summary import year_summaries
+
+    path = "reference" if outcome.aggregates is None else outcome.aggregates.path
+    out = []
+    for rec in year_summaries(outcome):
+        row = {"taxpayer_id": taxpayer_id, **{k: rec[k] for k in SUMMARY_COLUMNS[1:11]}}
+        for branch in ("capital", "revenue"):
+            figures = rec[f"if_{branch}"]
+            row[f"tax_payable_if_{branch}"] = None if figures is None else figures["tax_payable"]
+        row.update(missing_facts=";".join(rec["missing_facts"]), assumptions=";".join(rec["assumptions"]),
+                   depends_on_proposed_law=rec["depends_on_proposed_law"], events=events, path=path)
+        out.append(row)
+    return out
+
+
+def assess_customer(taxpayer_id: str, text: str, profile: Mapping[str, Any], options: BatchOptions) -> list[Any]:
+    """The assessments of one taxpayer (one per regime asked), from its own CSV ledger text."""
+    from ..compare import compare_csv
+    from ..engine import assess_csv
+
+    label = customer_label(taxpayer_id)
+    if set(options.regimes) == {"baseline", "va_extension"}:
+        both = compare_csv(io.StringIO(text), profile, options.years,
+                           extension_first_year=options.extension_first_year, file=label)
+        return [both.baseline, both.extension] if options.regimes[0] == "baseline" else [both.extension,
+                                                                                        both.baseline]
+    return [assess_csv(io.StringIO(text), profile, options.years, regime=options.regimes[0],
+                       extension_first_year=options.extension_first_year, file=label)]
+
+
+def _problem(code: str, message: str) -> Any:
+    from ..errors import Problem
+
+    return Problem(code, message)
+
+
+def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[str],
+                  customers: Mapping[str, Mapping[str, Any] | str], options: BatchOptions) -> dict[str, int]:
+    """Stage 2 for one bucket; ``customers``: each taxpayer of the bucket's profile (or the text of its
+    problem, from reading the customers table). Returns counts; skips a bucket already written."""
+    out = Path(out_dir)
+    summary_path = out / "summary" / f"b{bucket:05d}.{options.summary_format}"
+    errors_path = out / "errors" / f"b{bucket:05d}.parquet"
+    if summary_path.exists() and errors_path.exists():
+        return {"taxpayers": -1, "errors": -1}  # done in an earlier run
+    pieces = list((Path(shuffle_dir) / f"b{bucket:05d}").glob("p*.parquet"))
+    header, found = _rows_by_taxpayer(pieces, options.id_column) if pieces else ([], {})
+    ids = sorted(set(found) | set(customers))
+    summary: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    explanations: list[str] = []
+    for tid in ids:
+        rows = found.get(tid, [])
+        profile = customers.get(tid)
+        if not tid:
+            errors.extend(_error_rows(tid, [_problem("missing_field", f"{len(rows)} rows have no taxpayer id")],
+                                      rows, inputs))
+            continue
+        if profile is None:
+            errors.extend(_error_rows(tid, [_problem("missing_field", "no customer record for this taxpayer id")],
+                                      rows, inputs))
+            continue
+        if isinstance(profile, str):
+            errors.extend(_error_rows(tid, [_problem("invalid_field", profile)], rows, inputs))
+            continue
+        try:
+            outcomes = assess_customer(tid, _ledger_text(header or ["timestamp", "kind"], rows), profile, options)
+        except InputError as exc:
+            from ..engine import further_problems
+
+            errors.extend(_error_rows(tid, [*exc.problems, *further_problems(exc)], rows, inputs))
+            continue
+        except LedgerError as exc:
+            errors.extend(_error_rows(tid, [exc.problem], rows, inputs))
+            continue
+        except (HkvataxError, ValueError, ArithmeticError, RecursionError) as exc:
+            errors.extend(_error_rows(tid, [_problem("invalid_field", f"{type(exc).__name__}: {exc}")], rows, inputs))
+            continue
+        except Exception as exc:  # a bug hit by this taxpayer's data: report it, go on with the others
+            errors.append({"taxpayer_id": tid, "code": "invariant", "message": f"{type(exc).__name__}: {exc}",
+                           "file": None, "row": None, "column": None, "path": None, "input_file": None,
+                           "input_row": None})
+            continue
+        for outcome in outcomes:
+            summary.extend(_summary_rows(tid, outcome, len(rows)))
+            if options.explain:
+                explanations.append(json.dumps({"taxpayer_id": tid, "regime": outcome.regime,
+                                                "explanation": outcome.explain(detail=options.explain).to_dict()},
+                                               sort_keys=True, ensure_ascii=False))
+    if options.explain:
+        target = out / "explanations" / f"b{bucket:05d}.jsonl"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text("".join(e + "\n" for e in explanations), encoding="utf-8")
+        os.replace(tmp, target)
+    write_table(_table(errors, ERROR_COLUMNS, _ERROR_TYPES), errors_path)
+    write_table(_table(summary, SUMMARY_COLUMNS, _SUMMARY_TYPES), summary_path, options.summary_format)
+    return {"taxpayers": len(ids), "errors": len({e["taxpayer_id"] for e in errors})}
+
+
+_SUMMARY_TYPES = {"depends_on_proposed_law": pa.bool_(), "events": pa.int64()}
+_ERROR_TYPES = {"row": pa.int64(), "input_row": pa.int64()}
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], types: Mapping[str, pa.DataType]) -> pa.Table:
+    schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+    return pa.table({c: [r.get(c) for r in rows] for c in columns}, schema=schema)
