@@ -35,7 +35,9 @@ def _imports() -> dict[str, set[str]]:
                 for _ in range(max(node.level - 1, 0)):
                     base = base.rsplit(".", 1)[0]
                 target = (base + "." + node.module if node.module else base) if node.level else (node.module or "")
-                candidates = [target] + [f"{target}.{a.name}" for a in node.names]
+                subs = [f"{target}.{a.name}" for a in node.names]
+                # ``from . import sub`` depends on the submodule, not on the package's own __init__
+                candidates = subs if node.module is None and all(m in modules for m in subs) else [target] + subs
             elif isinstance(node, ast.Import):
                 candidates = [a.name for a in node.names]
             else:

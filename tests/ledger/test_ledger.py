@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -288,7 +288,7 @@ def test_unknown_lot_and_over_designation() -> None:
 def test_lot_designations_under_fifo_are_noted_as_ignored() -> None:
     from hkvatax.models.events import Acquisition, Disposal, LotPick
 
-    t0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
     events = [Acquisition(id="a", timestamp=t0, asset="BTC", quantity=Decimal(1), cost=Decimal(10)),
               Acquisition(id="b", timestamp=t0 + timedelta(days=1), asset="BTC", quantity=Decimal(1), cost=Decimal(20)),
               Disposal(id="d", timestamp=t0 + timedelta(days=2), asset="BTC", quantity=Decimal(1), proceeds=Decimal(30),

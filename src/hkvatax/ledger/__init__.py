@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..models.assets import Asset
 from ..models.scenario import Scenario
@@ -103,7 +104,7 @@ def method_schedule(elections: tuple[MethodElection, ...]) -> Callable[[YearOfAs
     return method_for
 
 
-def scenario_options(scenario: Scenario, receipt_cost_basis: str | None = None) -> dict[str, object]:
+def scenario_options(scenario: Scenario, receipt_cost_basis: str | None = None) -> dict[str, Any]:
     """The ledger options a scenario's taxpayer and settings give (elections, basis period, pools …)."""
     tp = scenario.taxpayer
     return {
