@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from hkvatax.models.taxpayers import Corporation
 from hkvatax.rules.profits_tax import basis_period, line_treatment, losses, round_assessable
 
-from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
+from tests.rules.concessions.conc_helpers import input_figure, make_ctx, make_line
 
 
 def test_salary_receipts_are_left_to_salaries_tax() -> None:

@@ -13,7 +13,7 @@ from hkvatax.rules.profits_tax import stated
 from hkvatax.rules.ufe import indirect_interest, spe_deemed_profits
 from hkvatax.trace import Citation
 
-from ..rules.concessions.conc_helpers import make_ctx
+from conc_helpers import make_ctx
 
 
 def node(c, f):

@@ -18,7 +18,7 @@ from hkvatax.rules.classification import (
     weigh_badges,
 )
 
-from ..rules.concessions.conc_helpers import input_figure, make_ctx
+from tests.rules.concessions.conc_helpers import input_figure, make_ctx
 
 BOOL_BADGES = [
     (badge_organisation, "organised_like_a_business", "Organised like a business", "trade", "investment"),

@@ -19,7 +19,7 @@ from hkvatax.rules.fihv import (
 )
 from hkvatax.rules.profits_tax import stated
 
-from ..rules.concessions.conc_helpers import make_ctx
+from conc_helpers import make_ctx
 
 
 def node(c, f):

@@ -9,7 +9,7 @@ import pytest
 
 from hkvatax.rules.concessions import line_class
 
-from ..rules.concessions.conc_helpers import make_ctx, make_line
+from conc_helpers import make_ctx, make_line
 
 VA_NOTE = "a transaction in a virtual asset, which is not a Sch. 16C class under the law in force"
 

@@ -46,7 +46,7 @@ from hkvatax.rules.ufe import (
 )
 from hkvatax.trace import Node
 
-from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
+from conc_helpers import input_figure, make_ctx, make_line
 
 FY = (date(2024, 4, 1), date(2025, 3, 31))
 

@@ -32,7 +32,7 @@ from hkvatax.rules.profits_tax import (
 from hkvatax.rules.registry import RuleContext
 from hkvatax.trace import Tracer
 
-from ..rules.concessions.conc_helpers import make_line
+from tests.rules.concessions.conc_helpers import make_line
 
 
 def ctx(year: int = 2024) -> RuleContext:

@@ -31,7 +31,7 @@ from hkvatax.rules.fihv import (
 from hkvatax.rules.registry import Figure, RuleContext
 from hkvatax.trace import Node
 
-from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
+from conc_helpers import input_figure, make_ctx, make_line
 
 
 def office(**fihv: Any) -> FamilyOffice:
