@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from conc_helpers import input_figure, make_ctx, make_line
 
 from hkvatax.models.taxpayers import FamilyOffice
 from hkvatax.money import exact_context
@@ -30,8 +31,6 @@ from hkvatax.rules.fihv import (
 )
 from hkvatax.rules.registry import Figure, RuleContext
 from hkvatax.trace import Node
-
-from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
 
 
 def office(**fihv: Any) -> FamilyOffice:

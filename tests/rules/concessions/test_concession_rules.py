@@ -6,14 +6,13 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from conc_helpers import make_ctx
 
 from hkvatax.models.taxpayers import FspeFacts, ResidentInvestor, SpeFacts
 from hkvatax.rules.fihv import IRD_FIHV, fspe_share
 from hkvatax.rules.profits_tax import stated
 from hkvatax.rules.ufe import indirect_interest, spe_deemed_profits
 from hkvatax.trace import Citation
-
-from ..rules.concessions.conc_helpers import make_ctx
 
 
 def node(c, f):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from tests.rules.concessions.conc_helpers import make_line
 
 from hkvatax.models.taxpayers import Corporation, FamilyOffice, Individual, Partnership, PrivateFund
 from hkvatax.periods import YearOfAssessment
@@ -31,8 +32,6 @@ from hkvatax.rules.profits_tax import (
 )
 from hkvatax.rules.registry import RuleContext
 from hkvatax.trace import Tracer
-
-from ..rules.concessions.conc_helpers import make_line
 
 
 def ctx(year: int = 2024) -> RuleContext:

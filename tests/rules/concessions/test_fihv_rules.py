@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from conc_helpers import make_ctx
 
 from hkvatax.models.taxpayers import FamilyOffice, FihvFacts
 from hkvatax.rules.fihv import (
@@ -18,8 +19,6 @@ from hkvatax.rules.fihv import (
     ownership,
 )
 from hkvatax.rules.profits_tax import stated
-
-from ..rules.concessions.conc_helpers import make_ctx
 
 
 def node(c, f):

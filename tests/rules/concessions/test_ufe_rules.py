@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from conc_helpers import input_figure, make_ctx, make_line
 
 from hkvatax.models.taxpayers import InterestPeriod, PrivateFund, ResidentInvestor, SpeFacts
 from hkvatax.money import exact_context
@@ -45,8 +46,6 @@ from hkvatax.rules.ufe import (
     widely_held,
 )
 from hkvatax.trace import Node
-
-from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
 
 FY = (date(2024, 4, 1), date(2025, 3, 31))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.rules.concessions.conc_helpers import input_figure, make_ctx
 
 from hkvatax.models.taxpayers import Corporation
 from hkvatax.rules.classification import (
@@ -17,8 +18,6 @@ from hkvatax.rules.classification import (
     company_presumption,
     weigh_badges,
 )
-
-from ..rules.concessions.conc_helpers import input_figure, make_ctx
 
 BOOL_BADGES = [
     (badge_organisation, "organised_like_a_business", "Organised like a business", "trade", "investment"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from tests.rules.concessions.conc_helpers import input_figure, make_ctx, make_line
+
 from hkvatax.models.taxpayers import Corporation
 from hkvatax.rules.profits_tax import basis_period, line_treatment, losses, round_assessable
-
-from ..rules.concessions.conc_helpers import input_figure, make_ctx, make_line
 
 
 def test_salary_receipts_are_left_to_salaries_tax() -> None:
