@@ -88,6 +88,19 @@ def cents(value: str) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 
 
+def measure_rp2(n: int, paths: dict[str, Path]) -> dict[str, object]:
+    """RP2's whole CLI (``rp2_generic -m fifo`` through rp2_run.py) on the ledger's RP2 form: wall time, peak
+    RSS, its own parse and compute steps, and its total FIFO gain. Needs :func:`ensure_venv` first."""
+    res = DATA / f"rp2-{n}.json"
+    outdir = DATA / f"rp2-out-{n}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    wall, rss, _ = timed([str(BIN / "python"), str(HERE / "rp2_run.py"), str(paths["rp2_ini"]), str(paths["rp2"]),
+                          str(outdir), str(res)], cwd=DATA)
+    rp2 = json.loads(res.read_text())
+    return {"rp2_wall_s": wall, "rp2_rss_mb": rss, "rp2_compute_s": rp2["compute_s"], "rp2_parse_s": rp2["parse_s"],
+            "rp2_fifo_gain": rp2["fifo_gain"]}
+
+
 def run_size(n: int, args: argparse.Namespace, home: Path) -> dict[str, object]:
     sys.path.insert(0, str(HERE))
     import generate
@@ -120,15 +133,8 @@ def run_size(n: int, args: argparse.Namespace, home: Path) -> dict[str, object]:
         wall, rss, _ = timed([sys.executable, str(HERE / "hk_run.py"), str(paths["hkvatax"]), str(res), "--fifo-job"],
                              env=env)
         row.update(hk_fifo_job_s=json.loads(res.read_text())["steps"]["fifo_job_s"], hk_fifo_wall_s=wall)
-        res = DATA / f"rp2-{n}.json"
-        outdir = DATA / f"rp2-out-{n}"
-        outdir.mkdir(exist_ok=True)
-        wall, rss, _ = timed([str(BIN / "python"), str(HERE / "rp2_run.py"), str(paths["rp2_ini"]), str(paths["rp2"]),
-                              str(outdir), str(res)], cwd=DATA)
-        rp2 = json.loads(res.read_text())
-        row.update(rp2_wall_s=wall, rp2_rss_mb=rss, rp2_compute_s=rp2["compute_s"], rp2_parse_s=rp2["parse_s"],
-                   rp2_fifo_gain=rp2["fifo_gain"],
-                   fifo_agree=cents(rp2["fifo_gain"]) == cents(hk["fifo_gain"]))
+        row.update(measure_rp2(n, paths))
+        row["fifo_agree"] = cents(str(row["rp2_fifo_gain"])) == cents(hk["fifo_gain"])
     if n <= args.bittytax_max:
         wall, rss, out = timed([str(BIN / "bittytax"), "--nopdf", "--summary", str(paths["bittytax"])],
                                env={**os.environ, "HOME": str(home)}, cwd=DATA)
