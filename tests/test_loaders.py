@@ -262,3 +262,50 @@ def test_one_report_lists_row_errors_and_ledger_problems_of_the_readable_rows(tm
     for code in ("naive_timestamp", "duplicate_id", "oversell", "unknown_currency"):
         assert f"[{code}]" in text, code
     assert "field 'amount'" in text  # the CSV column, not the model field 'cost'
+
+
+_RATE_CELLS = {
+    "base": st.sampled_from(["BTC", "usd", " ETH", "", "B TC", "USDT"]),
+    "quote": st.sampled_from(["HKD", "USD", "", "hkd", "U SD"]),
+    "rate": st.sampled_from(["7.8", "0", "1,000.5", "-1", "1e3", "0.1234567890123456789", "6546.80", " 2", "", "x"]),
+    "at": st.sampled_from(["2024-05-01T00:00:00+08:00", "2024-05-01T00:00:00Z", "2024-05-01", "20240501",
+                           "2024-05-01T00:00:00.1234567+08:00", "1899-01-01T00:00:00Z", ""]),
+    "source": st.sampled_from(["HKMA", " close", "", "exchange close"]),
+}
+
+
+@given(st.lists(st.fixed_dictionaries(_RATE_CELLS), min_size=1, max_size=6),
+       st.permutations(["base", "quote", "rate", "at", "source"]))
+def test_rates_read_in_bulk_equal_the_rates_read_row_by_row(rows: list[dict[str, str]], order: list[str]) -> None:
+    """The column-wise reading of a rates file gives exactly the row reader's rates, or defers to it."""
+    import tempfile
+
+    from hkvatax.io import loaders
+
+    text = ",".join(order) + "\n" + "".join(",".join(r[c] for c in order) + "\n" for r in rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rates.csv"
+        path.write_text(text, encoding="utf-8")
+        bulk = loaders._rates_in_bulk(text, str(path))
+        original = loaders._rates_in_bulk
+        try:
+            loaders._rates_in_bulk = lambda _text, _name: None  # type: ignore[assignment]
+            rows_read, problems = read_rates_csv(path)
+        finally:
+            loaders._rates_in_bulk = original  # type: ignore[assignment]
+    if bulk is None:
+        return
+    assert not problems
+    assert [r.model_dump_json() for r in bulk] == [r.model_dump_json() for r in rows_read]
+    assert [r.__pydantic_fields_set__ for r in bulk] == [r.__pydantic_fields_set__ for r in rows_read]
+
+
+def test_a_plain_rates_file_is_read_in_bulk() -> None:
+    from hkvatax.io import loaders
+
+    text = "base,quote,rate,at,source\nBTC,USD,6546.8,2015-12-31T00:00:00+08:00,close\nusd,,7.8,2015-12-31T00:00:00Z,HKMA\n"
+    bulk = loaders._rates_in_bulk(text, "rates.csv")
+    assert bulk is not None
+    assert [(r.base, r.quote, str(r.rate), r.at.isoformat(), r.provenance.row if r.provenance else None)
+            for r in bulk] == [("BTC", "USD", "6546.8", "2015-12-31T00:00:00+08:00", 2),
+                               ("USD", "HKD", "7.8", "2015-12-31T00:00:00+00:00", 3)]

@@ -21,12 +21,11 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, tzinfo
-from decimal import Decimal
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from ..models.common import MAX_AMOUNT, MAX_QUANTITY, MAX_YEAR, MIN_YEAR
+from ..models.common import MAX_AMOUNT, MAX_QUANTITY
 from ..models.events import IncomeType, LossType, ReceiptType
 from ..models.table import (
     K_ACQ,
@@ -44,6 +43,7 @@ from ..models.table import (
     FeeT,
     epoch_us,
 )
+from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS, event_from_row
 
 __all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
@@ -51,10 +51,6 @@ __all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
 
 class RowsInvalid(Exception):
     """Some row of the input is not valid: report it through the row reader (its exact problems)."""
-
-
-class _Slow(Exception):
-    """This chunk needs the row-by-row validation of the event models."""
 
 
 _FEE_COLS = frozenset({"fee_amount", "fee_currency", "fee_value"})
@@ -88,14 +84,8 @@ _NEEDS: dict[str, frozenset[int]] = {
 _SUBTYPES = {K_RECEIPT: {t.value for t in ReceiptType}, K_INCOME: {t.value for t in IncomeType},
              K_LOSS: {t.value for t in LossType}}
 _NOT_DEDUCTIBLE = {"nondeductible", "non_deductible", "no", "false", "0"}
-_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
-# timestamp shapes (digits written as 0): YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)
-_TS_SHAPES = frozenset(f"0000-00-00T00:00:00{frac}{zone}" for frac in ["", *("." + "0" * k for k in range(1, 7))]
-                       for zone in ("Z", "+00:00", "-00:00"))
-_PLACES = re.compile(r"\.\d{19}")
 _SPACE_AT_EDGE = re.compile(r"(?:^|\n)[^\S\n]|[^\S\n](?:\n|$)")
 _ASCII_SPACE = re.compile(r"[ \t\x0b\x0c\r\x1c-\x1f]")
-_ZERO = Decimal(0)
 # (column, limit, must be > 0): quantities and amounts as the models bound them
 _NUMBERS = (("quantity", MAX_QUANTITY, True), ("amount", MAX_AMOUNT, False), ("counter_quantity", MAX_QUANTITY, True),
             ("fee_amount", MAX_AMOUNT, True), ("fee_value", MAX_AMOUNT, False))
@@ -109,47 +99,6 @@ def read_text(path: str | Path | None, text: str | None = None) -> str:
     assert path is not None
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return fh.read()
-
-
-def _code(text: str) -> str:
-    t = text.strip()
-    if not t or len(t) > 40 or any(ch.isspace() for ch in t):
-        raise _Slow
-    return t.upper()
-
-
-def _codes(cells: list[str], empty: str) -> list[str]:
-    """A code column (each distinct value validated once)."""
-    mapping = {v: (_code(v) if v else empty) for v in set(cells)}
-    if all(k == v for k, v in mapping.items()):
-        return cells
-    return list(map(mapping.__getitem__, cells))
-
-
-def _decimals(cells: list[str], limit: Decimal) -> list[Decimal | None]:
-    """A numeric column: ASCII digits and at most one point per cell, at most 18 places (bulk checks)."""
-    if not any(cells):
-        return [None] * len(cells)
-    joined = "\n".join(cells)
-    digits = joined.replace("\n", "")
-    if not (digits.isascii() and digits.replace(".", "").isdigit()) or _PLACES.search(joined):
-        raise _Slow  # signs, exponents, separators, spaces, many places: the models judge them
-    if "" not in cells:
-        values: list[Decimal | None] = list(map(Decimal, cells))
-    else:
-        values = [Decimal(c) if c else None for c in cells]
-    if max(filter(None, values), default=_ZERO) > limit:  # (zeros and empties are under any limit)
-        raise _Slow
-    return values
-
-
-def _positive(values: list[Decimal | None], rows: Iterable[int] | None = None) -> None:
-    """No zero where the models want more than zero (``rows``: only those rows; None: all)."""
-    if rows is None:
-        if _ZERO in values:
-            raise _Slow
-    elif any(values[i] == 0 for i in rows):
-        raise _Slow
 
 
 def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, int, list[list[str]] | None]]]:
@@ -209,7 +158,7 @@ def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, i
 
 
 class _Reader:
-    """Turns the columns of one chunk into a table, in bulk or (``_Slow``) row by row."""
+    """Turns the columns of one chunk into a table, in bulk or (``Slow``) row by row."""
 
     def __init__(self, raw_header: Sequence[str], name: str, default_tz: tzinfo | None):
         header = [h.strip().lower() for h in raw_header]
@@ -226,7 +175,7 @@ class _Reader:
         if columns is not None:
             try:
                 return self.bulk(first, n, dict(zip(self.header, columns, strict=True)))
-            except (_Slow, ValueError, ArithmeticError):
+            except (Slow, ValueError, ArithmeticError):
                 pass
         return self.rows(first, n, columns)
 
@@ -250,55 +199,51 @@ class _Reader:
         return table
 
     def bulk(self, first: int, n: int, cols: dict[str, list[str]]) -> EventTable:
-        """The chunk validated column by column (``_Slow`` when a check does not cover it)."""
+        """The chunk validated column by column (``Slow`` when a check does not cover it)."""
         blank = [""] * n
         names = {v: KIND_CODES.get(v.strip().lower(), -1) for v in set(cols["kind"])}
         if -1 in names.values():
-            raise _Slow  # an unknown kind: the models report it
+            raise Slow  # an unknown kind: the models report it
         kinds = list(map(names.__getitem__, cols["kind"]))
         present = set(kinds)
         for name in ("lots", "offshore"):
             if any(cols.get(name, ())):
-                raise _Slow
+                raise Slow
         _check_presence(cols, kinds, present)
         id_cells = cols.get("id", blank)
         joined_ids = "\n".join(id_cells)
         if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) and _SPACE_AT_EDGE.search(joined_ids):
-            raise _Slow  # an id with white space at an edge (the models strip it)
+            raise Slow  # an id with white space at an edge (the models strip it)
         ids = [i or f"{self.base}:{first + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
         if max(map(len, ids)) > 200:
-            raise _Slow
+            raise Slow
         ts_cells = cols["timestamp"]
-        if not set("\n".join(ts_cells).translate(_DIGITS_TO_ZERO).split("\n")) <= _TS_SHAPES:
-            raise _Slow
-        stamps = list(map(datetime.fromisoformat, ts_cells))
-        if min(stamps).year < MIN_YEAR or max(stamps).year > MAX_YEAR:
-            raise _Slow
-        assets = _codes(cols.get("asset", blank), "")
-        counter = _codes(cols.get("counter_asset", blank), "")
-        currency = _codes(cols.get("currency", blank), "HKD")
-        fee_currency = _codes(cols.get("fee_currency", blank), "HKD")
-        qty, amount, cqty, famt, fval = (_decimals(cols.get(c, blank), limit) for c, limit, _ in _NUMBERS)
+        stamps = timestamp_column(ts_cells)
+        assets = code_column(cols.get("asset", blank), "")
+        counter = code_column(cols.get("counter_asset", blank), "")
+        currency = code_column(cols.get("currency", blank), "HKD")
+        fee_currency = code_column(cols.get("fee_currency", blank), "HKD")
+        qty, amount, cqty, famt, fval = (decimal_column(cols.get(c, blank), limit) for c, limit, _ in _NUMBERS)
         positions: dict[int, list[int]] = {k: [] for k in present}
         for i, k in enumerate(kinds):
             positions[k].append(i)
         for k, rows in positions.items():
             if k in _POSITIVE_AMOUNT:
-                _positive(amount, rows)
+                require_positive(amount, rows)
             if k == K_SWAP:
                 if any(assets[i] == counter[i] for i in rows):
-                    raise _Slow  # a swap of an asset for itself
-        _positive(qty)
-        _positive(cqty)
-        _positive(famt)
+                    raise Slow  # a swap of an asset for itself
+        require_positive(qty)
+        require_positive(cqty)
+        require_positive(famt)
         subtypes = cols.get("subtype", blank)
         for k, allowed in _SUBTYPES.items():
             if k in present and not {subtypes[i] for i in positions[k]} <= allowed | ({""} if k == K_LOSS else set()):
-                raise _Slow
+                raise Slow
         wallets = _strip(cols.get("wallet", blank))
         to_wallets = _strip(cols.get("to_wallet", blank))
         if K_TRANSFER in present and any(wallets[i] == to_wallets[i] for i in positions[K_TRANSFER]):
-            raise _Slow
+            raise Slow
         fee_cells = cols.get("fee_amount", blank)
         fees: list[tuple[FeeT, ...]] = [()] * n
         if any(fee_cells) or any(cols.get("fee_value", ())) or any(cols.get("fee_currency", ())):
@@ -311,7 +256,7 @@ class _Reader:
                     fees[i] = ((a, fee_currency[i], fval[i],
                                 currency[i] if fval_cells[i] and cur_cells[i] and kinds[i] != K_FEE else "HKD"),)
                 elif fval_cells[i] or cols.get("fee_currency", blank)[i]:
-                    raise _Slow  # a fee without an amount: the models report it
+                    raise Slow  # a fee without an amount: the models report it
         notes = cols.get("note", blank)
         texts: list[str | None] = [None] * n
         deductible = [True] * n
@@ -366,7 +311,7 @@ def _check_presence(cols: Mapping[str, list[str]], kinds: list[int], present: se
         need = [k for k in present if k in _NEEDS.get(c, ())]
         if cells is None:
             if need:
-                raise _Slow  # a required column is missing
+                raise Slow  # a required column is missing
             continue
         forbidden = [k for k in present if c not in _ALLOWED[k]]
         optional = [k for k in present if k not in need and k not in forbidden]
@@ -381,7 +326,7 @@ def _check_presence(cols: Mapping[str, list[str]], kinds: list[int], present: se
         else:
             e_need, e_forbidden = empties(cells, need), empties(cells, forbidden)
         if e_need or e_forbidden != n_forbidden:
-            raise _Slow  # a required cell is empty, or a column the kind does not use is filled
+            raise Slow  # a required cell is empty, or a column the kind does not use is filled
 
 
 def read_tables(path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
@@ -444,7 +389,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool) or isinstance(value, float):
-        raise _Slow
+        raise Slow
     return str(value)
 
 
@@ -458,7 +403,7 @@ def _columns(block: list[Any], header: list[str]) -> list[list[str]] | None:
         if any(len(r) != len(header) for r in block):
             return None
         return [[_cell(r[j]) for r in block] for j in range(len(header))]
-    except (_Slow, KeyError):
+    except (Slow, KeyError):
         return None
 
 

@@ -74,6 +74,7 @@ from .results import (
 __all__ = ["Core", "NIL_BASIS_TYPES", "year_bounds"]
 
 ZERO = Decimal(0)
+_FIFO = LotMethod.FIFO
 NIL_BASIS_TYPES = frozenset({"staking", "mining", "airdrop", "fork", "lending_interest"})
 _NO_CONVS: tuple[Conversion, ...] = ()
 
@@ -139,6 +140,7 @@ class Core:
         self.index_lots = per_wallet or any(method_for(YearOfAssessment(y)) == LotMethod.SPECIFIC_ID
                                             for y in range(1900, 2200))
         self.method: LotMethod | None = None
+        self.method_value = "-"
         self.year: YearOfAssessment | None = None
         self.lo = self.hi = 0  # the current basis period, in µs
         self.pools: dict[tuple[str, str | None], LotPool | AveragePool] = {}
@@ -198,7 +200,7 @@ class Core:
                 method = LotMethod(self.method_for(between))
                 if method is not self.method:
                     self._convert(method, between)
-                    self.method = method
+                    self.method, self.method_value = method, method.value
                     self.year = between
                     self._close()
                 between = between.next()
@@ -225,6 +227,7 @@ class Core:
         if self.method is not None and method is not self.method:
             self._convert(method, year)
         self.method = method
+        self.method_value = method.value
         self.methods[year] = method.value
 
     def _convert(self, method: LotMethod, year: YearOfAssessment) -> None:
@@ -280,6 +283,7 @@ class Core:
             first = YearOfAssessment.containing(min(s.acquired_at for s in snaps))
             method = self.method_for(first)
             self.method = method if isinstance(method, LotMethod) else LotMethod(method)
+            self.method_value = self.method.value
         for snap in sorted(snaps, key=lambda s: (epoch_us(s.acquired_at), s.asset, s.lot_id)):
             self.ever_held.add(snap.asset)
             pool = self.pool(snap.asset, snap.wallet)
@@ -345,6 +349,8 @@ class Core:
     def fee_values(self, fees: Sequence[FeeT], at_us: int, t: EventTable, i: int, convs: list[Conversion] | None
                    ) -> tuple[Decimal, list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]]]:
         """Total HKD value of ``fees`` and the token fees that are disposals (index, asset, qty, value)."""
+        if len(fees) == 1 and fees[0][1] == "HKD" and "HKD" not in self.tokens:  # the common case
+            return ZERO + fees[0][0], []
         total = ZERO
         in_kind: list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]] = []
         for n, (amount, currency, value, value_currency) in enumerate(fees):
@@ -379,7 +385,10 @@ class Core:
         pool_weight = ZERO
         dual = self.dual
         alts: list[Decimal | None] | None = None
-        if isinstance(pool, AveragePool):
+        if not picks and method is _FIFO and type(pool) is LotPool:  # the common case first
+            takes, short = pool.take_fifo(qty, "lot")
+            alts = pool.alts
+        elif isinstance(pool, AveragePool):
             takes, short, pool_weight = pool.take(qty, sink is not None)
             alts = pool.alts
             if picks:
@@ -487,7 +496,7 @@ class Core:
             h = self.year_disposals_alt.get(gkey)
             if h is None:
                 h = self.year_disposals_alt[gkey] = Group()
-            h.method = method.value
+            h.method = self.method_value
             h.total += net - alt_total
             h.receipts += gross
             h.count += 1
@@ -496,7 +505,7 @@ class Core:
         g = self.year_disposals.get(gkey)
         if g is None:
             g = self.year_disposals[gkey] = Group()
-        g.method = method.value
+        g.method = self.method_value
         g.total += net - cost_total
         g.receipts += gross
         g.count += 1

@@ -15,21 +15,16 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ..models.prices import Rate
+from ..models.table import epoch_us
 from ..money import fmt_exact
 
 __all__ = ["Conversion", "PriceBook", "epoch_us"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-
-
-def epoch_us(instant: datetime) -> int:
-    """Microseconds since the POSIX epoch, exactly (no float)."""
-    return (instant - _EPOCH) // _US
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +47,10 @@ class Conversion:
         }
 
 
+def _instant(item: tuple[int, Rate]) -> int:
+    return item[0]
+
+
 class PriceBook:
     """Rates indexed by (base, quote) and time, for O(log n) look-ups."""
 
@@ -65,7 +64,9 @@ class PriceBook:
         for key, items in series.items():
             # ties at one instant: by source, then value, then how the value is written (7.8 before 7.80), so
             # the choice never depends on the order of the rows (decision 0004)
-            items.sort(key=lambda item: (item[0], item[1].source, item[1].rate, str(item[1].rate)))
+            items.sort(key=_instant)
+            if any(a[0] == b[0] for a, b in zip(items, items[1:], strict=False)):
+                items.sort(key=lambda item: (item[0], item[1].source, item[1].rate, str(item[1].rate)))
             self._times[key] = [t for t, _ in items]
             self._rates[key] = [r for _, r in items]
             self._quotes[key[0]].append(key[1])
