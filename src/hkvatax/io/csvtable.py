@@ -209,7 +209,10 @@ class _Reader:
         for name in ("lots", "offshore"):
             if any(cols.get(name, ())):
                 raise Slow
-        _check_presence(cols, kinds, present)
+        positions: dict[int, list[int]] = {k: [] for k in present}
+        for i, k in enumerate(kinds):
+            positions[k].append(i)
+        _check_presence(cols, positions)
         id_cells = cols.get("id", blank)
         joined_ids = "\n".join(id_cells)
         if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) and _SPACE_AT_EDGE.search(joined_ids):
@@ -224,9 +227,6 @@ class _Reader:
         currency = code_column(cols.get("currency", blank), "HKD")
         fee_currency = code_column(cols.get("fee_currency", blank), "HKD")
         qty, amount, cqty, famt, fval = (decimal_column(cols.get(c, blank), limit) for c, limit, _ in _NUMBERS)
-        positions: dict[int, list[int]] = {k: [] for k in present}
-        for i, k in enumerate(kinds):
-            positions[k].append(i)
         for k, rows in positions.items():
             if k in _POSITIVE_AMOUNT:
                 require_positive(amount, rows)
@@ -249,14 +249,12 @@ class _Reader:
         if any(fee_cells) or any(cols.get("fee_value", ())) or any(cols.get("fee_currency", ())):
             fval_cells = cols.get("fee_value", blank)
             cur_cells = cols.get("currency", blank)
-            for i in range(n):
-                if fee_cells[i]:
-                    a = famt[i]
-                    assert a is not None
-                    fees[i] = ((a, fee_currency[i], fval[i],
-                                currency[i] if fval_cells[i] and cur_cells[i] and kinds[i] != K_FEE else "HKD"),)
-                elif fval_cells[i] or cols.get("fee_currency", blank)[i]:
-                    raise Slow  # a fee without an amount: the models report it
+            fcur_cells = cols.get("fee_currency", blank)
+            if any(v or c for a, v, c in zip(fee_cells, fval_cells, fcur_cells, strict=True) if not a):
+                raise Slow  # a fee without an amount: the models report it
+            fees = [((a, fc, fv, cur if vc and cc and k != K_FEE else "HKD"),) if a is not None else ()
+                    for a, fc, fv, cur, vc, cc, k in zip(famt, fee_currency, fval, currency, fval_cells, cur_cells,
+                                                         kinds, strict=True)]
         notes = cols.get("note", blank)
         texts: list[str | None] = [None] * n
         deductible = [True] * n
@@ -286,16 +284,14 @@ def _strip(cells: list[str]) -> list[str | None]:
     return list(map(mapping.__getitem__, cells))
 
 
-def _check_presence(cols: Mapping[str, list[str]], kinds: list[int], present: set[int]) -> None:
+def _check_presence(cols: Mapping[str, list[str]], rows: dict[int, list[int]]) -> None:
     """Each column filled only by the kinds that use it, and wherever a kind needs it.
 
     A column's rows fall in three classes by kind: *need* (must be filled), *forbidden* (must be empty) and
     *optional*. With the column's count of empty cells, counting the empty cells of the two smaller classes
     gives the third's, so a column is read about once, at C speed.
     """
-    rows: dict[int, list[int]] = {k: [] for k in present}
-    for i, k in enumerate(kinds):
-        rows[k].append(i)
+    present = rows.keys()
 
     def empties(cells: list[str], classes: list[int]) -> int:
         picked = [i for k in classes for i in rows[k]]
