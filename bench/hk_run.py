@@ -7,9 +7,9 @@ path) → assessment of a corporation
 (every year of assessment, profits tax baseline) with a summary explanation rendered as text, for each
 method. ``--reference`` times the reference path (one pydantic model per row → run_ledger → aggregates)
 instead of the fast path; ``--fifo-job`` times the job RP2 does (read, FIFO only, assessment) on one process.
-The fast path reads the CSV in chunks and matches each as it is read (hkvatax.ledger.stream.aggregates_csv),
-on two processes unless ``--one-process``: the parent matches by FIFO, a forked child by weighted average,
-each checking half of the chunks (the child's peak RSS is reported separately by RUSAGE_CHILDREN).
+The fast path is the one core (:func:`hkvatax.engine.ledger_csv`: read in chunks, validated column by
+column, matched as read), once per cost formula, in this one process (``--one-process`` is accepted for
+old command lines; the core has no two-process mode).
 """
 
 import json
@@ -26,7 +26,7 @@ from hkvatax.models.taxpayers import LotMethod  # noqa: E402
 path, result_path = sys.argv[1], sys.argv[2]
 reference = "--reference" in sys.argv
 fifo_job = "--fifo-job" in sys.argv
-processes = 1 if "--one-process" in sys.argv else 2
+processes = 1
 t_import = time.perf_counter()
 steps: dict[str, float] = {}
 aggs = {}
@@ -45,17 +45,19 @@ if reference:
     steps["match_both_s"] = steps["match_fifo_s"] + steps["match_weighted_average_s"]
     route = "reference"
 else:
-    from hkvatax.ledger.stream import aggregates_csv
+    from hkvatax.engine import ledger_csv
 
+    def _read_match(method: LotMethod) -> object:
+        profile = {"taxpayer": {"kind": "corporation", "name": "Benchmark Ltd",
+                                "methods": [{"method": method.value, "from_year": "2018/19"}]}}
+        _, matched = ledger_csv(path, profile)  # the one core: read in chunks, validated column-wise, matched
+        return next(iter(matched.by_basis.values()))
+
+    methods = (LotMethod.FIFO,) if fifo_job else (LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE)
     t = time.perf_counter()
-    if fifo_job:  # the job RP2 does: FIFO only, one process
-        found = aggregates_csv(path, methods=(LotMethod.FIFO,), processes=1)
-        steps["read_match_fifo_s"] = time.perf_counter() - t
-    else:  # the pipeline: both cost formulas, the work shared by two processes (read while matching)
-        found = aggregates_csv(path, methods=(LotMethod.FIFO, LotMethod.WEIGHTED_AVERAGE), processes=processes)
-        steps["read_match_both_s"] = time.perf_counter() - t
-    assert found is not None, "the benchmark ledger must take the fast path"
-    aggs = found
+    for m in methods:
+        aggs[m] = _read_match(m)
+    steps["read_match_fifo_s" if fifo_job else "read_match_both_s"] = time.perf_counter() - t
     route = "fast"
 from hkvatax.money import exact_context  # noqa: E402
 
@@ -84,7 +86,7 @@ with open(result_path, "w", encoding="utf-8") as fh:
         "route": route, "steps": steps, "compute_s": t_end - t_import, "import_s": t_import - t_start,
         "fifo_gain": str(gains[LotMethod.FIFO]), "wa_gain": str(gains.get(LotMethod.WEIGHTED_AVERAGE, "")),
         "fifo_tax": str(tax[LotMethod.FIFO]), "events": aggs[LotMethod.FIFO].event_count, "assess": "timed",
-        "processes": 1 if (reference or fifo_job) else processes,
+        "processes": processes,
         "rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }, fh)

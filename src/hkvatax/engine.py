@@ -533,9 +533,21 @@ def _report_rows(rows: list[Any], columns: Sequence[str] | None, file: str,
         shifted = [Problem(p.code, p.message, SourceRef(p.source.file, None if p.source.row is None
                                                         else p.source.row - 1, p.source.path), p.column,
                            p.suggestion) for p in exc.problems]
-        raise InputError(problems + shifted, partial=exc.partial) from None
+        raise InputError(problems + shifted, partial=_shifted_partial(exc.partial)) from None
     if problems:
         raise InputError(problems)
+
+
+def _shifted_partial(partial: Scenario | None) -> Scenario | None:
+    """The rows that could be read, numbered as the rows given (from 1), not as the CSV rendering of them
+    (header = 1): so that :func:`further_problems` names the same rows as the report."""
+    if partial is None:
+        return None
+    from .errors import SourceRef
+
+    events = tuple(e.model_copy(update={"source": SourceRef(e.source.file, e.source.row - 1, e.source.path)})
+                   if e.source is not None and e.source.row is not None else e for e in partial.events)
+    return partial.model_copy(update={"events": events})
 
 
 def _lot_overrides(scenario: Scenario) -> bool:

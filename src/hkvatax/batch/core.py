@@ -20,7 +20,6 @@ is done (resumption) and never reads a half-written file.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import zlib
@@ -146,45 +145,67 @@ def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_co
 
 
 # ------------------------------------------------------------------------------------------ stage 2
-def _rows_by_taxpayer(pieces: Sequence[Path], id_column: str) -> tuple[list[str], dict[str, list[dict[str, str]]]]:
-    header: list[str] = []
-    found: dict[str, list[dict[str, str]]] = {}
+@dataclass(frozen=True)
+class _Bucket:
+    """A bucket's rows, column by column (text; empty string for a missing cell), in partition order then
+    row order, and each taxpayer's row indexes into them (its own input order)."""
+
+    header: tuple[str, ...]  # the ledger columns present, in the generic CSV's order
+    cells: tuple[list[str], ...]  # one list per header column
+    part: list[int]
+    line: list[int]
+    by_taxpayer: dict[str, list[int]]
+
+    def rows(self, taxpayer_id: str) -> list[tuple[str, ...]]:
+        """The taxpayer's rows as tuples in ``header`` order (what :func:`hkvatax.assess_rows` takes)."""
+        cells = self.cells
+        return [tuple(c[i] for c in cells) for i in self.by_taxpayer.get(taxpayer_id, ())]
+
+    def origin(self, taxpayer_id: str, row: int | None, inputs: Sequence[str]) -> tuple[str | None, int | None]:
+        """The input file and row of the taxpayer's ``row``-th row (1-based), if there is one."""
+        found = self.by_taxpayer.get(taxpayer_id, [])
+        if row is None or not 1 <= row <= len(found):
+            return None, None
+        i = found[row - 1]
+        return inputs[self.part[i]], self.line[i]
+
+
+def _read_bucket(pieces: Sequence[Path], id_column: str) -> _Bucket:
+    """Read a bucket's pieces (one per input partition that has its taxpayers) into one column-wise table."""
+    header = sorted({c for piece in pieces for c in pq.read_schema(piece).names if c in CSV_COLUMNS},
+                    key=CSV_COLUMNS.index)
+    cells: list[list[str]] = [[] for _ in header]
+    ids: list[str] = []
+    part: list[int] = []
+    line: list[int] = []
     for piece in sorted(pieces):  # partition order, then row order within each piece
-        table = pq.read_table(piece).to_pydict()
-        for c in table:
-            if c in CSV_COLUMNS and c not in header:
-                header.append(c)
-        n = len(table[id_column])
-        names = list(table)
-        for r in range(n):
-            row = {c: table[c][r] for c in names}
-            found.setdefault(str(row[id_column]).strip(), []).append(row)
-    header.sort(key=CSV_COLUMNS.index)
-    return header, found
+        table = pq.read_table(piece)
+        n = table.num_rows
+        names = set(table.column_names)
+        for j, c in enumerate(header):
+            if c in names:
+                cells[j].extend("" if v is None else v for v in table.column(c).to_pylist())
+            else:
+                cells[j].extend([""] * n)
+        ids.extend(str(v).strip() for v in table.column(id_column).to_pylist())
+        part.extend(table.column(_PART).to_pylist())
+        line.extend(table.column(_ROW).to_pylist())
+    by_taxpayer: dict[str, list[int]] = {}
+    for i, tid in enumerate(ids):
+        by_taxpayer.setdefault(tid, []).append(i)
+    return _Bucket(tuple(header), tuple(cells), part, line, by_taxpayer)
 
 
-def _ledger_text(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in header])
-    return out.getvalue()
+_NO_ROWS = _Bucket(("timestamp", "kind"), ([], []), [], [], {})
 
 
-def _origin(rows: Sequence[Mapping[str, Any]], inputs: Sequence[str], row: int | None) -> tuple[str | None, int | None]:
-    if row is None or not 2 <= row <= len(rows) + 1:
-        return None, None
-    r = rows[row - 2]
-    return inputs[int(r[_PART])], int(r[_ROW])
-
-
-def _error_rows(taxpayer_id: str, problems: Iterable[Any], rows: Sequence[Mapping[str, Any]],
+def _error_rows(taxpayer_id: str, problems: Iterable[Any], bucket: _Bucket,
                 inputs: Sequence[str]) -> list[dict[str, Any]]:
     out = []
     for p in problems:
         d = p.to_dict()
-        input_file, input_row = _origin(rows, inputs, d["row"] if d["file"] == customer_label(taxpayer_id) else None)
+        input_file, input_row = bucket.origin(taxpayer_id, d["row"] if d["file"] == customer_label(taxpayer_id)
+                                              else None, inputs)
         out.append({"taxpayer_id": taxpayer_id, "code": d["code"], "message": d["message"], "file": d["file"],
                     "row": d["row"], "column": d["column"], "path": d["path"], "input_file": input_file,
                     "input_row": input_row})
@@ -207,19 +228,23 @@ def _summary_rows(taxpayer_id: str, outcome: Any, events: int) -> list[dict[str,
     return out
 
 
-def assess_customer(taxpayer_id: str, text: str, profile: Mapping[str, Any], options: BatchOptions) -> list[Any]:
-    """The assessments of one taxpayer (one per regime asked), from its own CSV ledger text."""
-    from ..compare import compare_csv
-    from ..engine import assess_csv
+def assess_customer(taxpayer_id: str, rows: Sequence[Sequence[str]], columns: Sequence[str],
+                    profile: Mapping[str, Any], options: BatchOptions) -> list[Any]:
+    """The assessments of one taxpayer (one per regime asked), from its own rows (tuples in ``columns``'
+    order) through the in-memory column-wise entry :func:`hkvatax.assess_rows` (or
+    :func:`hkvatax.compare_rows` for both regimes, matched once). The ledger is named
+    ``customer <id>`` and its rows are numbered from 1."""
+    from ..compare import compare_rows
+    from ..engine import assess_rows
 
     label = customer_label(taxpayer_id)
     if set(options.regimes) == {"baseline", "va_extension"}:
-        both = compare_csv(io.StringIO(text), profile, options.years,
-                           extension_first_year=options.extension_first_year, file=label)
+        both = compare_rows(rows, profile, options.years, columns=columns,
+                            extension_first_year=options.extension_first_year, file=label)
         return [both.baseline, both.extension] if options.regimes[0] == "baseline" else [both.extension,
                                                                                         both.baseline]
-    return [assess_csv(io.StringIO(text), profile, options.years, regime=options.regimes[0],
-                       extension_first_year=options.extension_first_year, file=label)]
+    return [assess_rows(rows, profile, options.years, columns=columns, regime=options.regimes[0],
+                        extension_first_year=options.extension_first_year, file=label)]
 
 
 def _problem(code: str, message: str) -> Any:
@@ -238,37 +263,37 @@ def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[
     if summary_path.exists() and errors_path.exists():
         return {"taxpayers": -1, "errors": -1}  # done in an earlier run
     pieces = list((Path(shuffle_dir) / f"b{bucket:05d}").glob("p*.parquet"))
-    header, found = _rows_by_taxpayer(pieces, options.id_column) if pieces else ([], {})
-    ids = sorted(set(found) | set(customers))
+    held = _read_bucket(pieces, options.id_column) if pieces else _NO_ROWS
+    ids = sorted(set(held.by_taxpayer) | set(customers))
     summary: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     explanations: list[str] = []
     for tid in ids:
-        rows = found.get(tid, [])
+        rows = held.rows(tid)
         profile = customers.get(tid)
         if not tid:
             errors.extend(_error_rows(tid, [_problem("missing_field", f"{len(rows)} rows have no taxpayer id")],
-                                      rows, inputs))
+                                      held, inputs))
             continue
         if profile is None:
             errors.extend(_error_rows(tid, [_problem("missing_field", "no customer record for this taxpayer id")],
-                                      rows, inputs))
+                                      held, inputs))
             continue
         if isinstance(profile, str):
-            errors.extend(_error_rows(tid, [_problem("invalid_field", profile)], rows, inputs))
+            errors.extend(_error_rows(tid, [_problem("invalid_field", profile)], held, inputs))
             continue
         try:
-            outcomes = assess_customer(tid, _ledger_text(header or ["timestamp", "kind"], rows), profile, options)
+            outcomes = assess_customer(tid, rows, held.header, profile, options)
         except InputError as exc:
             from ..engine import further_problems
 
-            errors.extend(_error_rows(tid, [*exc.problems, *further_problems(exc)], rows, inputs))
+            errors.extend(_error_rows(tid, [*exc.problems, *further_problems(exc)], held, inputs))
             continue
         except LedgerError as exc:
-            errors.extend(_error_rows(tid, [exc.problem], rows, inputs))
+            errors.extend(_error_rows(tid, [exc.problem], held, inputs))
             continue
         except (HkvataxError, ValueError, ArithmeticError, RecursionError) as exc:
-            errors.extend(_error_rows(tid, [_problem("invalid_field", f"{type(exc).__name__}: {exc}")], rows, inputs))
+            errors.extend(_error_rows(tid, [_problem("invalid_field", f"{type(exc).__name__}: {exc}")], held, inputs))
             continue
         except Exception as exc:  # a bug hit by this taxpayer's data: report it, go on with the others
             errors.append({"taxpayer_id": tid, "code": "invariant", "message": f"{type(exc).__name__}: {exc}",
