@@ -7,7 +7,8 @@ For 1 and then 2 worker processes it starts ``hkvatax serve`` on 127.0.0.1 (a fr
 ``--requests`` times, then (b) POST /csv/assess with a 100,000-row generated ledger (bench/generate.py,
 seed 7; about 9 MB) and its profile, ``--uploads`` times. Every loop is bounded in count and in time
 (``--max-seconds`` per phase) and stops by itself; the server is stopped at the end. Only 127.0.0.1 is
-ever addressed. Every answer must be 200. Results go to bench/data/service-results.json and are printed.
+ever addressed. Every answer must be 200. Results go to bench/data/service-results.json and, as the
+Markdown section for bench/RESULTS.md, service-results.md; both are printed. ``--quick``: a dry run.
 """
 
 from __future__ import annotations
@@ -104,6 +105,24 @@ def run(workers: int, args: argparse.Namespace, ledger: str) -> dict[str, object
         server.wait(timeout=30)
 
 
+def markdown(doc: dict[str, object]) -> str:
+    """The section the lead pastes into bench/RESULTS.md."""
+    runs: list[dict[str, dict[str, float]]] = doc["runs"]  # type: ignore[assignment]
+    out = [f"### Service (issue 14): `hkvatax serve` on 127.0.0.1, {doc['clients']} concurrent clients", "",
+           "| operation | worker processes | requests | requests/s | p50 | p95 |", "|---|---|---|---|---|---|"]
+    for name, label in (("family_office_assess", "POST /assess, family-office scenario"),
+                        ("upload_100k_rows", f"POST /csv/assess, {doc['rows']:,}-row upload "
+                                             f"({int(doc['upload_bytes']) / 1e6:.1f} MB)")):  # type: ignore[call-overload]
+        for r in runs:
+            f = r[name]
+            out.append(f"| {label} | {r['workers']} | {f['requests']:.0f} | {f['rps']:.2f} | {f['p50_ms']:.0f} ms "
+                       f"| {f['p95_ms']:.0f} ms |")
+    out += ["", f"* Speed-up from 1 to 2 worker processes: {float(doc['speedup_assess']):.2f}x (scenario), "  # type: ignore[arg-type]
+            f"{float(doc['speedup_upload']):.2f}x (upload).",  # type: ignore[arg-type]
+            f"* Raw figures: `bench/data/service-results.json`; command: `{doc['command']}`."]
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=400)
@@ -111,16 +130,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--max-seconds", dest="max_seconds", type=float, default=90)
     ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--quick", action="store_true", help="a dry run at small sizes (proves the script works)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.requests, args.uploads, args.rows, args.max_seconds = 20, 2, 2_000, 20
     ledger = _ledger(args.rows)
     runs = [run(w, args, ledger) for w in (1, 2)]
     doc = {"rows": args.rows, "upload_bytes": len(ledger.encode()), "clients": args.clients, "runs": runs,
            "speedup_assess": runs[1]["family_office_assess"]["rps"] / runs[0]["family_office_assess"]["rps"],  # type: ignore[index]
            "speedup_upload": runs[1]["upload_100k_rows"]["rps"] / runs[0]["upload_100k_rows"]["rps"]}  # type: ignore[index]
-    out = HERE / "data"
-    out.mkdir(exist_ok=True)
+    doc["command"] = " ".join(["python bench/service_load.py", *(argv if argv is not None else sys.argv[1:])])
+    out = HERE / "data" / ("quick" if args.quick else "")
+    out.mkdir(parents=True, exist_ok=True)
     (out / "service-results.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    md = markdown(doc)
+    (out / "service-results.md").write_text(md, encoding="utf-8")
     print(json.dumps(doc, indent=2))
+    print(md)
     return 0
 
 

@@ -28,7 +28,8 @@ SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 def test_every_operation_keeps_its_documented_contract(case: schemathesis.Case) -> None:
     # Two checks are left out, both about the scenario body rather than the service: a schema-valid scenario
     # may still be refused with 422 for what JSON Schema cannot say (an oversell, an undeclared asset, a year
-    # beyond the parameter tables); and the library's models validate in pydantic's lax mode (0 is taken
-    # for false, "3" for 3), so some schema-violating bodies are accepted, as they are from a scenario file.
+    # beyond the parameter tables); and the library's models take numbers written as strings ("3" for 3: money
+    # is written as strings), so some schema-violating bodies are accepted, as from a scenario file. True/false
+    # fields take only true and false (decision 0180; tested in test_service.py).
     case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance,
                                             schemathesis.checks.negative_data_rejection])

@@ -130,3 +130,20 @@ def test_schema_and_rules_describe_inputs_outputs_and_every_rule(client: TestCli
     paths = client.get("/openapi.json").json()["paths"]
     body = paths["/assess"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/Scenario"}
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "false", None])
+def test_a_true_false_field_takes_only_true_or_false_as_the_library_does(client: TestClient, value: object) -> None:
+    scenario = json.loads(example_path("corporation").read_bytes())
+    scenario["taxpayer"]["central_management_in_hk"] = value  # a bool | None field: None stays allowed
+    scenario["settings"] = {"allow_unknown_cost": 0 if value is None else value}  # a bool field
+    body = json.dumps(scenario).encode()
+    got = client.post("/assess", content=body)
+    assert got.status_code == 422
+    with pytest.raises(hkvatax.InputError) as library:
+        _library(body)
+    want = [{**p.to_dict(), "file": None} for p in library.value.problems]
+    assert [{**p, "file": None} for p in got.json()["problems"]] == want
+    paths = {p["path"] for p in want}
+    assert "settings.allow_unknown_cost" in paths
+    assert ("taxpayer.central_management_in_hk" in paths) == (value is not None)

@@ -66,9 +66,33 @@ def partitions_of(source: str | Path, out: Path | None = None) -> list[Path]:
     return sorted(found)
 
 
-def _nest(flat: Mapping[str, str]) -> dict[str, Any]:
+def _flag_fields() -> frozenset[str]:
+    """The names of the models' true/false fields (a CSV cell is text: it is read as a CSV ledger's flags are)."""
+    from pydantic import BaseModel
+
+    from .. import models
+
+    found: set[str] = set()
+    seen: set[type] = set()
+    todo = [m for m in vars(models).values() if isinstance(m, type) and issubclass(m, BaseModel)]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            text = str(info.annotation)
+            if "bool" in text.lower() and "list" not in text.lower():
+                found.add(name)
+    return frozenset(found)
+
+
+def _nest(flat: Mapping[str, str], flags: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A CSV customer row as a profile: dotted column names nest (``taxpayer.kind``); a cell that starts
-    with ``[`` or ``{`` is JSON (``taxpayer.methods``); empty cells are left out."""
+    with ``[`` or ``{`` is JSON (``taxpayer.methods``); a true/false field (``flags``) takes
+    true/false, yes/no, y/n or 1/0 (anything else is left for the models to refuse); empty cells are left out."""
+    from ..io.loaders import _truthy
+
     out: dict[str, Any] = {}
     for key, text in flat.items():
         value: Any = text.strip()
@@ -76,6 +100,11 @@ def _nest(flat: Mapping[str, str]) -> dict[str, Any]:
             continue
         if value[:1] in "[{":
             value = json.loads(value, parse_float=lambda t: _refused(t))
+        elif key.rsplit(".", 1)[-1] in flags:
+            try:
+                value = _truthy(value)
+            except ValueError:
+                pass
         node = out
         *parents, leaf = key.split(".")
         for p in parents:
@@ -97,10 +126,11 @@ def read_customers(path: str | Path, id_column: str = "taxpayer_id") -> tuple[di
     source = Path(path)
     records: list[tuple[int, dict[str, Any] | str]] = []
     if source.suffix.lower() == ".csv":
+        flags = _flag_fields()
         with source.open(encoding="utf-8-sig", newline="") as fh:
             for line, row in enumerate(csv.DictReader(fh), start=2):
                 try:
-                    records.append((line, _nest({k.strip(): v or "" for k, v in row.items() if k})))
+                    records.append((line, _nest({k.strip(): v or "" for k, v in row.items() if k}, flags)))
                 except ValueError as exc:
                     records.append((line, {id_column: (row.get(id_column) or "").strip(), "_problem": str(exc)}))
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from .common import Code, Frozen
 
@@ -70,7 +70,7 @@ class Asset(Frozen):
     category: TokenCategory | None = Field(
         default=None, description="DIPN 39 para 42 token category; None for a non-token asset."
     )
-    is_virtual_asset: bool = Field(
+    is_virtual_asset: StrictBool = Field(
         default=True, description="A virtual asset in the AMLO s.53ZRA sense (user's determination)."
     )
     sch16c_class: Sch16CClass | None = Field(

@@ -35,7 +35,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import SourceRef
@@ -117,7 +117,7 @@ class _EventBase(Frozen):
     wallet: str | None = Field(default=None, description="Wallet or account the event happened in.")
     note: str | None = None
     source: SourceRef | None = Field(default=None, description="Provenance: file and row.")
-    offshore: bool | None = Field(
+    offshore: StrictBool | None = Field(
         default=None,
         description=(
             "True when the user states the profit-producing operations of this transaction were outside "
@@ -256,7 +256,7 @@ class Expense(_EventBase):
     amount: Amount
     currency: Code = "HKD"
     description: str | None = None
-    deductible: bool = Field(
+    deductible: StrictBool = Field(
         default=True, description="User's statement that the outgoing is deductible under IRO s.16 (not s.17)."
     )
 

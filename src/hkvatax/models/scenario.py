@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from .assets import Asset
 from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp
@@ -39,7 +39,7 @@ class LedgerSettings(Frozen):
     swap_valuation: Literal["received", "given"] = Field(
         default="received", description="Value a swap at the market value of what is received (default) or given up."
     )
-    allow_unknown_cost: bool = Field(
+    allow_unknown_cost: StrictBool = Field(
         default=False, description="Allow disposing of more than is held, at nil cost for the excess (an assumption)."
     )
     price_max_age_days: int = Field(

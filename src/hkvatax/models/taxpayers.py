@@ -21,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from .assets import ExtensionClass, Sch16CClass
@@ -98,21 +98,21 @@ class TradingFacts(Frozen):
     transactions_per_year: int | None = Field(
         default=None, ge=0, description="Override of the frequency computed from the ledger."
     )
-    organised_like_a_business: bool | None = Field(
+    organised_like_a_business: StrictBool | None = Field(
         default=None, description="Systematic, organised activity: bots, staff, office, business plan (para 48)."
     )
-    financed_by_borrowing: bool | None = Field(default=None, description="Purchases financed by loans or margin.")
-    supplementary_work: bool | None = Field(
+    financed_by_borrowing: StrictBool | None = Field(default=None, description="Purchases financed by loans or margin.")
+    supplementary_work: StrictBool | None = Field(
         default=None, description="Work done to make the assets more marketable (badge of trade)."
     )
     realisation_circumstances: Literal["planned_sale", "forced_or_unexpected", "ordinary"] | None = Field(
         default=None, description="Why assets were sold (an emergency sale points away from trade)."
     )
-    profit_motive: bool | None = Field(default=None, description="Activity carried on to make a profit (para 48).")
-    mining_or_validating_as_business: bool | None = Field(
+    profit_motive: StrictBool | None = Field(default=None, description="Activity carried on to make a profit (para 48).")
+    mining_or_validating_as_business: StrictBool | None = Field(
         default=None, description="Mining or validating run as a business (para 47)."
     )
-    accepts_crypto_in_business: bool | None = Field(
+    accepts_crypto_in_business: StrictBool | None = Field(
         default=None, description="Receives crypto in the course of a business (para 51)."
     )
 
@@ -127,11 +127,11 @@ class CharacterOverride(Frozen):
 class TwoTierFacts(Frozen):
     """Two-tiered rates: the connected-entities rule (IRO s.14AAC)."""
 
-    has_connected_entities: bool | None = Field(default=None, description="Any connected entity (>50% control)?")
-    is_nominated_entity: bool | None = Field(
+    has_connected_entities: StrictBool | None = Field(default=None, description="Any connected entity (>50% control)?")
+    is_nominated_entity: StrictBool | None = Field(
         default=None, description="This entity is the group's nominated entity for the two-tier rates."
     )
-    elected_other_concessionary_regime: bool = Field(
+    elected_other_concessionary_regime: StrictBool = Field(
         default=False, description="Taxed under another half-rate concession (e.g. corporate treasury centre)."
     )
 
@@ -143,18 +143,18 @@ class CarriedInterestFacts(Frozen):
     amount_hkd: NonNegativeAmount = Field(description="Carried interest received or accrued in the year.")
     year: str = Field(description="Year of assessment, e.g. '2025/26'.")
     fund_name: str | None = None
-    fund_is_fund_s20am: bool | None = Field(default=None, description="Paid by a fund within s.20AM.")
-    fund_certified_by_hkma: bool | None = Field(default=None, description="The fund is an HKMA-certified investment fund.")
-    subject_to_hurdle_rate: bool | None = Field(
+    fund_is_fund_s20am: StrictBool | None = Field(default=None, description="Paid by a fund within s.20AM.")
+    fund_certified_by_hkma: StrictBool | None = Field(default=None, description="The fund is an HKMA-certified investment fund.")
+    subject_to_hurdle_rate: StrictBool | None = Field(
         default=None, description="A profit-related return subject to a hurdle rate (preferred return).")
-    from_private_equity_transactions: bool | None = Field(
+    from_private_equity_transactions: StrictBool | None = Field(
         default=None, description="Arises from the fund's profits on private-equity transactions (private companies).")
-    from_qualifying_transactions: bool | None = Field(
+    from_qualifying_transactions: StrictBool | None = Field(
         default=None, description="Arises from the fund's profits on qualifying transactions of any class (incl. VAs).")
-    recipient_qualifying_person: bool | None = Field(
+    recipient_qualifying_person: StrictBool | None = Field(
         default=None, description="The recipient provides investment management services in Hong Kong (licensed, "
         "registered, or for a qualifying fund).")
-    substantial_activities_met: bool | None = Field(
+    substantial_activities_met: StrictBool | None = Field(
         default=None, description="At least 2 full-time qualified employees and HK$2m operating expenditure in HK.")
 
 
@@ -166,13 +166,13 @@ class _TaxpayerBase(Frozen):
         default=(MethodElection(method=LotMethod.WEIGHTED_AVERAGE, from_year="2018/19"),),
         description="Cost-formula elections; the latest whose from_year is not after the year applies.",
     )
-    per_wallet_pools: bool = Field(default=False, description="One pool per (asset, wallet) instead of per asset.")
+    per_wallet_pools: StrictBool = Field(default=False, description="One pool per (asset, wallet) instead of per asset.")
     trading: TradingFacts = Field(default_factory=TradingFacts)
     character: CharacterOverride | None = Field(default=None, description="Override for the whole taxpayer.")
     asset_character: dict[str, CharacterOverride] = Field(
         default_factory=dict, description="Overrides per asset symbol."
     )
-    offshore: bool | None = Field(
+    offshore: StrictBool | None = Field(
         default=None,
         description="True when the profit-producing operations were all outside Hong Kong (DIPN 39 para 47).",
     )
@@ -183,7 +183,7 @@ class _TaxpayerBase(Frozen):
     carried_interest: tuple[CarriedInterestFacts, ...] = Field(
         default=(), description="Carried interest received from funds (Sch. 16D concession; 2026 Bill)."
     )
-    losses_brought_forward_same_trade: bool | None = Field(
+    losses_brought_forward_same_trade: StrictBool | None = Field(
         default=None,
         description=(
             "Individuals and trustees: the losses brought forward arose in the same trade as the profits assessed "
@@ -204,8 +204,8 @@ class _TaxpayerBase(Frozen):
 
 class Individual(_TaxpayerBase):
     kind: Literal["individual"] = "individual"
-    hk_resident: bool | None = None
-    carries_on_business: bool | None = Field(
+    hk_resident: StrictBool | None = None
+    carries_on_business: StrictBool | None = Field(
         default=None, description="User's statement that the individual trades as a business (None = decide from facts)."
     )
 
@@ -213,17 +213,17 @@ class Individual(_TaxpayerBase):
 class Corporation(_TaxpayerBase):
     kind: Literal["corporation"] = "corporation"
     incorporated_in: str | None = None
-    central_management_in_hk: bool | None = None
-    carries_on_business: bool | None = Field(
+    central_management_in_hk: StrictBool | None = None
+    carries_on_business: StrictBool | None = Field(
         default=None, description="None: the DIPN 39 para 11 presumption applies."
     )
-    mne_group_member: bool | None = Field(default=None, description="Constituent entity of an MNE group (FSIE).")
+    mne_group_member: StrictBool | None = Field(default=None, description="Constituent entity of an MNE group (FSIE).")
 
 
 class Partnership(_TaxpayerBase):
     kind: Literal["partnership"] = "partnership"
     partners: int | None = Field(default=None, ge=1)
-    carries_on_business: bool | None = None
+    carries_on_business: StrictBool | None = None
 
 
 class InterestPeriod(Frozen):
@@ -256,12 +256,12 @@ class ResidentInvestor(Frozen):
 
     name: str
     person_type: Literal["individual", "corporation", "partnership", "trustee"] = "individual"
-    is_hk_resident: bool = True
+    is_hk_resident: StrictBool = True
     interests: tuple[InterestPeriod, ...] = Field(description="Own beneficial interest, direct or indirect.")
     associates_interests: tuple[InterestPeriod, ...] = Field(
         default=(), description="Combined interest of its associates (resident or not) over time."
     )
-    fund_is_associate: bool = Field(default=False, description="The fund is an associate of this person.")
+    fund_is_associate: StrictBool = Field(default=False, description="The fund is an associate of this person.")
     held_through: str | None = Field(
         default=None,
         description=(
@@ -270,7 +270,7 @@ class ResidentInvestor(Frozen):
             "is discharged (s.20AX(9), s.20AY(8); DIPN 61 Appendix 5 Example 5.7)."
         ),
     )
-    interposed_resident_already_deemed: bool = Field(
+    interposed_resident_already_deemed: StrictBool = Field(
         default=False,
         description=(
             "Override: held through a resident person already charged on the same profits, who is not in the "
@@ -337,18 +337,18 @@ class FundFacts(Frozen):
 
     fund_type: FundType = FundType.ORDINARY
     # s.20AM(2): three limbs, at all times in the basis period (DIPN 61 para 35, 53)
-    managed_as_whole_or_pooled: bool | None = None
-    participants_no_day_to_day_control: bool | None = None
-    shares_profits_from_property: bool | None = None
+    managed_as_whole_or_pooled: StrictBool | None = None
+    participants_no_day_to_day_control: StrictBool | None = None
+    shares_profits_from_property: StrictBool | None = None
     # s.20AM(5)/(6)
     excluded_arrangement: str | None = Field(
         default=None, description="Name of an s.20AM(5) exclusion that applies (e.g. 'group scheme'), if any."
     )
-    business_undertaking_general_commercial: bool | None = Field(
+    business_undertaking_general_commercial: StrictBool | None = Field(
         default=None, description="A business undertaking for general commercial or industrial purposes (s.20AM(6))."
     )
     # gateway (s.20AN(6); DIPN 61 paras 80–93)
-    uses_specified_person: bool | None = Field(
+    uses_specified_person: StrictBool | None = Field(
         default=None, description="Qualifying transactions carried out or arranged in HK by an SFC-licensed/registered person."
     )
     specified_person_name: str | None = None
@@ -366,24 +366,24 @@ class FundFacts(Frozen):
     # anti-round-tripping (ss.20AW–20AY)
     resident_investors: tuple[ResidentInvestor, ...] = ()
     holders_count: int | None = Field(default=None, ge=0, description="Number of holders (widely held test).")
-    largest_21_hold_75_percent_or_less: bool | None = Field(
+    largest_21_hold_75_percent_or_less: StrictBool | None = Field(
         default=None, description="True if no 20 holders together hold more than 75% (i.e. at least 21 hold 75%+)."
     )
-    bona_fide_widely_held_accepted: bool | None = Field(
+    bona_fide_widely_held_accepted: StrictBool | None = Field(
         default=None, description="Commissioner satisfied the fund is bona fide widely held (DIPN 61 para 171)."
     )
     spes: tuple[SpeFacts, ...] = Field(
         default=(), description="The fund's special purpose entities, for deeming their exempt profits (s.20AY)."
     )
     # the proposed extension (Bill 2026): new obligations whose thresholds were not published
-    extension_substantial_activities_met: bool | None = Field(
+    extension_substantial_activities_met: StrictBool | None = Field(
         default=None,
         description=(
             "Proposed: the fund meets the substantial-activities requirement the extension adds (local employees "
             "and expenditure, 'similar to the FIHV regime'; thresholds not published). None: unknown."
         ),
     )
-    extension_tax_reporting_complied: bool | None = Field(
+    extension_tax_reporting_complied: StrictBool | None = Field(
         default=None,
         description="Proposed: the fund complies with the tax-reporting mechanism the extension adds. None: unknown.",
     )
@@ -414,15 +414,15 @@ def _check_chains(investors: tuple[ResidentInvestor, ...]) -> None:
 class FspeFacts(Frozen):
     name: str
     fihv_interest_percent: Percent
-    holds_only_investee_private_companies: bool | None = None
+    holds_only_investee_private_companies: StrictBool | None = None
 
 
 class EsfoFacts(Frozen):
     """The eligible single family office (Sch. 16E)."""
 
     name: str | None = None
-    is_private_company: bool | None = None
-    normally_managed_or_controlled_in_hk: bool | None = None
+    is_private_company: StrictBool | None = None
+    normally_managed_or_controlled_in_hk: StrictBool | None = None
     family_ownership_percent: Percent | None = None
     charity_ownership_percent: Percent | None = None
     services_to_family_percent: Percent | None = Field(
@@ -436,8 +436,8 @@ class FihvFacts(Frozen):
     family_ownership_percent: Percent | None = None
     charity_ownership_percent: Percent | None = Field(default=None, description="s.88 charity's beneficial interest.")
     unrelated_ownership_percent: Percent | None = None
-    normally_managed_or_controlled_in_hk: bool | None = None
-    business_undertaking_general_commercial: bool | None = None
+    normally_managed_or_controlled_in_hk: StrictBool | None = None
+    business_undertaking_general_commercial: StrictBool | None = None
     specified_assets_value_hkd: NonNegativeAmount | None = Field(
         default=None, description="Sch. 16C assets of the FIHVs/FSPEs managed by the ESFO (HK$240m test)."
     )
@@ -451,8 +451,8 @@ class FihvFacts(Frozen):
     )
     qualified_full_time_employees_in_hk: int | None = Field(default=None, ge=0)
     operating_expenditure_in_hk_hkd: NonNegativeAmount | None = None
-    transactions_arranged_by_esfo_in_hk: bool | None = None
-    election_made: bool | None = None
+    transactions_arranged_by_esfo_in_hk: StrictBool | None = None
+    election_made: StrictBool | None = None
     election_date: date | None = None
     esfo: EsfoFacts = Field(default_factory=EsfoFacts)
     fspes: tuple[FspeFacts, ...] = ()
@@ -479,13 +479,13 @@ class StatedLine(Frozen):
     sch16c_class: Sch16CClass | None = Field(default=None, description="Sch. 16C class, if not taken from the asset.")
     extension_class: ExtensionClass | None = Field(
         default=None, description="Class the extension adds, if not taken from the asset.")
-    incidental: bool = Field(default=False, description="An incidental transaction (s.20AN(2)(b)), e.g. a disposal.")
+    incidental: StrictBool = Field(default=False, description="An incidental transaction (s.20AN(2)(b)), e.g. a disposal.")
     receipts_hkd: NonNegativeAmount = Field(description="Trading receipts (gross), for the 5% ratio.")
     profit_hkd: SignedAmount = Field(description="Profit (negative: loss) before attributable expenses.")
     attributable_expenses_hkd: NonNegativeAmount = Field(
         default=Decimal(0), description="Expenses attributable to this line; they reduce it (s.16(1)).")
     character: Literal["capital", "revenue"] = "revenue"
-    offshore: bool = False
+    offshore: StrictBool = False
     income_type: Literal["interest", "dividend", "other"] | None = None
     receipt_type: str | None = None
     source: str | None = Field(default=None, description="Where the figures come from (accounts, a worked example).")
@@ -504,7 +504,7 @@ class PrivateFund(_TaxpayerBase):
     kind: Literal["private_fund"] = "private_fund"
     entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fund: FundFacts = Field(default_factory=FundFacts)
-    is_ofc: bool = Field(default=False, description="An open-ended fund company (s.20AN(1)(c) OFC variant).")
+    is_ofc: StrictBool = Field(default=False, description="An open-ended fund company (s.20AN(1)(c) OFC variant).")
     stated_lines: tuple[StatedLine, ...] = Field(default=(), description="Profit lines stated beside the ledger.")
 
 
