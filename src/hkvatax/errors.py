@@ -59,6 +59,11 @@ ERROR_CODES: dict[str, str] = {
     "bad_file": "A file cannot be read as the format it claims to be.",
     "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",
     "percent_range": "A percentage is outside 0–100.",
+    "bad_date": "A date is outside the years hkvatax accepts (1901–2199).",
+    "ownership_sum": "Ownership percentages that share one whole add up to more than 100% (on some day, for "
+                     "interests held over time).",
+    "duplicate_name": "Two entries that the explanation tells apart by name (SPEs, FSPEs, stated lines, a resident "
+                      "investor named by held_through) share one name.",
     "unsupported_row": "An exchange-export row is of a type hkvatax does not import; it is reported, not dropped.",
     "year_gap": "A dated parameter has no value for the requested year of assessment.",
     "bad_params_file": "A user parameter file cannot be read, is not in the format of the shipped tables, or names a "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .assets import Asset
-from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp
+from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp, check_time_weight
 from .events import Event
 from .prices import Rate
 from .taxpayers import Taxpayer
@@ -28,9 +29,18 @@ class OpeningLot(Frozen):
         default=None,
         description=(
             "Average-cost pools only: sum of quantity x acquisition time (microseconds since the POSIX epoch), "
-            "for holding periods; as in PoolSnapshot.time_weight."
+            "for holding periods; as in PoolSnapshot.time_weight. time_weight / quantity must be an instant "
+            "within the accepted years (1901–2199)."
         ),
     )
+
+    @field_validator("time_weight")
+    @classmethod
+    def _weight_in_range(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        quantity = info.data.get("quantity")
+        if value is not None and isinstance(quantity, Decimal):
+            check_time_weight(value, quantity)
+        return value
 
 
 class LedgerSettings(Frozen):
