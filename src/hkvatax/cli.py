@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from .errors import ArgumentError, HkvataxError, InputError, Problem, SourceRef
+from .escape import escape_lines, escape_text
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -92,6 +93,8 @@ def _progress(args: argparse.Namespace, *stages: str) -> Iterator[_Progress]:
 
 # ---------------------------------------------------------------------------------------------- output
 def _write(args: argparse.Namespace, text: str) -> None:
+    if getattr(args, "format", None) != "json" and not text.lstrip().startswith(("{", "[")):
+        text = escape_lines(text)  # output policy: no control character reaches a terminal (docs/security.md)
     out = getattr(args, "out", None)
     if out:
         with open(out, "w", encoding="utf-8", newline="") as fh:
@@ -102,7 +105,7 @@ def _write(args: argparse.Namespace, text: str) -> None:
 
 def _note(args: argparse.Namespace, text: str) -> None:
     if not getattr(args, "quiet", False):
-        sys.stderr.write(f"hkvatax: {text}\n")
+        sys.stderr.write(f"hkvatax: {escape_text(text)}\n")
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -355,7 +358,7 @@ def _import(args: argparse.Namespace) -> int:
                               fee_tolerance=tolerance)
         p.stage("writing")
     if not args.quiet:
-        sys.stderr.write("".join(f"hkvatax: {line}\n" for line in book.report().splitlines()))
+        sys.stderr.write("".join(f"hkvatax: {escape_text(line)}\n" for line in book.report().splitlines()))
     if args.strict and not book.ok:
         _note(args, "--strict: nothing written")
         return EXIT_USAGE
@@ -394,13 +397,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _year(text: str) -> str:
     """An argparse type: a year of assessment or a range, checked before any file is read."""
-    from .periods import YearOfAssessment
+    from .periods import parse_year_range
 
     try:
-        for part in text.split("..", 1):
-            YearOfAssessment.parse(part)
+        parse_year_range(text)
     except ArgumentError as exc:
-        raise argparse.ArgumentTypeError(str(exc.problems[0].message) + "; write it like 2025/26") from None
+        problem = exc.problems[0]
+        raise argparse.ArgumentTypeError(f"{problem.message}; {problem.suggestion or 'write it like 2025/26'}") \
+            from None
     return text
 
 
@@ -534,8 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder (a rerun resumes what is already written)")
     p.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786); default: a local process pool")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the CPU count)")
-    p.add_argument("--year", help="year(s) of assessment (2025/26 or 2023/24..2025/26); default: all")
-    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
+    p.add_argument("--year", type=_year, help="year(s) of assessment (2025/26 or 2023/24..2025/26); default: all")
+    p.add_argument("--extension-first-year", dest="extension_first_year", type=_year, default="2025/26")
     p.add_argument("--regime", action="append", choices=["baseline", "va_extension"],
                    help="regime(s) to assess (repeat; default: baseline)")
     p.add_argument("--explain", choices=["summary", "per_asset"], help="also write each taxpayer's explanation")
@@ -564,9 +568,9 @@ def _fail(exc: HkvataxError, code: int, as_json: bool, stream: TextIO | None = N
         doc = {**exc.to_dict(), "exit_code": code}
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     elif isinstance(exc, (InputError, UsageError)):  # their text names every problem with its code
-        (stream or sys.stderr).write(f"hkvatax: {exc}\n")
+        (stream or sys.stderr).write(f"hkvatax: {escape_lines(str(exc))}\n")
     else:
-        (stream or sys.stderr).write(f"hkvatax: [{exc.problems[0].code}] {exc}\n")
+        (stream or sys.stderr).write(f"hkvatax: [{exc.problems[0].code}] {escape_lines(str(exc))}\n")
     return code
 
 

@@ -26,7 +26,7 @@ from .models.scenario import Scenario
 from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context, fmt_exact, fmt_hkd, isolated
-from .periods import YearEnd, YearOfAssessment
+from .periods import YearEnd, YearOfAssessment, parse_year_range
 from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
 from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
@@ -612,14 +612,8 @@ def _parse_years(years: str | int | YearOfAssessment | Iterable[str | int | Year
         return None
     if isinstance(years, (str, int, YearOfAssessment)):
         text = str(years) if not isinstance(years, YearOfAssessment) else years.label
-        if isinstance(years, str) and ".." in years:
-            a, b = years.split("..", 1)
-            start, end = YearOfAssessment.parse(a), YearOfAssessment.parse(b)
-            out = []
-            while start <= end:
-                out.append(start)
-                start = start.next()
-            return out
+        if isinstance(years, str):
+            return parse_year_range(years)
         return [YearOfAssessment.parse(text if isinstance(years, str) else years)]
     return [YearOfAssessment.parse(y) for y in years]
 

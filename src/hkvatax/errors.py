@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .escape import escape_text
+
 __all__ = [
     "ERROR_CODES",
     "SourceRef",
@@ -114,13 +116,15 @@ class Problem:
             raise ValueError(f"unregistered error code {self.code!r}")
 
     def __str__(self) -> str:
+        """One line for a terminal or a log: control characters from the input are made visible
+        (:func:`hkvatax.escape.escape_text`), so a problem cannot move the cursor or start a new line."""
         where = str(self.source)
         if self.column:
             where += f", field {self.column!r}"
         text = f"[{self.code}] {where}: {self.message}"
         if self.suggestion:
             text += f" (suggestion: {self.suggestion})"
-        return text
+        return escape_text(text)
 
     def to_dict(self) -> dict[str, Any]:
         return {

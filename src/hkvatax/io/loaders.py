@@ -16,19 +16,23 @@ Only ``timestamp`` and ``kind`` are always required; which other columns a kind 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 from dateutil import tz as dateutil_tz
+from dateutil.zoneinfo import get_zonefile_instance
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import InputError, Problem, SourceRef
+from ..escape import escape_text
 from ..models.common import MAX_AMOUNT
 from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
@@ -90,17 +94,43 @@ _RATE = TypeAdapter(Rate)
 _OFFSET = re.compile(r"^\s*(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
 
 
-def resolve_timezone(name: str | None) -> tzinfo | None:
-    """A zone from a name such as ``Asia/Hong_Kong`` or ``+08:00``; None for None."""
+MAX_ZONE_NAME = 64
+"""Longest time-zone name read (the longest IANA name has 32 characters)."""
+
+
+@functools.cache
+def _iana_zones() -> dict[str, str]:
+    """Every IANA zone name the system or dateutil's bundled database knows, keyed by its lower case."""
+    names = set(zoneinfo.available_timezones())
+    try:
+        names |= set(get_zonefile_instance().zones)
+    except Exception:  # pragma: no cover - dateutil without its bundled tarball
+        pass
+    return {n.lower(): n for n in names}
+
+
+def resolve_timezone(name: object) -> tzinfo | None:
+    """A zone from an IANA name such as ``Asia/Hong_Kong`` or an offset such as ``+08:00``; None for None.
+    The name is looked up in the IANA database by name, never opened as a path: anything else (a path
+    such as ``/etc/passwd``, a non-string, a name over :data:`MAX_ZONE_NAME` characters) is ``invalid_field``
+    on ``default_timezone``, and the message shows at most the first 40 characters (docs/security.md)."""
     if name is None or name == "":
         return None
-    offset = _OFFSET.match(name)
+    if not isinstance(name, str):
+        raise InputError([Problem("invalid_field", f"default_timezone must be a zone name such as Asia/Hong_Kong, "
+                                  f"not a {type(name).__name__}", SourceRef(), "default_timezone")])
+    offset = _OFFSET.match(name) if len(name) <= MAX_ZONE_NAME else None
     if offset and int(offset.group(2)) < 24 and int(offset.group(3) or 0) < 60:  # gettz does not read "+08:00"
         sign = -1 if offset.group(1) == "-" else 1
         return timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
-    zone: tzinfo | None = dateutil_tz.gettz(name)
+    canonical = _iana_zones().get(name.strip().lower()) if len(name) <= MAX_ZONE_NAME else None
+    zone: tzinfo | None = None
+    if canonical is not None:
+        zone = dateutil_tz.gettz(canonical) or get_zonefile_instance().get(canonical)
     if zone is None:
-        raise InputError([Problem("invalid_field", f"unknown time zone {name!r}", SourceRef(), "default_timezone")])
+        shown = escape_text(name[:40]) + ("…" if len(name) > 40 else "")
+        raise InputError([Problem("invalid_field", f"unknown time zone {shown!r}: give an IANA zone name such as "
+                                  "Asia/Hong_Kong, or an offset such as +08:00", SourceRef(), "default_timezone")])
     return zone
 
 
@@ -168,7 +198,7 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
         raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
             from None
     zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
-    if zone is None and isinstance(data, dict) and isinstance(data.get("default_timezone"), str):
+    if zone is None and isinstance(data, dict) and data.get("default_timezone") is not None:
         zone = resolve_timezone(data["default_timezone"])
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "default_timezone"}

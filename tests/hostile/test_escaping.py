@@ -1,0 +1,77 @@
+"""Issue 11, output policy: one escaping module (hkvatax.escape) per format; user strings cannot inject
+terminal escapes, Markdown/HTML markup or spreadsheet formulas, and ordinary names stay readable."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hkvatax.escape import CONTROL, escape_csv, escape_lines, escape_markdown, escape_text
+from hkvatax.io.safe_csv import write_csv
+
+markdown_it = pytest.importorskip("markdown_it")
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "![x](javascript:alert(1))",
+           "# New heading", "a | b |\n|---|\n| c", "\x1b]0;pwned\x07", "\x1b[2J", "evil\rgood", "<script>x</script>",
+           "<javascript:alert(1)>", "- item", "> quote", "1. one", "**bold**", "`code`", "&lt;b&gt;", "x\u202etxt.exe"]
+
+
+@pytest.mark.parametrize("name", ["Mr Wong (trader)", "Chan Tai Man", "ACME Ltd.", "O'Brien", "a_b", "AT&T",
+                                  "Fund #3", "50% owner", "x.y@example.com"])
+def test_ordinary_names_are_kept_as_written(name: str) -> None:
+    assert escape_markdown(name) == name
+    assert escape_text(name) == name
+
+
+def _md() -> Any:
+    return markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+def test_a_heading_with_a_name_renders_as_the_name() -> None:
+    html = _md().render("# " + escape_markdown("Mr Wong (trader)") + "\n")
+    assert html == "<h1>Mr Wong (trader)</h1>\n"
+
+
+def _rendered_markup(text: str) -> set[str]:
+    html = _md().render(f"| a | b |\n|---|---|\n| {text} | x |\n\n- {text}\n\n# {text}\n")
+    return set(re.findall(r"<([a-z0-9]+)", html))
+
+
+_CLEAN = {"table", "thead", "tr", "th", "tbody", "td", "ul", "li", "h1"}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_strings_produce_no_markup(text: str) -> None:
+    assert _rendered_markup(escape_markdown(text)) <= _CLEAN
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>[]()!#|*_`~&;:-+=.1 \\\n\r\x1baz")), max_size=30))
+def test_escaped_markdown_never_renders_markup_or_cells(text: str) -> None:
+    escaped = escape_markdown(text)
+    assert _rendered_markup(escaped) <= _CLEAN
+    html = _md().render(f"| a | b |\n|---|---|\n| {escaped} | x |\n")
+    assert html.count("<td") == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_escaped_text_has_no_control_characters_and_is_injective_on_printables(text: str) -> None:
+    out = escape_text(text)
+    assert not CONTROL.search(out)
+    if not CONTROL.search(text):
+        assert out == text
+    assert "\n" not in escape_csv(text) and "\r" not in escape_csv(text)
+    lines = escape_lines(text)
+    assert not CONTROL.search(lines.replace("\n", ""))
+
+
+def test_csv_output_escapes_control_characters_and_formulas() -> None:
+    out = io.StringIO()
+    write_csv(out, ["name"], [["=HYPERLINK(\"x\")"], ["a\x1b[31mred"], ["-12.50"]])
+    assert out.getvalue() == "name\n\"'=HYPERLINK(\"\"x\"\")\"\na\\x1b[31mred\n-12.50\n"
