@@ -75,3 +75,57 @@ def test_csv_output_escapes_control_characters_and_formulas() -> None:
     out = io.StringIO()
     write_csv(out, ["name"], [["=HYPERLINK(\"x\")"], ["a\x1b[31mred"], ["-12.50"]])
     assert out.getvalue() == "name\n\"'=HYPERLINK(\"\"x\"\")\"\na\\x1b[31mred\n-12.50\n"
+
+
+def _hostile_fund(bad: str) -> Any:
+    import json
+
+    import hkvatax
+    from hkvatax.examples import example_path
+    from hkvatax.io import scenario_from_dict
+
+    data = json.loads(example_path("private_fund").read_text(encoding="utf-8"))
+    data["taxpayer"]["name"] = bad + " fund"
+    data["taxpayer"]["fund"]["resident_investors"][0]["name"] = bad + " investor"
+    for i, event in enumerate(data["events"]):
+        event["id"] = f"{bad} {i}"
+        event["note"] = bad
+    return hkvatax.assess(scenario_from_dict(data)).explain(detail="full")
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_hostile_names_in_a_full_explanation_render_no_markup_and_no_control(bad: str) -> None:
+    clean = _hostile_fund("Plain")
+    hostile = _hostile_fund(bad)
+    tags = set(re.findall(r"<([a-z0-9]+)", _md().render(clean.to_markdown())))
+    got = set(re.findall(r"<([a-z0-9]+)", _md().render(hostile.to_markdown())))
+    assert got <= tags
+    for text in (hostile.to_markdown(), hostile.to_text()):
+        assert not CONTROL.search(text.replace("\n", ""))
+
+
+def test_a_hostile_name_in_markdown_keeps_its_text() -> None:
+    md = _hostile_fund("<img src=x onerror=alert(1)>").to_markdown()
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt; fund" in md.splitlines()[0]
+
+
+@pytest.mark.parametrize("bad", ["\x1b[2J# x", "<img src=x onerror=alert(1)>"])
+def test_comparison_and_disposal_table_escape_names_and_ids(bad: str) -> None:
+    import json
+
+    import hkvatax
+    from hkvatax.examples import example_path
+    from hkvatax.io import scenario_from_dict
+    from hkvatax.ledger import match_scenario
+    from hkvatax.render.disposals import disposals_table
+
+    data = json.loads(example_path("individual_trader").read_text(encoding="utf-8"))
+    data["taxpayer"]["name"] = bad
+    for i, event in enumerate(data["events"]):
+        event["id"] = f"{bad}{i}"
+    scenario = scenario_from_dict(data)
+    result = hkvatax.compare(scenario)
+    for text in (result.to_text(), result.to_markdown(), disposals_table(match_scenario(scenario))):
+        assert not CONTROL.search(text.replace("\n", ""))
+    assert "<img" not in result.to_markdown()
+    assert not result.to_markdown().startswith("# <") and "\n# x" not in result.to_markdown()
