@@ -170,7 +170,13 @@ def _render_comparison(result: Comparison, fmt: str) -> str:
 def _load(args: argparse.Namespace) -> Any:
     from .io import load_any
 
-    return load_any(args.file, profile=args.profile, default_tz=args.default_tz)
+    return load_any(args.file, profile=args.profile, default_tz=args.default_tz, allow_files=_allowed(args))
+
+
+def _allowed(args: argparse.Namespace) -> list[str] | None:
+    """The explicit allow-list of files a profile may name (--allow-file), or None: its own folder only."""
+    allowed = getattr(args, "allow_file", None)
+    return list(allowed) if allowed else None
 
 
 def _disposals(args: argparse.Namespace) -> int:
@@ -211,7 +217,7 @@ def _assess(args: argparse.Namespace) -> int:
             p.stage("assessing")
             outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
                                  extension_first_year=args.extension_first_year, params=_params(args),
-                                 default_tz=args.default_tz)
+                                 default_tz=args.default_tz, allow_files=_allowed(args))
         else:
             scenario = _load(args)
             p.stage("assessing")
@@ -232,7 +238,7 @@ def _compare(args: argparse.Namespace) -> int:
 
             p.stage("assessing both regimes")
             result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
-                                 params=_params(args), default_tz=args.default_tz)
+                                 params=_params(args), default_tz=args.default_tz, allow_files=_allowed(args))
         else:
             scenario = _load(args)
             p.stage("assessing both regimes")
@@ -446,6 +452,9 @@ def _batch(args: argparse.Namespace) -> int:
 def _input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
     p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
+    p.add_argument("--allow-file", dest="allow_file", action="append", metavar="PATH",
+                   help="a file or folder outside the profile's folder that the profile may name (e.g. its "
+                        "rates_file); repeat for more. Default: only files inside the profile's folder")
     p.add_argument("--default-tz", dest="default_tz", help="zone for timestamps without one, e.g. Asia/Hong_Kong")
 
 

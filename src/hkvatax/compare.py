@@ -20,6 +20,7 @@ from .engine import Assessment, CsvSource, Matched, Years, assess, ledger_csv, l
 from .escape import escape_markdown as M
 from .escape import escape_text as T
 from .explain import FIGURE_LABELS
+from .io.files import AllowFiles
 from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
 from .money import fmt_exact, fmt_hkd, isolated
@@ -350,9 +351,10 @@ def compare(scenario: Scenario, years: Years = None, *, extension_first_year: st
 @isolated
 def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
-                default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
+                default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None,
+                allow_files: AllowFiles = None) -> Comparison:
     """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
-    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
                    law_settings=law_settings)
 

@@ -64,6 +64,8 @@ ERROR_CODES: dict[str, str] = {
     "bad_date": "A date is outside the years hkvatax accepts (1901–2199).",
     "ownership_sum": "Ownership percentages that share one whole add up to more than 100% (on some day, for "
                      "interests held over time).",
+    "file_not_allowed": "A profile names a file outside the file policy: an absolute path, a path with '..', a link "
+                        "out of the profile's folder, or a file not in the caller's allow-list (docs/security.md).",
     "duplicate_name": "Two entries that the explanation tells apart by name (SPEs, FSPEs, stated lines, a resident "
                       "investor named by held_through) share one name.",
     "unsupported_row": "An exchange-export row is of a type hkvatax does not import; it is reported, not dropped.",

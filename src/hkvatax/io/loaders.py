@@ -39,6 +39,7 @@ from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
+from .files import AllowFiles, named_file
 from .validation import code_for, problems_from_validation, suggestion_for
 
 __all__ = [
@@ -198,7 +199,7 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
         raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
             from None
     zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
-    if zone is None and isinstance(data, dict) and data.get("default_timezone") is not None:
+    if zone is None and isinstance(data, dict) and isinstance(data.get("default_timezone"), str):
         zone = resolve_timezone(data["default_timezone"])
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "default_timezone"}
@@ -418,9 +419,12 @@ def name_csv_columns(exc: InputError) -> InputError:
     return named
 
 
-def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tuple[list[Rate], list[Problem]]:
-    """Read rates: columns base, quote, rate, at, source."""
-    name = str(path)
+def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None, file: str | None = None
+                   ) -> tuple[list[Rate], list[Problem]]:
+    """Read rates: columns base, quote, rate, at, source (``file``: the name in problems, default ``path``).
+    A file whose header is not that of a rates file is one ``bad_file`` that names the expected columns and
+    quotes nothing of the file."""
+    name = file or str(path)
     problems: list[Problem] = []
     rates: list[Rate] = []
     try:
@@ -431,6 +435,10 @@ def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tup
     if fast is not None:
         return fast, []
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = {str(h).strip().lower() for h in (reader.fieldnames or ())}
+    if not {"base", "rate", "at", "source"} <= header or not header <= _RATE_COLUMNS:
+        return [], [Problem("bad_file", "not a rates file: expected the header base, quote, rate, at, source",
+                            SourceRef(file=name, row=1))]
     for row in reader:
         line = reader.line_num
         data = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
@@ -512,10 +520,12 @@ def load_profile(path: str | Path, *, content: bytes | None = None) -> dict[str,
     return data
 
 
-def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzinfo | str | None = None
-                     ) -> tuple[Scenario, tzinfo | None, list[Problem]]:
+def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzinfo | str | None = None,
+                     allow_files: AllowFiles = None) -> tuple[Scenario, tzinfo | None, list[Problem]]:
     """The scenario a profile describes (taxpayer, assets, rates or rates_file, settings), without events;
-    its default time zone; and the problems of its rates file (the profile's own problems are raised)."""
+    its default time zone; and the problems of its rates file (the profile's own problems are raised).
+    A ``rates_file`` is read only as the file policy allows (:mod:`hkvatax.io.files`): inside the profile's
+    folder, or inside ``allow_files`` when given."""
     prof = dict(profile) if isinstance(profile, Mapping) else load_profile(profile)
     base_dir = Path(profile).parent if not isinstance(profile, Mapping) else Path(".")
     zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
@@ -526,8 +536,10 @@ def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzi
     problems: list[Problem] = []
     rates: list[Any] = list(prof.pop("rates", []) or [])
     rates_file = prof.pop("rates_file", None)
-    if rates_file:
-        more, rate_problems = read_rates_csv(base_dir / rates_file, default_tz=zone)
+    if rates_file is not None:
+        path = named_file(rates_file, folder=None if isinstance(profile, Mapping) else base_dir,
+                          allow=allow_files, profile=None if isinstance(profile, Mapping) else str(profile))
+        more, rate_problems = read_rates_csv(path, default_tz=zone, file=str(base_dir / str(rates_file)))
         rates.extend(more)
         problems.extend(rate_problems)
     payload = {**prof, "events": [], "rates": rates}
@@ -542,10 +554,10 @@ def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzi
 @isolated
 def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, Any], *,
                     default_tz: tzinfo | str | None = None, text: str | None = None,
-                    file: str | None = None) -> Scenario:
+                    file: str | None = None, allow_files: AllowFiles = None) -> Scenario:
     """A scenario from a generic CSV ledger (a path, or ``text`` named ``file``) plus a profile naming the
     taxpayer, assets and rates. Every event is a model: for large ledgers use :func:`hkvatax.assess_csv`."""
-    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz)
+    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz, allow_files=allow_files)
     events, row_problems = read_csv_events(path, text=text, file=file, default_tz=zone)
     problems = row_problems + problems
     scenario = scenario.model_copy(update={"events": tuple(events)})
@@ -555,16 +567,14 @@ def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, 
 
 
 @isolated
-def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None) -> Scenario:
-    """A JSON scenario, or a CSV ledger with its profile."""
+def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None,
+             allow_files: AllowFiles = None) -> Scenario:
+    """A JSON scenario, or a CSV ledger with the profile named in ``profile``. No profile is looked for
+    beside the ledger: a file is read only when it is named (docs/decisions/0146-file-access-policy.md)."""
     p = Path(path)
     if p.suffix.lower() == ".csv":
         if profile is None:
-            candidates = [p.with_suffix(".toml"), p.with_suffix(".json"), p.with_name(p.stem + ".profile.toml")]
-            found = next((c for c in candidates if c.exists()), None)
-            if found is None:
-                raise InputError([Problem("missing_field", "a CSV ledger needs a profile (--profile FILE)",
-                                          SourceRef(file=str(p)))])
-            profile = found
-        return load_csv_ledger(p, profile, default_tz=default_tz)
+            raise InputError([Problem("missing_field", "a CSV ledger needs a profile (--profile FILE); none is "
+                                      "looked for beside it", SourceRef(file=str(p)))])
+        return load_csv_ledger(p, profile, default_tz=default_tz, allow_files=allow_files)
     return load_scenario(p, default_tz=default_tz)
