@@ -64,6 +64,8 @@ ERROR_CODES: dict[str, str] = {
     "bad_date": "A date is outside the years hkvatax accepts (1901–2199).",
     "ownership_sum": "Ownership percentages that share one whole add up to more than 100% (on some day, for "
                      "interests held over time).",
+    "inconsistent_row": "An exchange-export row contradicts itself: its Notes name another asset or quantity than "
+                        "its columns, or its pair does not consist of the assets it executed.",
     "file_not_allowed": "A profile names a file outside the file policy: an absolute path, a path with '..', a link "
                         "out of the profile's folder, or a file not in the caller's allow-list (docs/security.md).",
     "duplicate_name": "Two entries that the explanation tells apart by name (SPEs, FSPEs, stated lines, a resident "
