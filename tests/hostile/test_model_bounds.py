@@ -163,3 +163,8 @@ def test_spe_and_fspe_names_are_refused_exactly_when_repeated(names: list[str]) 
     assert _codes(_fund(spes=spes)) == expected
     fspes = [{"name": n, "fihv_interest_percent": "10"} for n in names]
     assert _codes(_scenario(_office(fspes=fspes))) == expected
+
+
+def test_two_opening_lots_with_one_id_in_one_pool_is_duplicate_id() -> None:
+    assert _codes(_scenario(opening_lots=[LOT, LOT])) == ["duplicate_id"]
+    assert _codes(_scenario(opening_lots=[LOT, {**LOT, "wallet": "cold"}])) == []

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .assets import Asset
 from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp, check_time_weight
@@ -80,6 +81,14 @@ class Scenario(Frozen):
             if asset.symbol in seen:
                 raise ValueError(f"asset {asset.symbol} is declared twice")
             seen.add(asset.symbol)
+        pools: set[tuple[str, str | None, str]] = set()
+        for lot in self.opening_lots:  # specific identification names a lot by its id within its pool
+            key = (lot.asset, lot.wallet, lot.lot_id)
+            if key in pools:
+                raise PydanticCustomError(
+                    "duplicate_id", "opening lot {lot} of {asset} is given twice in one pool: give each its own lot_id",
+                    {"lot": lot.lot_id[:60], "asset": lot.asset})
+            pools.add(key)
         return self
 
     def asset(self, symbol: str) -> Asset | None:
