@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .escape import escape_text
+from .escape import escape_lines, escape_text
 
 __all__ = [
     "ERROR_CODES",
@@ -161,6 +161,10 @@ class HkvataxError(Exception):
     def __init__(self, *args: object, problems: tuple[Problem, ...] | list[Problem] | None = None) -> None:
         super().__init__(*args)
         self._problems: tuple[Problem, ...] | None = None if problems is None else tuple(problems)
+
+    def __str__(self) -> str:
+        """The message, with control characters from the input made visible (line breaks kept)."""
+        return escape_lines(super().__str__())
 
     @property
     def problems(self) -> tuple[Problem, ...]:

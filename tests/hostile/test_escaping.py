@@ -129,3 +129,17 @@ def test_comparison_and_disposal_table_escape_names_and_ids(bad: str) -> None:
         assert not CONTROL.search(text.replace("\n", ""))
     assert "<img" not in result.to_markdown()
     assert not result.to_markdown().startswith("# <") and "\n# x" not in result.to_markdown()
+
+
+def test_error_messages_show_control_characters_as_escapes() -> None:
+    from hkvatax.errors import HkvataxError, InputError, LedgerError, Problem
+    from hkvatax.io import scenario_from_dict
+
+    data = {"taxpayer": {"kind": "individual", "name": "A"}, "assets": [{"symbol": "BTC"}],
+            "events": [{"kind": "disposal", "id": "\x1b]0;pwned\x07", "timestamp": "2025-05-01T10:00:00+08:00",
+                        "asset": "BTC", "quantity": "1", "proceeds": "-1"}]}
+    with pytest.raises(InputError) as caught:
+        scenario_from_dict(data)
+    assert not CONTROL.search(str(caught.value).replace("\n", ""))
+    err: HkvataxError = LedgerError(Problem("oversell", "sold \x1b[2J more than held"))
+    assert "\x1b" not in str(err) and "\\x1b[2J" in str(err)

@@ -97,3 +97,18 @@ def test_coinbase_notes_agree_exactly_when_they_describe_the_row(qty: Decimal, n
     codes = _codes("coinbase", _cb("Convert", "BTC", f"-{qty:f}", f"Converted {noted:f} BTC to 1 ETH"))
     rounds = qty.quantize(noted) == noted or qty.quantize(noted, rounding="ROUND_DOWN") == noted
     assert (codes == []) == (qty == noted or rounds)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["BTC", "ETH", "SOL"]), st.sampled_from(["USDT", "BTC", "USDC"]),
+       st.sampled_from(["BTC", "ETH", "SOL"]), st.sampled_from(["USDT", "BTC", "USDC"]),
+       st.decimals(min_value=Decimal("-1"), max_value=Decimal("1"), places=5))
+def test_binance_rows_are_refused_exactly_when_they_contradict_themselves(
+        base: str, quote: str, executed: str, paid: str, fee: Decimal) -> None:
+    if base == quote or executed == paid:
+        return
+    text = BN_HEAD + f'"2023-05-01 08:00:00","{base}{quote}","BUY","2","1{executed}","2{paid}","{fee:f}{executed}"\n'
+    codes = {code for code, _ in _codes("binance", text)}
+    assert ("inconsistent_row" in codes) == (base + quote != executed + paid)
+    if base + quote == executed + paid:
+        assert codes == ({"negative"} if fee < 0 else set())
