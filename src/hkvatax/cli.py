@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from .errors import ArgumentError, HkvataxError, InputError, Problem, SourceRef
+from .escape import escape_lines, escape_text
 
 if TYPE_CHECKING:
     from .compare import Comparison
@@ -92,6 +93,8 @@ def _progress(args: argparse.Namespace, *stages: str) -> Iterator[_Progress]:
 
 # ---------------------------------------------------------------------------------------------- output
 def _write(args: argparse.Namespace, text: str) -> None:
+    if getattr(args, "format", None) != "json" and not text.lstrip().startswith(("{", "[")):
+        text = escape_lines(text)  # output policy: no control character reaches a terminal (docs/security.md)
     out = getattr(args, "out", None)
     if out:
         with open(out, "w", encoding="utf-8", newline="") as fh:
@@ -102,7 +105,7 @@ def _write(args: argparse.Namespace, text: str) -> None:
 
 def _note(args: argparse.Namespace, text: str) -> None:
     if not getattr(args, "quiet", False):
-        sys.stderr.write(f"hkvatax: {text}\n")
+        sys.stderr.write(f"hkvatax: {escape_text(text)}\n")
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -167,7 +170,13 @@ def _render_comparison(result: Comparison, fmt: str) -> str:
 def _load(args: argparse.Namespace) -> Any:
     from .io import load_any
 
-    return load_any(args.file, profile=args.profile, default_tz=args.default_tz)
+    return load_any(args.file, profile=args.profile, default_tz=args.default_tz, allow_files=_allowed(args))
+
+
+def _allowed(args: argparse.Namespace) -> list[str] | None:
+    """The explicit allow-list of files a profile may name (--allow-file), or None: its own folder only."""
+    allowed = getattr(args, "allow_file", None)
+    return list(allowed) if allowed else None
 
 
 def _disposals(args: argparse.Namespace) -> int:
@@ -208,7 +217,7 @@ def _assess(args: argparse.Namespace) -> int:
             p.stage("assessing")
             outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
                                  extension_first_year=args.extension_first_year, params=_params(args),
-                                 default_tz=args.default_tz)
+                                 default_tz=args.default_tz, allow_files=_allowed(args))
         else:
             scenario = _load(args)
             p.stage("assessing")
@@ -229,7 +238,7 @@ def _compare(args: argparse.Namespace) -> int:
 
             p.stage("assessing both regimes")
             result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
-                                 params=_params(args), default_tz=args.default_tz)
+                                 params=_params(args), default_tz=args.default_tz, allow_files=_allowed(args))
         else:
             scenario = _load(args)
             p.stage("assessing both regimes")
@@ -355,7 +364,7 @@ def _import(args: argparse.Namespace) -> int:
                               fee_tolerance=tolerance)
         p.stage("writing")
     if not args.quiet:
-        sys.stderr.write("".join(f"hkvatax: {line}\n" for line in book.report().splitlines()))
+        sys.stderr.write("".join(f"hkvatax: {escape_text(line)}\n" for line in book.report().splitlines()))
     if args.strict and not book.ok:
         _note(args, "--strict: nothing written")
         return EXIT_USAGE
@@ -394,13 +403,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _year(text: str) -> str:
     """An argparse type: a year of assessment or a range, checked before any file is read."""
-    from .periods import YearOfAssessment
+    from .periods import parse_year_range
 
     try:
-        for part in text.split("..", 1):
-            YearOfAssessment.parse(part)
+        parse_year_range(text)
     except ArgumentError as exc:
-        raise argparse.ArgumentTypeError(str(exc.problems[0].message) + "; write it like 2025/26") from None
+        problem = exc.problems[0]
+        raise argparse.ArgumentTypeError(f"{problem.message}; {problem.suggestion or 'write it like 2025/26'}") \
+            from None
     return text
 
 
@@ -442,6 +452,9 @@ def _batch(args: argparse.Namespace) -> int:
 def _input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="JSON scenario, or CSV ledger (with --profile)")
     p.add_argument("--profile", help="profile (JSON/TOML) for a CSV ledger")
+    p.add_argument("--allow-file", dest="allow_file", action="append", metavar="PATH",
+                   help="a file or folder outside the profile's folder that the profile may name (e.g. its "
+                        "rates_file); repeat for more. Default: only files inside the profile's folder")
     p.add_argument("--default-tz", dest="default_tz", help="zone for timestamps without one, e.g. Asia/Hong_Kong")
 
 
@@ -534,8 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder (a rerun resumes what is already written)")
     p.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786); default: a local process pool")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the CPU count)")
-    p.add_argument("--year", help="year(s) of assessment (2025/26 or 2023/24..2025/26); default: all")
-    p.add_argument("--extension-first-year", dest="extension_first_year", default="2025/26")
+    p.add_argument("--year", type=_year, help="year(s) of assessment (2025/26 or 2023/24..2025/26); default: all")
+    p.add_argument("--extension-first-year", dest="extension_first_year", type=_year, default="2025/26")
     p.add_argument("--regime", action="append", choices=["baseline", "va_extension"],
                    help="regime(s) to assess (repeat; default: baseline)")
     p.add_argument("--explain", choices=["summary", "per_asset"], help="also write each taxpayer's explanation")
@@ -564,9 +577,9 @@ def _fail(exc: HkvataxError, code: int, as_json: bool, stream: TextIO | None = N
         doc = {**exc.to_dict(), "exit_code": code}
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     elif isinstance(exc, (InputError, UsageError)):  # their text names every problem with its code
-        (stream or sys.stderr).write(f"hkvatax: {exc}\n")
+        (stream or sys.stderr).write(f"hkvatax: {escape_lines(str(exc))}\n")
     else:
-        (stream or sys.stderr).write(f"hkvatax: [{exc.problems[0].code}] {exc}\n")
+        (stream or sys.stderr).write(f"hkvatax: [{exc.problems[0].code}] {escape_lines(str(exc))}\n")
     return code
 
 

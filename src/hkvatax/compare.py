@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Assessment, CsvSource, Matched, Years, assess, ledger_csv, ledger_rows, ledger_scenario
+from .escape import escape_markdown as M
+from .escape import escape_text as T
 from .explain import FIGURE_LABELS
+from .io.files import AllowFiles
 from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
 from .money import fmt_exact, fmt_hkd, isolated
@@ -241,7 +244,7 @@ class Comparison:
 
     @isolated
     def to_text(self) -> str:
-        lines = [f"hkvatax compare — {self.scenario.taxpayer.name} ({self.scenario.taxpayer.kind}): baseline (law in "
+        lines = [f"hkvatax compare — {T(self.scenario.taxpayer.name)} ({self.scenario.taxpayer.kind}): baseline (law in "
                  "force) vs va_extension (Bill gazetted 12 June 2026, proposed; first year "
                  f"{self.extension.settings.get('extension_first_year')} assumed)"]
         for label in self.baseline.years:
@@ -249,7 +252,7 @@ class Comparison:
             lines.append(f"Year of assessment {label}")
             reason = self.baseline.years[label].reason
             if reason is not None:
-                lines.append(f"  Not assessed: {reason}.")
+                lines.append(f"  Not assessed: {T(reason)}.")
                 continue
             lines.append(f"  {'figure':<58} {'baseline':>16} {'extension':>16} {'difference':>16}")
             for branch, name, vb, ve in self.figures(label):
@@ -262,9 +265,9 @@ class Comparison:
                 lines.append("  Concession conditions (baseline → extension):")
                 for title, cb, ce in conds:
                     mark = "" if cb == ce else "   ◀ changes"
-                    lines.append(f"    {title:<70} {cb or '-':>14} → {ce or '-':<14}{mark}")
+                    lines.append(f"    {T(title):<70} {cb or '-':>14} → {ce or '-':<14}{mark}")
             for who, vb, ve in self.deemed(label):
-                lines.append(f"  Deemed assessable profits of {who} (s.20AX): {fmt_hkd(vb)} → {fmt_hkd(ve)}")
+                lines.append(f"  Deemed assessable profits of {T(who)} (s.20AX): {fmt_hkd(vb)} → {fmt_hkd(ve)}")
             for d in self.differences:
                 if d.year == label:
                     lines.append(f"  • {FIGURE_LABELS.get(d.figure, d.figure)}: {fmt_hkd(d.baseline)} → "
@@ -279,7 +282,7 @@ class Comparison:
 
     @isolated
     def to_markdown(self) -> str:
-        out = [f"# {self.scenario.taxpayer.name}: baseline vs va_extension", ""]
+        out = [f"# {M(self.scenario.taxpayer.name)}: baseline vs va_extension", ""]
         for label in self.baseline.years:
             out += [f"## {label}", "", "| figure | baseline | extension | difference |", "|---|---:|---:|---:|"]
             for _branch, name, vb, ve in self.figures(label):
@@ -348,9 +351,10 @@ def compare(scenario: Scenario, years: Years = None, *, extension_first_year: st
 @isolated
 def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
-                default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
+                default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None,
+                allow_files: AllowFiles = None) -> Comparison:
     """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
-    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
                    law_settings=law_settings)
 

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .errors import ArgumentError, InputError, Problem
 from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
+from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
@@ -26,7 +27,7 @@ from .models.scenario import Scenario
 from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context, fmt_exact, fmt_hkd, isolated
-from .periods import YearEnd, YearOfAssessment
+from .periods import YearEnd, YearOfAssessment, parse_year_range
 from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
 from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
@@ -430,25 +431,26 @@ CsvSource = str | Path | IO[str]
 
 @isolated
 def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, file: str | None = None,
-               records: bool = False, default_tz: str | None = None, chunk: int = 1_000
-               ) -> tuple[Scenario, Matched]:
+               records: bool = False, default_tz: str | None = None, chunk: int = 1_000,
+               allow_files: AllowFiles = None) -> tuple[Scenario, Matched]:
     """A generic CSV ledger (a path, or an open text file such as an upload) with its profile, matched once
-    while it is read in chunks. Raises :class:`~hkvatax.errors.InputError` with every problem."""
+    while it is read in chunks. Raises :class:`~hkvatax.errors.InputError` with every problem. A file the
+    profile names is read only inside the profile's folder or ``allow_files`` (:mod:`hkvatax.io.files`)."""
     if isinstance(source, (str, Path)):
         name = file or str(source)
         try:
             text = read_text(source)
         except (OSError, UnicodeDecodeError):
-            load_csv_ledger(source, profile, default_tz=default_tz)  # reports the file (bad_file)
+            load_csv_ledger(source, profile, default_tz=default_tz, allow_files=allow_files)  # reports bad_file
             raise
     else:
         name = file or getattr(source, "name", None) or "<csv>"
         text = source.read()
         if text.startswith("\ufeff"):
             text = text[1:]
-    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz)
-    if problems:
-        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz)  # rates' and rows' problems
+    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz, allow_files=allow_files)
+    if problems:  # rates' and rows' problems
+        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz, allow_files=allow_files)
     possible_nil = scenario.settings.receipt_cost_basis is None and any(t in text for t in NIL_BASIS_TYPES)
 
     def tables() -> Iterator[EventTable]:
@@ -457,7 +459,8 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
     try:
         found = _match(scenario, tables, possible_nil=possible_nil, records=records)
     except RowsInvalid:
-        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz)  # the row reader's report
+        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz,  # the row reader's report
+                        allow_files=allow_files)
         raise AssertionError("the row reader found no problem in a file the table reader refused") from None
 
     def remake(basis: str) -> LedgerResult:
@@ -472,12 +475,13 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
 @isolated
 def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any], *,
                 columns: Sequence[str] | None = None, file: str = "<rows>",
-                records: bool = False, chunk: int = 1_000) -> tuple[Scenario, Matched]:
+                records: bool = False, chunk: int = 1_000, allow_files: AllowFiles = None
+                ) -> tuple[Scenario, Matched]:
     """Rows already in memory (dicts keyed by the generic CSV columns, or tuples in ``columns``' order —
     e.g. a database cursor's rows or a DataFrame's records) with a profile, validated column by column as
     a CSV file's rows are and matched once. Row numbers count from 1."""
     kept = rows if isinstance(rows, list) else list(rows)
-    scenario, zone, problems = profile_scenario(profile)
+    scenario, zone, problems = profile_scenario(profile, allow_files=allow_files)
 
     def tables() -> Iterator[EventTable]:
         return rows_table(kept, columns=columns, file=file, default_tz=zone, chunk=chunk)
@@ -491,7 +495,7 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
             raise RowsInvalid
         found = _match(scenario, tables, possible_nil=possible_nil, records=records)
     except RowsInvalid:
-        _report_rows(kept, columns, file, profile)
+        _report_rows(kept, columns, file, profile, allow_files)
         raise AssertionError("the row reader found no problem in rows the table reader refused") from None
 
     def remake(basis: str) -> LedgerResult:
@@ -504,7 +508,7 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
 
 
 def _report_rows(rows: list[Any], columns: Sequence[str] | None, file: str,
-                 profile: str | Path | Mapping[str, Any]) -> None:
+                 profile: str | Path | Mapping[str, Any], allow_files: AllowFiles = None) -> None:
     """Raise the row reader's report for in-memory rows (floats named as ``float_money``)."""
     out = io.StringIO()
     import csv
@@ -528,7 +532,7 @@ def _report_rows(rows: list[Any], columns: Sequence[str] | None, file: str,
                 cells.append("" if v is None else str(v))
         writer.writerow(cells)
     try:
-        load_csv_ledger(None, profile, text=out.getvalue(), file=file)
+        load_csv_ledger(None, profile, text=out.getvalue(), file=file, allow_files=allow_files)
     except InputError as exc:
         shifted = [Problem(p.code, p.message, SourceRef(p.source.file, None if p.source.row is None
                                                         else p.source.row - 1, p.source.path), p.column,
@@ -624,14 +628,8 @@ def _parse_years(years: str | int | YearOfAssessment | Iterable[str | int | Year
         return None
     if isinstance(years, (str, int, YearOfAssessment)):
         text = str(years) if not isinstance(years, YearOfAssessment) else years.label
-        if isinstance(years, str) and ".." in years:
-            a, b = years.split("..", 1)
-            start, end = YearOfAssessment.parse(a), YearOfAssessment.parse(b)
-            out = []
-            while start <= end:
-                out.append(start)
-                start = start.next()
-            return out
+        if isinstance(years, str):
+            return parse_year_range(years)
         return [YearOfAssessment.parse(text if isinstance(years, str) else years)]
     return [YearOfAssessment.parse(y) for y in years]
 
@@ -683,11 +681,12 @@ def assess(
 def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                regime: str = "baseline", extension_first_year: str = "2025/26", params: ParamStore | None = None,
                file: str | None = None, default_tz: str | None = None,
-               law_settings: Mapping[str, Any] | None = None) -> Assessment:
+               law_settings: Mapping[str, Any] | None = None, allow_files: AllowFiles = None) -> Assessment:
     """Assess a generic CSV ledger (a path, or an open text file such as an upload, named ``file`` in the
     provenance) with its profile: read in chunks, validated column by column and matched as it is read, so
-    a million rows never exist as a million objects (docs/decisions/0032-one-core.md)."""
-    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz)
+    a million rows never exist as a million objects (docs/decisions/0032-one-core.md). ``allow_files``: where
+    a file the profile names may be (default: the profile's own folder; docs/security.md)."""
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
                    matched=matched, law_settings=law_settings)
 
@@ -696,7 +695,8 @@ def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years
 def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                 years: Any = None, *, columns: Sequence[str] | None = None, regime: str = "baseline",
                 extension_first_year: str = "2025/26", params: ParamStore | None = None,
-                file: str = "<rows>", law_settings: Mapping[str, Any] | None = None) -> Assessment:
+                file: str = "<rows>", law_settings: Mapping[str, Any] | None = None,
+                allow_files: AllowFiles = None) -> Assessment:
     """Assess rows already in memory (see :func:`ledger_rows`) with a profile, without a model per row.
 
     >>> rows = [{"id": "b", "timestamp": "2025-05-01T10:00:00+08:00", "kind": "acquisition", "asset": "BTC",
@@ -706,7 +706,7 @@ def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     >>> year.status, year.tax_payable  # the facts do not decide capital or revenue: both branches are kept
     ('indeterminate', None)
     """
-    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
+    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file, allow_files=allow_files)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
                    matched=matched, law_settings=law_settings)
 

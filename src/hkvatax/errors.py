@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .escape import escape_lines, escape_text
+
 __all__ = [
     "ERROR_CODES",
     "SourceRef",
@@ -59,6 +61,15 @@ ERROR_CODES: dict[str, str] = {
     "bad_file": "A file cannot be read as the format it claims to be.",
     "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",
     "percent_range": "A percentage is outside 0–100.",
+    "bad_date": "A date is outside the years hkvatax accepts (1901–2199).",
+    "ownership_sum": "Ownership percentages that share one whole add up to more than 100% (on some day, for "
+                     "interests held over time).",
+    "inconsistent_row": "An exchange-export row contradicts itself: its Notes name another asset or quantity than "
+                        "its columns, or its pair does not consist of the assets it executed.",
+    "file_not_allowed": "A profile names a file outside the file policy: an absolute path, a path with '..', a link "
+                        "out of the profile's folder, or a file not in the caller's allow-list (docs/security.md).",
+    "duplicate_name": "Two entries that the explanation tells apart by name (SPEs, FSPEs, stated lines, a resident "
+                      "investor named by held_through) share one name.",
     "unsupported_row": "An exchange-export row is of a type hkvatax does not import; it is reported, not dropped.",
     "year_gap": "A dated parameter has no value for the requested year of assessment.",
     "bad_params_file": "A user parameter file cannot be read, is not in the format of the shipped tables, or names a "
@@ -109,13 +120,15 @@ class Problem:
             raise ValueError(f"unregistered error code {self.code!r}")
 
     def __str__(self) -> str:
+        """One line for a terminal or a log: control characters from the input are made visible
+        (:func:`hkvatax.escape.escape_text`), so a problem cannot move the cursor or start a new line."""
         where = str(self.source)
         if self.column:
             where += f", field {self.column!r}"
         text = f"[{self.code}] {where}: {self.message}"
         if self.suggestion:
             text += f" (suggestion: {self.suggestion})"
-        return text
+        return escape_text(text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,6 +161,10 @@ class HkvataxError(Exception):
     def __init__(self, *args: object, problems: tuple[Problem, ...] | list[Problem] | None = None) -> None:
         super().__init__(*args)
         self._problems: tuple[Problem, ...] | None = None if problems is None else tuple(problems)
+
+    def __str__(self) -> str:
+        """The message, with control characters from the input made visible (line breaks kept)."""
+        return escape_lines(super().__str__())
 
     @property
     def problems(self) -> tuple[Problem, ...]:

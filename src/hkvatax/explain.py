@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from .errors import ArgumentError
+from .escape import escape_markdown as M
+from .escape import escape_text as T
 from .money import fmt_amount, fmt_exact, fmt_fixed, fmt_hkd, fmt_qty, fmt_value, isolated
 from .periods import YearOfAssessment
 from .render.html import explanation_html
@@ -322,16 +324,16 @@ class Explanation:
     @isolated
     def to_text(self) -> str:
         lines: list[str] = []
-        lines.append(f"hkvatax — {self.taxpayer} ({self.taxpayer_kind}) — regime: {self.regime}")
+        lines.append(f"hkvatax — {T(self.taxpayer)} ({self.taxpayer_kind}) — regime: {self.regime}")
         for y in self.years:
             lines.append("")
             lines.append(f"Year of assessment {y['year']}")
             char = self.nodes.get(y["character_node"] or "")
             if char is not None:
-                lines.append(f"  Character: {y['character']} — {char.explanation} [{char.rule_id}; "
+                lines.append(f"  Character: {y['character']} — {T(char.explanation)} [{char.rule_id}; "
                              f"{'; '.join(str(c) for c in char.citations)}]")
             if y["status"] == "not_assessed":
-                lines.append(f"  Not assessed: {y['reason']}.")
+                lines.append(f"  Not assessed: {T(y['reason'])}.")
             if y["status"] == "indeterminate":
                 lines.append("  INDETERMINATE: the facts do not decide capital or revenue. Supply: "
                              + ", ".join(y["missing_facts"]) + ". Both branches follow.")
@@ -341,7 +343,7 @@ class Explanation:
                     n = self.nodes[nid]
                     lines.append(f"    {FIGURE_LABELS.get(key, key):<62} {self._fmt(n):>16}")
                 for note in y.get("notes", {}).get(name, []):
-                    lines.append(f"    note: {note}")
+                    lines.append(f"    note: {T(note)}")
                 conds = y.get("conditions", {}).get(name, [])
                 if conds:
                     lines.append("  Concession conditions:")
@@ -349,28 +351,28 @@ class Explanation:
                         n = self.nodes[c["node"]]
                         cites = "; ".join(str(x) for x in n.citations)
                         miss = f" — supply: {', '.join(c['missing'])}" if c["missing"] else ""
-                        lines.append(f"    [{c['outcome'].upper():^7}] {c['title']}: {n.explanation} ({cites}){miss}")
+                        lines.append(f"    [{c['outcome'].upper():^7}] {T(c['title'])}: {T(n.explanation)} ({cites}){miss}")
                 for sch in (schedules(self, branch) if self.detail != "summary" else ()):
                     lines.append(f"  {sch.title} (HKD):")
                     for r in sch.rows:
-                        lines.append(f"    {r.label[:62]:<62} {fmt_hkd(r.amount):>16}")
+                        lines.append(f"    {T(r.label)[:62]:<62} {fmt_hkd(r.amount):>16}")
                 deemed = y.get("deemed", {}).get(name, {})
                 if deemed:
                     lines.append("  Deemed assessable profits of resident investors (s.20AX; not the fund's own):")
                     for who, nid in deemed.items():
-                        lines.append(f"    {who:<40} {self._fmt(self.nodes[nid]):>16}")
+                        lines.append(f"    {T(who):<40} {self._fmt(self.nodes[nid]):>16}")
                 lines.append("  Why:")
                 for n in self._why_nodes(branch):
                     cites = "; ".join(str(c) for c in n.citations)
                     flag = "" if n.status == "enacted" else f" ({n.status.upper()})"
-                    lines.append(f"    • {n.title}{flag}: {n.explanation}")
+                    lines.append(f"    • {n.title}{flag}: {T(n.explanation)}")
                     lines.append(f"        rule {n.rule_id} — {cites}")
                     for p in n.params:
                         lines.append(f"        parameter {p.path} = {_plain(p.value)} for {p.year} — {p.citation} "
                                      f"[{p.label}]")
                     for f in n.facts:
                         if f.source is not None and (f.source.file or f.source.row or f.source.path):
-                            lines.append(f"        input {f.name}: {_plain(f.value)} ({f.source})")
+                            lines.append(f"        input {T(f.name)}: {T(_plain(f.value))} ({T(f.source)})")
                     if n.rounding is not None:
                         lines.append(f"        rounding {n.rounding.policy}: {fmt_amount(n.rounding.before)} → {fmt_amount(n.rounding.after)} "
                                      f"({n.rounding.mode})")
@@ -380,7 +382,7 @@ class Explanation:
             lines.append("")
             lines.append("Assumptions (each can be changed):")
             for a in self.assumptions.values():
-                lines.append(f"  {a.id}: {a.text}" + (f" To change: {a.how_to_change}." if a.how_to_change else ""))
+                lines.append(f"  {a.id}: {T(a.text)}" + (f" To change: {T(a.how_to_change)}." if a.how_to_change else ""))
         if self.proposed_rules:
             lines.append("")
             lines.append("DEPENDS ON PROPOSED LAW (not yet in force): " + ", ".join(self.proposed_rules))
@@ -389,7 +391,7 @@ class Explanation:
     # ------------------------------------------------------------------ Markdown
     @isolated
     def to_markdown(self) -> str:
-        out: list[str] = [f"# {self.taxpayer} ({self.taxpayer_kind}) — regime `{self.regime}`", ""]
+        out: list[str] = [f"# {M(self.taxpayer)} ({self.taxpayer_kind}) — regime `{self.regime}`", ""]
         if self.proposed_rules:
             out += ["> **Depends on proposed law** (not yet in force): " + ", ".join(f"`{r}`" for r in
                                                                                self.proposed_rules), ""]
@@ -398,17 +400,17 @@ class Explanation:
             out.append("")
             char = self.nodes.get(y["character_node"] or "")
             if char is not None:
-                out.append(f"**Character:** {y['character']} — {char.explanation} (`{char.rule_id}`)")
+                out.append(f"**Character:** {y['character']} — {M(char.explanation)} (`{char.rule_id}`)")
                 out.append("")
             if y["status"] == "not_assessed":
-                out.append(f"**Not assessed:** {y['reason']}.")
+                out.append(f"**Not assessed:** {M(y['reason'])}.")
                 out.append("")
             if y["status"] == "indeterminate":
                 out.append("**Indeterminate.** Supply: " + ", ".join(f"`{m}`" for m in y["missing_facts"]) + ".")
                 out.append("")
             for name, branch in y["branches"].items():
                 if len(y["branches"]) > 1:
-                    out.append(f"### If {name}")
+                    out.append(f"### If {M(name)}")
                     out.append("")
                 out.append("| Figure | HKD | Rule | Citation |")
                 out.append("|---|---:|---|---|")
@@ -418,7 +420,7 @@ class Explanation:
                                f"{'; '.join(str(c) for c in n.citations)} |")
                 out.append("")
                 for note in y.get("notes", {}).get(name, []):
-                    out.append(f"- Note: {note}")
+                    out.append(f"- Note: {M(note)}")
                 out.append("")
                 conds = y.get("conditions", {}).get(name, [])
                 if conds:
@@ -426,22 +428,22 @@ class Explanation:
                     for c in conds:
                         n = self.nodes[c["node"]]
                         miss = f" Supply: {', '.join(c['missing'])}." if c["missing"] else ""
-                        out.append(f"| {c['title']} | **{c['outcome']}** | {n.explanation}{miss} | "
+                        out.append(f"| {M(c['title'])} | **{c['outcome']}** | {M(n.explanation)}{M(miss)} | "
                                    f"{'; '.join(str(x) for x in n.citations)} |")
                     out.append("")
                 for sch in (schedules(self, branch) if self.detail != "summary" else ()):
-                    out += [f"| {sch.title} | HKD |", "|---|---:|"]
-                    out += [f"| {'*' + r.label + '*' if r.kind == 'rounding' else r.label} | {fmt_hkd(r.amount)} |"
+                    out += [f"| {M(sch.title)} | HKD |", "|---|---:|"]
+                    out += [f"| {'*' + M(r.label) + '*' if r.kind == 'rounding' else M(r.label)} | {fmt_hkd(r.amount)} |"
                             for r in sch.rows]
                     out.append("")
                 for who, nid in y.get("deemed", {}).get(name, {}).items():
-                    out.append(f"- Deemed assessable profits of resident investor **{who}** (s.20AX): HKD "
+                    out.append(f"- Deemed assessable profits of resident investor **{M(who)}** (s.20AX): HKD "
                                f"{self._fmt(self.nodes[nid])}")
                 out.append("<details><summary>Why</summary>")
                 out.append("")
                 for n in self._why_nodes(branch):
                     flag = "" if n.status == "enacted" else f" *({n.status})*"
-                    out.append(f"- **{n.title}**{flag}: {n.explanation} — `{n.rule_id}`; "
+                    out.append(f"- **{M(n.title)}**{flag}: {M(n.explanation)} — `{n.rule_id}`; "
                                f"{'; '.join(str(c) for c in n.citations)}")
                     for p in n.params:
                         out.append(f"  - parameter `{p.path}` = {_plain(p.value)} ({p.year}) — {p.citation} [{p.label}]")
@@ -454,7 +456,7 @@ class Explanation:
             out.append("## Assumptions")
             out.append("")
             for assumption in self.assumptions.values():
-                out.append(f"- **{assumption.id}**: {assumption.text}" + (f" *To change:* {assumption.how_to_change}."
+                out.append(f"- **{assumption.id}**: {M(assumption.text)}" + (f" *To change:* {M(assumption.how_to_change)}."
                                                                    if assumption.how_to_change else ""))
         return "\n".join(out) + "\n"
 

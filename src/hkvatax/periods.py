@@ -31,6 +31,7 @@ __all__ = [
     "to_hk",
     "ensure_aware",
     "NaiveTimestampError",
+    "parse_year_range",
 ]
 
 
@@ -201,3 +202,23 @@ class YearEnd:
 
 
 MARCH_31 = YearEnd(3, 31)
+
+
+def parse_year_range(text: str) -> list[YearOfAssessment]:
+    """The years of ``"2025/26"`` or of an inclusive range ``"2023/24..2025/26"``, oldest first. A range
+    whose end is before its start is an :class:`~hkvatax.errors.ArgumentError` (``invalid_argument``), not
+    an empty list."""
+    if not isinstance(text, str):
+        raise ArgumentError("year", f"{text!r} is not a year of assessment", "write it like 2025/26")
+    if ".." not in text:
+        return [YearOfAssessment.parse(text)]
+    a, b = text.split("..", 1)
+    start, end = YearOfAssessment.parse(a), YearOfAssessment.parse(b)
+    if end < start:
+        raise ArgumentError("year", f"the range {text!r} ends before it starts",
+                            f"write it oldest first: {end.label}..{start.label}")
+    out = []
+    while start <= end:
+        out.append(start)
+        start = start.next()
+    return out

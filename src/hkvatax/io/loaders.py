@@ -16,25 +16,30 @@ Only ``timestamp`` and ``kind`` are always required; which other columns a kind 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 from dateutil import tz as dateutil_tz
+from dateutil.zoneinfo import get_zonefile_instance
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import InputError, Problem, SourceRef
+from ..escape import escape_text
 from ..models.common import MAX_AMOUNT
 from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
+from .files import AllowFiles, named_file
 from .validation import code_for, problems_from_validation, suggestion_for
 
 __all__ = [
@@ -90,17 +95,43 @@ _RATE = TypeAdapter(Rate)
 _OFFSET = re.compile(r"^\s*(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
 
 
-def resolve_timezone(name: str | None) -> tzinfo | None:
-    """A zone from a name such as ``Asia/Hong_Kong`` or ``+08:00``; None for None."""
+MAX_ZONE_NAME = 64
+"""Longest time-zone name read (the longest IANA name has 32 characters)."""
+
+
+@functools.cache
+def _iana_zones() -> dict[str, str]:
+    """Every IANA zone name the system or dateutil's bundled database knows, keyed by its lower case."""
+    names = set(zoneinfo.available_timezones())
+    try:
+        names |= set(get_zonefile_instance().zones)
+    except Exception:  # pragma: no cover - dateutil without its bundled tarball
+        pass
+    return {n.lower(): n for n in names}
+
+
+def resolve_timezone(name: object) -> tzinfo | None:
+    """A zone from an IANA name such as ``Asia/Hong_Kong`` or an offset such as ``+08:00``; None for None.
+    The name is looked up in the IANA database by name, never opened as a path: anything else (a path
+    such as ``/etc/passwd``, a non-string, a name over :data:`MAX_ZONE_NAME` characters) is ``invalid_field``
+    on ``default_timezone``, and the message shows at most the first 40 characters (docs/security.md)."""
     if name is None or name == "":
         return None
-    offset = _OFFSET.match(name)
+    if not isinstance(name, str):
+        raise InputError([Problem("invalid_field", f"default_timezone must be a zone name such as Asia/Hong_Kong, "
+                                  f"not a {type(name).__name__}", SourceRef(), "default_timezone")])
+    offset = _OFFSET.match(name) if len(name) <= MAX_ZONE_NAME else None
     if offset and int(offset.group(2)) < 24 and int(offset.group(3) or 0) < 60:  # gettz does not read "+08:00"
         sign = -1 if offset.group(1) == "-" else 1
         return timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
-    zone: tzinfo | None = dateutil_tz.gettz(name)
+    canonical = _iana_zones().get(name.strip().lower()) if len(name) <= MAX_ZONE_NAME else None
+    zone: tzinfo | None = None
+    if canonical is not None:
+        zone = dateutil_tz.gettz(canonical) or get_zonefile_instance().get(canonical)
     if zone is None:
-        raise InputError([Problem("invalid_field", f"unknown time zone {name!r}", SourceRef(), "default_timezone")])
+        shown = escape_text(name[:40]) + ("…" if len(name) > 40 else "")
+        raise InputError([Problem("invalid_field", f"unknown time zone {shown!r}: give an IANA zone name such as "
+                                  "Asia/Hong_Kong, or an offset such as +08:00", SourceRef(), "default_timezone")])
     return zone
 
 
@@ -388,9 +419,12 @@ def name_csv_columns(exc: InputError) -> InputError:
     return named
 
 
-def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tuple[list[Rate], list[Problem]]:
-    """Read rates: columns base, quote, rate, at, source."""
-    name = str(path)
+def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None, file: str | None = None
+                   ) -> tuple[list[Rate], list[Problem]]:
+    """Read rates: columns base, quote, rate, at, source (``file``: the name in problems, default ``path``).
+    A file whose header is not that of a rates file is one ``bad_file`` that names the expected columns and
+    quotes nothing of the file."""
+    name = file or str(path)
     problems: list[Problem] = []
     rates: list[Rate] = []
     try:
@@ -401,6 +435,10 @@ def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None) -> tup
     if fast is not None:
         return fast, []
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = {str(h).strip().lower() for h in (reader.fieldnames or ())}
+    if not {"base", "rate", "at", "source"} <= header or not header <= _RATE_COLUMNS:
+        return [], [Problem("bad_file", "not a rates file: expected the header base, quote, rate, at, source",
+                            SourceRef(file=name, row=1))]
     for row in reader:
         line = reader.line_num
         data = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
@@ -482,10 +520,12 @@ def load_profile(path: str | Path, *, content: bytes | None = None) -> dict[str,
     return data
 
 
-def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzinfo | str | None = None
-                     ) -> tuple[Scenario, tzinfo | None, list[Problem]]:
+def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzinfo | str | None = None,
+                     allow_files: AllowFiles = None) -> tuple[Scenario, tzinfo | None, list[Problem]]:
     """The scenario a profile describes (taxpayer, assets, rates or rates_file, settings), without events;
-    its default time zone; and the problems of its rates file (the profile's own problems are raised)."""
+    its default time zone; and the problems of its rates file (the profile's own problems are raised).
+    A ``rates_file`` is read only as the file policy allows (:mod:`hkvatax.io.files`): inside the profile's
+    folder, or inside ``allow_files`` when given."""
     prof = dict(profile) if isinstance(profile, Mapping) else load_profile(profile)
     base_dir = Path(profile).parent if not isinstance(profile, Mapping) else Path(".")
     zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
@@ -496,8 +536,10 @@ def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzi
     problems: list[Problem] = []
     rates: list[Any] = list(prof.pop("rates", []) or [])
     rates_file = prof.pop("rates_file", None)
-    if rates_file:
-        more, rate_problems = read_rates_csv(base_dir / rates_file, default_tz=zone)
+    if rates_file is not None:
+        path = named_file(rates_file, folder=None if isinstance(profile, Mapping) else base_dir,
+                          allow=allow_files, profile=None if isinstance(profile, Mapping) else str(profile))
+        more, rate_problems = read_rates_csv(path, default_tz=zone, file=str(base_dir / str(rates_file)))
         rates.extend(more)
         problems.extend(rate_problems)
     payload = {**prof, "events": [], "rates": rates}
@@ -512,10 +554,10 @@ def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzi
 @isolated
 def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, Any], *,
                     default_tz: tzinfo | str | None = None, text: str | None = None,
-                    file: str | None = None) -> Scenario:
+                    file: str | None = None, allow_files: AllowFiles = None) -> Scenario:
     """A scenario from a generic CSV ledger (a path, or ``text`` named ``file``) plus a profile naming the
     taxpayer, assets and rates. Every event is a model: for large ledgers use :func:`hkvatax.assess_csv`."""
-    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz)
+    scenario, zone, problems = profile_scenario(profile, default_tz=default_tz, allow_files=allow_files)
     events, row_problems = read_csv_events(path, text=text, file=file, default_tz=zone)
     problems = row_problems + problems
     scenario = scenario.model_copy(update={"events": tuple(events)})
@@ -525,16 +567,14 @@ def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, 
 
 
 @isolated
-def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None) -> Scenario:
-    """A JSON scenario, or a CSV ledger with its profile."""
+def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None,
+             allow_files: AllowFiles = None) -> Scenario:
+    """A JSON scenario, or a CSV ledger with the profile named in ``profile``. No profile is looked for
+    beside the ledger: a file is read only when it is named (docs/decisions/0146-file-access-policy.md)."""
     p = Path(path)
     if p.suffix.lower() == ".csv":
         if profile is None:
-            candidates = [p.with_suffix(".toml"), p.with_suffix(".json"), p.with_name(p.stem + ".profile.toml")]
-            found = next((c for c in candidates if c.exists()), None)
-            if found is None:
-                raise InputError([Problem("missing_field", "a CSV ledger needs a profile (--profile FILE)",
-                                          SourceRef(file=str(p)))])
-            profile = found
-        return load_csv_ledger(p, profile, default_tz=default_tz)
+            raise InputError([Problem("missing_field", "a CSV ledger needs a profile (--profile FILE); none is "
+                                      "looked for beside it", SourceRef(file=str(p)))])
+        return load_csv_ledger(p, profile, default_tz=default_tz, allow_files=allow_files)
     return load_scenario(p, default_tz=default_tz)

@@ -37,6 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import Problem, SourceRef
+from ..escape import escape_text
 from ..models.prices import Rate
 from .loaders import CSV_COLUMNS, event_from_row
 from .prices import convention_rates, rates_csv, read_price_file
@@ -138,8 +139,8 @@ class Unexplained:
 
     def __str__(self) -> str:
         what = "deposit" if self.direction == "in" else "withdrawal"
-        return (f"{self.source}: unpaired {what} of {self.quantity} {self.asset} at {self.account} "
-                f"({self.timestamp.isoformat()}); {self.suggestion}")
+        return escape_text(f"{self.source}: unpaired {what} of {self.quantity} {self.asset} at {self.account} "
+                           f"({self.timestamp.isoformat()}); {self.suggestion}")
 
 
 @dataclass(slots=True)

@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
+
+from ..money import exact_context
 
 __all__ = [
     "Frozen",
@@ -29,6 +31,10 @@ __all__ = [
     "Code",
     "MAX_QUANTITY",
     "MAX_AMOUNT",
+    "MAX_COUNT",
+    "Date",
+    "Count",
+    "check_time_weight",
 ]
 
 MAX_QUANTITY = Decimal("1E+18")  # literals: module-level arithmetic would run in the importer's context
@@ -172,3 +178,55 @@ def _code(value: str) -> str:
 
 Code = Annotated[str, AfterValidator(_code)]
 """An asset symbol or ISO currency code, upper-cased (``btc`` → ``BTC``)."""
+
+
+# ------------------------------------------------------------------ bounds on the other numeric fields
+MAX_COUNT = 1_000_000_000  # a count of people, transactions or days: beyond any real taxpayer
+"""Upper bound of every integer count in the models (investors, holders, employees, transactions)."""
+
+
+def _date_in_range(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "bad_date", "{value} is outside the years hkvatax accepts ({lo}–{hi})",
+            {"value": value.isoformat(), "lo": MIN_YEAR, "hi": MAX_YEAR},
+        )
+    return value
+
+
+Date = Annotated[date, AfterValidator(_date_in_range)]
+"""A calendar date within the years hkvatax accepts (1901–2199), like :data:`Timestamp`."""
+
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+"""A count of zero or more, at most :data:`MAX_COUNT`."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The instants (µs since the POSIX epoch) that bound an average acquisition time.
+MIN_EPOCH_US = int((datetime(MIN_YEAR, 1, 1, tzinfo=UTC) - _EPOCH) / timedelta(microseconds=1))
+MAX_EPOCH_US = int((datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC) - _EPOCH) / timedelta(microseconds=1))
+_TIME_WEIGHT_DIGITS = 40  # |quantity| <= 1E+18 times |µs| < 1E+16: the integer part never needs more
+
+
+def check_time_weight(weight: Decimal, quantity: Decimal) -> Decimal:
+    """Validate an average-cost pool's time weight (sum of quantity x acquisition µs) against its quantity:
+    the mean acquisition instant it implies must fall within the accepted years. Checks the magnitude from
+    the exponent first (no arithmetic on a value of a million digits) and divides in a local context."""
+    if not weight.is_finite():
+        raise PydanticCustomError("not_a_number", "time_weight is not a finite number")
+    if weight.is_zero():
+        mean = Decimal(0)
+    else:
+        if weight.adjusted() >= _TIME_WEIGHT_DIGITS or weight.adjusted() < -MAX_DECIMALS:
+            raise PydanticCustomError(
+                "absurd_magnitude", "time_weight {value} is beyond any plausible size for this pool",
+                {"value": f"{weight:.6E}"},
+            )
+        with exact_context():
+            mean = weight / quantity
+    if not MIN_EPOCH_US <= mean < MAX_EPOCH_US:
+        raise PydanticCustomError(
+            "absurd_magnitude",
+            "time_weight / quantity = {mean} µs is not an instant within the years hkvatax accepts ({lo}–{hi})",
+            {"mean": f"{mean:.6E}", "lo": MIN_YEAR, "hi": MAX_YEAR},
+        )
+    return weight

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .assets import Asset
-from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp
+from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp, check_time_weight
 from .events import Event
 from .prices import Rate
 from .taxpayers import Taxpayer
@@ -28,9 +30,18 @@ class OpeningLot(Frozen):
         default=None,
         description=(
             "Average-cost pools only: sum of quantity x acquisition time (microseconds since the POSIX epoch), "
-            "for holding periods; as in PoolSnapshot.time_weight."
+            "for holding periods; as in PoolSnapshot.time_weight. time_weight / quantity must be an instant "
+            "within the accepted years (1901–2199)."
         ),
     )
+
+    @field_validator("time_weight")
+    @classmethod
+    def _weight_in_range(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        quantity = info.data.get("quantity")
+        if value is not None and isinstance(quantity, Decimal):
+            check_time_weight(value, quantity)
+        return value
 
 
 class LedgerSettings(Frozen):
@@ -70,6 +81,14 @@ class Scenario(Frozen):
             if asset.symbol in seen:
                 raise ValueError(f"asset {asset.symbol} is declared twice")
             seen.add(asset.symbol)
+        pools: set[tuple[str, str | None, str]] = set()
+        for lot in self.opening_lots:  # specific identification names a lot by its id within its pool
+            key = (lot.asset, lot.wallet, lot.lot_id)
+            if key in pools:
+                raise PydanticCustomError(
+                    "duplicate_id", "opening lot {lot} of {asset} is given twice in one pool: give each its own lot_id",
+                    {"lot": lot.lot_id[:60], "asset": lot.asset})
+            pools.add(key)
         return self
 
     def asset(self, symbol: str) -> Asset | None:

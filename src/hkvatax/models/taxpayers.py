@@ -25,7 +25,7 @@ from pydantic import Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from .assets import ExtensionClass, Sch16CClass
-from .common import Frozen, NonNegativeAmount, Percent, SignedAmount
+from .common import Count, Date, Frozen, NonNegativeAmount, Percent, SignedAmount
 from .events import Character
 
 __all__ = [
@@ -95,8 +95,8 @@ class TradingFacts(Frozen):
         default=None, description="Stated intention when the assets were acquired (DIPN 39 para 46)."
     )
     intention_evidence: str | None = Field(default=None, description="What supports the stated intention.")
-    transactions_per_year: int | None = Field(
-        default=None, ge=0, description="Override of the frequency computed from the ledger."
+    transactions_per_year: Count | None = Field(
+        default=None, description="Override of the frequency computed from the ledger."
     )
     organised_like_a_business: StrictBool | None = Field(
         default=None, description="Systematic, organised activity: bots, staff, office, business plan (para 48)."
@@ -222,15 +222,15 @@ class Corporation(_TaxpayerBase):
 
 class Partnership(_TaxpayerBase):
     kind: Literal["partnership"] = "partnership"
-    partners: int | None = Field(default=None, ge=1)
+    partners: Count | None = Field(default=None, ge=1)
     carries_on_business: StrictBool | None = None
 
 
 class InterestPeriod(Frozen):
     """A beneficial interest held over a date range (both days inclusive)."""
 
-    start: date
-    end: date
+    start: Date
+    end: Date
     percent: Percent
     route: str | None = Field(
         default=None,
@@ -303,10 +303,10 @@ class SpeFacts(Frozen):
     exempt_profits_hkd: SignedAmount | None = Field(
         default=None, description="The SPE's profits exempt under s.20AO for its accounting period (C)."
     )
-    accounting_period_start: date | None = Field(
+    accounting_period_start: Date | None = Field(
         default=None, description="First day of the SPE's accounting period (default: the fund's)."
     )
-    accounting_period_end: date | None = Field(
+    accounting_period_end: Date | None = Field(
         default=None, description="Last day of the SPE's accounting period (default: the fund's)."
     )
 
@@ -352,8 +352,8 @@ class FundFacts(Frozen):
         default=None, description="Qualifying transactions carried out or arranged in HK by an SFC-licensed/registered person."
     )
     specified_person_name: str | None = None
-    final_closing_date: date | None = None
-    investor_count: int | None = Field(default=None, ge=0, description="Investors other than originator and associates.")
+    final_closing_date: Date | None = None
+    investor_count: Count | None = Field(default=None, description="Investors other than originator and associates.")
     investor_commitments_percent: Percent | None = Field(
         default=None, description="Investors' share of aggregate capital commitments (must exceed 90%)."
     )
@@ -365,7 +365,7 @@ class FundFacts(Frozen):
     )
     # anti-round-tripping (ss.20AW–20AY)
     resident_investors: tuple[ResidentInvestor, ...] = ()
-    holders_count: int | None = Field(default=None, ge=0, description="Number of holders (widely held test).")
+    holders_count: Count | None = Field(default=None, description="Number of holders (widely held test).")
     largest_21_hold_75_percent_or_less: StrictBool | None = Field(
         default=None, description="True if no 20 holders together hold more than 75% (i.e. at least 21 hold 75%+)."
     )
@@ -390,8 +390,60 @@ class FundFacts(Frozen):
 
     @model_validator(mode="after")
     def _chains(self) -> FundFacts:
+        _unique("SPE", [spe.name for spe in self.spes])
         _check_chains(self.resident_investors)
+        _check_fund_ownership(self.resident_investors)
         return self
+
+
+def _unique(what: str, names: list[str]) -> None:
+    """The trace keys a node by name: two entries with one name are a named input problem, not a trace
+    collision (``duplicate_name``)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise PydanticCustomError("duplicate_name", "two {what}s are named {name!r}: give each its own name",
+                                      {"what": what, "name": name})
+        seen.add(name)
+
+
+def _peak(periods: list[InterestPeriod]) -> tuple[Decimal, date | None]:
+    """The largest total percentage the periods give at any one day, and the first day it is reached
+    (a sweep over the period ends: linear after sorting)."""
+    steps: list[tuple[date, int, Decimal]] = []
+    for p in periods:
+        steps.append((p.start, 1, p.percent))
+        steps.append((p.end, 2, -p.percent))  # end is inclusive: leaves after the starts of the same day
+    steps.sort(key=lambda s: (s[0], s[1]))
+    total, best, when = Decimal(0), Decimal(0), None
+    for day, _, delta in steps:
+        total += delta
+        if total > best:
+            best, when = total, day
+    return best, when
+
+
+def _over_100(what: str, periods: list[InterestPeriod]) -> None:
+    best, when = _peak(periods)
+    if best > 100:
+        raise PydanticCustomError(
+            "ownership_sum", "{what} add up to {total}% on {day}: more than 100%",
+            {"what": what, "total": str(best), "day": str(when)},
+        )
+
+
+def _check_fund_ownership(investors: tuple[ResidentInvestor, ...]) -> None:
+    """Interests in a fund cannot exceed 100% on any day: one person's own interest over all its routes,
+    its own plus its associates', and the interests of all the resident investors that do not hold through
+    another resident person (``held_through`` or ``interposed_resident_already_deemed``: such an interest is
+    part of that person's; s.20AX(9); docs/decisions/0145)."""
+    top: list[InterestPeriod] = []
+    for inv in investors:
+        _over_100(f"the interests of {inv.name}", list(inv.interests))
+        _over_100(f"the interests of {inv.name} and its associates", list(inv.interests + inv.associates_interests))
+        if inv.held_through is None and not inv.interposed_resident_already_deemed:
+            top.extend(inv.interests)
+    _over_100("the interests of the resident investors (other than those held through another)", top)
 
 
 def _check_chains(investors: tuple[ResidentInvestor, ...]) -> None:
@@ -399,6 +451,10 @@ def _check_chains(investors: tuple[ResidentInvestor, ...]) -> None:
     known = set(names)
     links = {inv.name: inv.held_through for inv in investors}
     for inv in investors:
+        if inv.held_through is not None and names.count(inv.held_through) > 1:
+            raise PydanticCustomError(
+                "duplicate_name", "resident investor {name}: held_through names {below!r}, and two resident investors "
+                "have that name: give each its own name", {"name": inv.name, "below": inv.held_through})
         if inv.held_through is not None and inv.held_through not in known:
             raise ValueError(f"resident investor {inv.name}: held_through names {inv.held_through!r}, who is not "
                              "in resident_investors")
@@ -429,6 +485,12 @@ class EsfoFacts(Frozen):
         default=None, description="Share of assessable profits from services to the family's FIHVs/FSPEs (safe harbour 75%)."
     )
 
+    @model_validator(mode="after")
+    def _shares(self) -> EsfoFacts:
+        _sum_at_most_100("family and charity ownership of the ESFO",
+                         (self.family_ownership_percent, self.charity_ownership_percent))
+        return self
+
 
 class FihvFacts(Frozen):
     """Facts for the FIHV concession (IRO Part 6E, Sch. 16E)."""
@@ -449,21 +511,27 @@ class FihvFacts(Frozen):
         default=None, description="Assets of the other classes the extension adds (e.g. precious metals), which may "
         "count towards HK$240m only under the extension (assumption A-EXT-FIHV-VA-THRESHOLD)."
     )
-    qualified_full_time_employees_in_hk: int | None = Field(default=None, ge=0)
+    qualified_full_time_employees_in_hk: Count | None = None
     operating_expenditure_in_hk_hkd: NonNegativeAmount | None = None
     transactions_arranged_by_esfo_in_hk: StrictBool | None = None
     election_made: StrictBool | None = None
-    election_date: date | None = None
+    election_date: Date | None = None
     esfo: EsfoFacts = Field(default_factory=EsfoFacts)
     fspes: tuple[FspeFacts, ...] = ()
 
     @model_validator(mode="after")
     def _shares(self) -> FihvFacts:
-        parts = [p for p in (self.family_ownership_percent, self.charity_ownership_percent,
-                             self.unrelated_ownership_percent) if p is not None]
-        if sum(parts, start=0) > 100:
-            raise ValueError("family, charity and unrelated ownership add up to more than 100%")
+        _sum_at_most_100("family, charity and unrelated ownership of the FIHV", (
+            self.family_ownership_percent, self.charity_ownership_percent, self.unrelated_ownership_percent))
+        _unique("FSPE", [fspe.name for fspe in self.fspes])
         return self
+
+
+def _sum_at_most_100(what: str, parts: tuple[Decimal | None, ...]) -> None:
+    total = sum((p for p in parts if p is not None), start=Decimal(0))
+    if total > 100:
+        raise PydanticCustomError("ownership_sum", "{what} add up to {total}%: more than 100%",
+                                  {"what": what, "total": str(total)})
 
 
 class StatedLine(Frozen):
@@ -507,12 +575,22 @@ class PrivateFund(_TaxpayerBase):
     is_ofc: StrictBool = Field(default=False, description="An open-ended fund company (s.20AN(1)(c) OFC variant).")
     stated_lines: tuple[StatedLine, ...] = Field(default=(), description="Profit lines stated beside the ledger.")
 
+    @model_validator(mode="after")
+    def _unique_lines(self) -> PrivateFund:
+        _unique("stated line", [line.key for line in self.stated_lines])
+        return self
+
 
 class FamilyOffice(_TaxpayerBase):
     kind: Literal["family_office"] = "family_office"
     entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fihv: FihvFacts = Field(default_factory=FihvFacts)
     stated_lines: tuple[StatedLine, ...] = Field(default=(), description="Profit lines stated beside the ledger.")
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> FamilyOffice:
+        _unique("stated line", [line.key for line in self.stated_lines])
+        return self
 
 
 Taxpayer = Annotated[

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from ..escape import escape_text as T
 from ..io.safe_csv import write_csv
 from ..ledger.results import LedgerResult
 from ..money import fmt_cents, fmt_fixed, fmt_hkd, fmt_qty, isolated, reconcile
@@ -73,13 +74,13 @@ def disposals_table(result: LedgerResult) -> str:
     for d in result.disposals:
         hd = d.holding_days
         lines.append(
-            f"{d.disposal_id[:18]:<18} {d.year.label:<8} {to_hk(d.timestamp).date().isoformat():<11} {d.asset[:6]:<6} "
+            f"{T(d.disposal_id)[:18]:<18} {d.year.label:<8} {to_hk(d.timestamp).date().isoformat():<11} {T(d.asset)[:6]:<6} "
             f"{fmt_qty(d.quantity)[:14]:>14} {fmt_hkd(d.proceeds_hkd):>16} {fmt_hkd(d.cost_hkd):>16} "
             f"{fmt_hkd(d.gain_hkd):>16} {'' if hd is None else fmt_fixed(hd, 1):>8}"
         )
         for f in d.fragments:
             acquired = to_hk(f.acquired_at).date().isoformat() if f.acquired_at else "unknown"
-            lines.append(f"    ↳ lot {f.lot_id[:24]:<24} acquired {acquired:<10} qty {fmt_qty(f.quantity):>14} "
+            lines.append(f"    ↳ lot {T(f.lot_id)[:24]:<24} acquired {acquired:<10} qty {fmt_qty(f.quantity):>14} "
                          f"cost {fmt_hkd(f.cost_hkd):>14}")
     lines.append("")
     for year, snaps in sorted(result.closing.items()):
@@ -88,14 +89,14 @@ def disposals_table(result: LedgerResult) -> str:
         if not snaps:
             lines.append("    (none)")
         for s in snaps:
-            where = f" @{s.wallet}" if s.wallet else ""
-            lines.append(f"    {s.asset}{where:<10} lot {s.lot_id[:24]:<24} qty {fmt_qty(s.quantity):>14} "
+            where = f" @{T(s.wallet)}" if s.wallet else ""
+            lines.append(f"    {T(s.asset)}{where:<10} lot {T(s.lot_id)[:24]:<24} qty {fmt_qty(s.quantity):>14} "
                          f"cost {fmt_hkd(s.cost_hkd):>16}")
     if result.notes:
         lines.append("")
         lines.append("Notes:")
         for n in result.notes:
-            lines.append(f"    [{n.code}] {n.message}")
+            lines.append(f"    [{n.code}] {T(n.message)}")
     lines.append("")
     by_year: dict[str, list[Decimal]] = {}
     for d in result.disposals:

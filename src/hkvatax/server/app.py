@@ -27,7 +27,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..periods import YearOfAssessment
+from ..periods import YearOfAssessment, parse_year_range
 from . import schemas
 from .work import Job, problem_body, run_job, upload_name
 
@@ -172,10 +172,9 @@ class _Pool:
 
 # ------------------------------------------------------------------------------------------ arguments
 def _check_years(years: str | None, extension_first_year: str) -> Response | None:
-    parts = [] if years is None else years.split("..", 1) if ".." in years else [years]
-    for part in parts:
+    if years is not None:
         try:
-            YearOfAssessment.parse(part.strip())
+            parse_year_range(years.strip())
         except ValueError as exc:
             return _argument_error(str(exc), "years")
     try:

@@ -554,14 +554,15 @@ def test_spe_deemed_profits_and_total() -> None:
 
 def test_deemed_profits_per_investor_with_spes_and_duplicate_names() -> None:
     c = make_ctx("2024/25")
-    inv = ResidentInvestor(name="R", interests=(period("2024-04-01", "2025-03-31", "80"),))
-    spe = SpeFacts(name="S", fund_interest_percent=D(50), exempt_profits_hkd=D(365),
+    inv = ResidentInvestor(name="R", interests=(period("2024-04-01", "2025-03-31", "33"),))
+    spe = SpeFacts(name="S", fund_interest_percent=D(100), exempt_profits_hkd=D(365),
                    accounting_period_start=date(2024, 4, 1), accounting_period_end=date(2024, 4, 10))
     f = fund(resident_investors=(inv, inv.model_copy(update={"name": "Q"}), inv), spes=(spe,), holders_count=3)
     art = ufe_deemed_profits(c, f, fixed(c, D(730)), FY)
     assert list(art.by_investor) == ["R#1", "Q", "R#3"]
-    # fund: 730 × 80% = 584; SPE: 365 × (40% × 10 days) / (100 × 10) = 146
-    assert [d.value for d in art.deemed] == [D(730)] * 3
+    # three at 33% (99% in all: more is refused, ownership_sum): fund: 730 × 33% = 240.9;
+    # SPE: 365 × (33% × 10 days) / (100 × 10) = 120.45
+    assert [d.value for d in art.deemed] == [D("361.35")] * 3
     assert [x.outcome for x in art.conditions] == ["failed"] and art.notes == ()
     ids = set(c.tracer.nodes)
     assert "baseline/2024/25/ufe.art.spe_deemed_profits[Q/S]" in ids

@@ -92,6 +92,11 @@ class BinanceTrades(Importer):
                 qty = got[0] if got else None
                 quote = total[1] if total else ""
                 quote_amount = total[0] if total else None
+                if got and total and pair and pair != base + quote:
+                    mine.append(Problem(
+                        "inconsistent_row", f"the pair {pair[:40]!r} is not the executed asset {base[:20]!r} and the "
+                        f"amount's asset {quote[:20]!r}", src, "Pair", "export the file again: the row contradicts "
+                        "itself"))
             else:
                 qty = parse_number(row["Amount"], src, "Amount", mine)
                 quote_amount = parse_number(row["Total"], src, "Total", mine)
@@ -129,6 +134,10 @@ class BinanceTrades(Importer):
             else:
                 cells.update(kind="swap", asset=base, quantity=fmt_decimal(qty), counter_asset=quote,
                              counter_quantity=fmt_decimal(quote_amount))
+            if fee is not None and fee[0] < 0:
+                problems.append(Problem("negative", "the fee is negative", src, "Fee",
+                                        "a fee is written as a positive amount"))
+                continue
             if fee is not None and fee[0] != 0:
                 cells.update(fee_amount=fmt_decimal(fee[0]), fee_currency=fee[1])
             out.append((src, generic_row(**cells)))

@@ -22,9 +22,10 @@ sends may have a negative quantity. Time is UTC (``2024-01-02 03:04:05 UTC``).
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from ...errors import Problem, SourceRef
+from ...money import exact_context
 from .base import (
     FIAT,
     Importer,
@@ -40,14 +41,43 @@ from .base import (
 __all__ = ["CoinbaseTransactions"]
 
 _SIGN = re.compile(r"^\s*([+-]?)\s*[$€£¥]?\s*")
-_TRADE_NOTE = re.compile(r"^(?:Bought|Sold) ([\d,]*\.?\d+) (\w{1,20}) for [$€£]?([\d,]*\.?\d+) (\w{1,20})")
-_CONVERT_NOTE = re.compile(r"^Converted ([\d,]*\.?\d+) (\w{1,20}) to ([\d,]*\.?\d+) (\w{1,20})")
+# Linear patterns: every quantifier is possessive, so a failed match never backtracks into the digits (a
+# 117 KiB Notes cell of digits took over a minute with '[\d,]*\.?\d+'), and Notes are cut at _NOTE_CHARS first.
+_AMOUNT = r"((?:\d[\d,]*+)?+(?:\.\d++)?+)"
+_TRADE_NOTE = re.compile(rf"^(?:Bought|Sold) {_AMOUNT} (\w{{1,20}}+) for [$€£]?+{_AMOUNT} (\w{{1,20}}+)")
+_CONVERT_NOTE = re.compile(rf"^Converted {_AMOUNT} (\w{{1,20}}+) to {_AMOUNT} (\w{{1,20}}+)")
+_NOTE_CHARS = 300  # a Coinbase note is one short sentence
 _MOVES: dict[str, str] = {"send": "out", "withdrawal": "out", "receive": "in", "deposit": "in"}
 _RECEIPTS = {
     "staking income": "staking", "rewards income": "staking", "reward income": "staking",
     "inflation reward": "staking", "coinbase earn": "airdrop", "learning reward": "airdrop",
     "interest payout": "lending_interest",
 }
+
+
+def _agrees(note_qty: str, note_asset: str, qty: Decimal, asset: str, src: SourceRef,
+            problems: list[Problem]) -> None:
+    """The Notes must describe the row's own asset and quantity (``Converted 0.004 ETH`` on an ``Asset=BTC``,
+    quantity 5 row is ``inconsistent_row``). The note may show the quantity to fewer places: it agrees if the
+    row's quantity rounds (half-even or down) to it."""
+    stated = parse_number(note_qty, src, "Notes", [])
+    if note_asset.upper() != asset:
+        problems.append(Problem("inconsistent_row", f"the Notes name {note_asset[:20]!r} but the row's Asset is "
+                                f"{asset[:20]!r}", src, "Notes", "export the file again: the row contradicts itself"))
+        return
+    if stated is None or not _rounds_to(qty.copy_abs(), stated):
+        problems.append(Problem("inconsistent_row", f"the Notes give the quantity {note_qty[:40]!r} but the row's "
+                                f"Quantity Transacted is {fmt_decimal(qty.copy_abs())}", src, "Notes",
+                                "export the file again: the row contradicts itself"))
+
+
+def _rounds_to(qty: Decimal, stated: Decimal) -> bool:
+    exponent = stated.as_tuple().exponent
+    if not isinstance(exponent, int):
+        return False
+    with exact_context():
+        grid = Decimal((0, (1,), exponent))
+        return qty == stated or any(qty.quantize(grid, rounding=r) == stated for r in (ROUND_HALF_EVEN, ROUND_DOWN))
 
 
 def _money(text: str, src: SourceRef, column: str, problems: list[Problem]) -> Decimal | None:
@@ -111,7 +141,7 @@ class CoinbaseTransactions(Importer):
                 mine.append(Problem("missing_field", "the price currency is empty", src, ccy_col))
             if not asset:
                 mine.append(Problem("missing_field", "the asset is empty", src, "Asset"))
-            notes = row["Notes"].strip()
+            notes = row["Notes"].strip()[:_NOTE_CHARS]
             cells: dict[str, str] = {"id": f"coinbase-{own_id}" if own_id else f"coinbase-{tag}-r{line}",
                                      "wallet": "Coinbase", "note": f"Coinbase {kind[:40]} ({table.file} row {line})"}
             if not mine and qty is not None and subtotal is not None:
@@ -122,6 +152,7 @@ class CoinbaseTransactions(Importer):
                         mine.append(Problem("invalid_field", "a Convert row's Notes do not say what was received "
                                             "('Converted 0.1 ETH to 300 USDC')", src, "Notes"))
                     else:
+                        _agrees(m.group(1), m.group(2), qty, asset, src, mine)
                         got = parse_number(m.group(3), src, "Notes", mine)
                         cells.update(kind="swap", asset=asset, quantity=fmt_decimal(qty.copy_abs()),
                                      counter_asset=m.group(4).upper(), counter_quantity=fmt_decimal(got or Decimal(0)),
@@ -129,6 +160,8 @@ class CoinbaseTransactions(Importer):
                 elif trade:
                     buy = low.endswith("buy")
                     m = _TRADE_NOTE.match(notes)
+                    if m is not None:
+                        _agrees(m.group(1), m.group(2), qty, asset, src, mine)
                     quote = m.group(4).upper() if m else ccy
                     if quote == ccy or quote in FIAT or m is None:
                         cells.update(kind="acquisition" if buy else "disposal", asset=asset,
@@ -145,8 +178,11 @@ class CoinbaseTransactions(Importer):
                 else:
                     cells.update(kind="receipt", subtype=_RECEIPTS[low], asset=asset, quantity=fmt_decimal(qty),
                                  amount=value, currency=ccy)
-                if fee is not None and fee != 0 and low not in _RECEIPTS:
-                    cells.update(fee_amount=fmt_decimal(fee.copy_abs()), fee_currency=ccy)
+                if fee is not None and fee < 0:
+                    mine.append(Problem("negative", f"the fee {row[fee_col or ''][:40]!r} is negative", src, fee_col,
+                                        "a fee is written as a positive amount; a refund is not a fee"))
+                elif fee is not None and fee != 0 and low not in _RECEIPTS:
+                    cells.update(fee_amount=fmt_decimal(fee), fee_currency=ccy)
             if mine or when is None or "kind" not in cells:
                 if not mine:  # pragma: no cover - every path without a kind records why
                     mine.append(Problem("bad_row", "row could not be read", src))

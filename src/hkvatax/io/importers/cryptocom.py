@@ -112,6 +112,11 @@ class CryptoComApp(Importer):
             if not native_ccy and kind != "viban_purchase" and kind != "crypto_viban_exchange":
                 mine.append(Problem("missing_field", "Native Currency is empty: the value's currency is unknown",
                                     src, "Native Currency"))
+            if native is not None and native < 0 and amount is not None and amount > 0:
+                mine.append(Problem("negative", "Native Amount is negative on a row that receives its Currency",
+                                    src, "Native Amount", "the value of what is received is a positive amount"))
+            if to_amount is not None and to_amount < 0:
+                mine.append(Problem("negative", "To Amount (what is received) is negative", src, "To Amount"))
             if mine or when is None or amount is None or native is None:
                 problems.extend(mine)
                 continue
