@@ -15,7 +15,6 @@ import contextlib
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given

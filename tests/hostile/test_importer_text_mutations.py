@@ -61,7 +61,7 @@ def _mutate_line(data: st.DataObject, line: str) -> str:
 def _text_test(fmt: str) -> Any:
     original, header_at = _lines(fmt)
 
-    @hostile_settings(f"text-{fmt}", 300)
+    @hostile_settings(f"text-{fmt}", 400)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         with case(f"text-{fmt}"):
