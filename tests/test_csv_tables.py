@@ -295,3 +295,16 @@ def test_both_cost_bases_in_one_pass_equal_each_basis_alone(rows: list[dict[str,
         assert both["nil"] == run(("nil",))["nil"]
     else:
         assert both == alone
+
+
+def test_a_note_with_a_line_break_is_read_by_the_row_reader_and_matched() -> None:
+    """A quoted cell may hold a line break (a note); the table reader cannot read such a file in bulk and the
+    row reader's events are matched instead (found by the hostile suite: an AssertionError)."""
+    text = (",".join(CSV_COLUMNS) + "\n"
+            + "b,2023-04-01T10:00:00+08:00,acquisition,BTC,1,100" + "," * 12 + '"two\nlines"\n'
+            + "s,2023-05-01T10:00:00+08:00,disposal,BTC,0.5,80" + "," * 12 + "\n")
+    scenario, matched = ledger_csv(io.StringIO(text), profile(), file="notes.csv")
+    reference = load_csv_ledger(None, profile(), text=text, file="notes.csv")
+    assert scenario.events == reference.events and scenario.events[0].note == "two\nlines"
+    assert assess_csv(io.StringIO(text), profile(), file="notes.csv").to_flat() == \
+        assess(reference).to_flat()

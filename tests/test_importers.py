@@ -111,6 +111,15 @@ def test_wrong_format_is_bad_file_naming_expected_headers(fmt: str) -> None:
         assert column in result.problems[0].message
 
 
+def test_a_file_refused_after_its_header_is_read_accounts_for_every_row() -> None:
+    """Binance's header has the required columns but not a whole layout: the file is refused (bad_file) and
+    that refusal reports every row (found by the hostile suite: the rows were counted as unaccounted)."""
+    text = (DATA / FILES["binance"]).read_text(encoding="utf-8").replace('"Pair"', '"Pairs"', 1)
+    result = import_file("binance", text=text, file="b.csv")
+    assert [p.code for p in result.problems] == ["bad_file"] and not result.rows and result.row_lines
+    assert result.unaccounted() == []
+
+
 @pytest.mark.parametrize(("cell", "code"), [
     ("NaN", "not_a_number"), ("inf", "not_a_number"), ("", "not_a_number"), ("abc", "not_a_number"),
     ("1e30", "absurd_magnitude"), ("-0.5", "non_positive"), ("0", "non_positive"),

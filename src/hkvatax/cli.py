@@ -414,6 +414,22 @@ def _year(text: str) -> str:
     return text
 
 
+#: The longest pairing window or clock skew ``import`` takes, in hours (ten years).
+MAX_HOURS = 87_600
+
+
+def _hours(text: str) -> float:
+    """An argparse type: a finite, non-negative number of hours up to :data:`MAX_HOURS` (a NaN, an infinity or
+    a negative window would break the pairing's time arithmetic)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of hours") from None
+    if not 0 <= value <= MAX_HOURS:  # also false for NaN
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: give hours from 0 to {MAX_HOURS}")
+    return value
+
+
 def _common(p: argparse.ArgumentParser, formats: Sequence[str], default: str) -> None:
     p.add_argument("--format", choices=list(formats), default=default, help=f"output format (default: {default})")
     p.add_argument("--out", help="write the output here (default: standard output)")
@@ -521,9 +537,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="switch on a named rate convention: usdt_usd_par, usdc_usd_par, usd_hkd_7_80")
     p.add_argument("--rates-out", dest="rates_out", help="write the rates CSV (trade prices, price files, conventions)")
     p.add_argument("--provenance-out", dest="provenance_out", help="write what became of every input row")
-    p.add_argument("--window-hours", dest="window_hours", type=float, default=72,
+    p.add_argument("--window-hours", dest="window_hours", type=_hours, default=72,
                    help="a deposit pairs with a withdrawal up to this many hours after it (72)")
-    p.add_argument("--skew-hours", dest="skew_hours", type=float, default=1,
+    p.add_argument("--skew-hours", dest="skew_hours", type=_hours, default=1,
                    help="... or up to this many hours before it, for clocks that differ (1)")
     p.add_argument("--fee-tolerance", dest="fee_tolerance", default="0.02",
                    help="the largest network fee, as a share of the withdrawal, that pairing infers (0.02)")

@@ -50,11 +50,35 @@ def _fix_numbers(node: Any) -> Any:
     return {k: _fix_numbers(v) for k, v in node.items()}
 
 
+def _require_tags(schema: dict[str, Any]) -> dict[str, Any]:
+    """Mark a discriminated union's tag (``kind``) required in each of its variants: the models give it a
+    default, but the loader picks the variant by it and refuses a taxpayer or an event without it."""
+    defs = schema.get("$defs", {})
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, dict):
+            tag = node.get("discriminator")
+            if isinstance(tag, dict):
+                for ref in tag.get("mapping", {}).values():
+                    variant = defs[ref.rsplit("/", 1)[-1]]
+                    required = variant.setdefault("required", [])
+                    if tag["propertyName"] not in required:
+                        required.insert(0, tag["propertyName"])
+            for v in node.values():
+                walk(v)
+
+    walk(schema)
+    return schema
+
+
 def scenario_schema() -> dict[str, Any]:
     """The scenario file's schema, as the loader accepts it (``hkvatax schema``)."""
     from .models import Scenario
 
-    schema: dict[str, Any] = _fix_numbers(Scenario.model_json_schema())
+    schema: dict[str, Any] = _require_tags(_fix_numbers(Scenario.model_json_schema()))
     schema["properties"]["default_timezone"] = {
         "type": "string", "title": "Default Timezone",
         "description": "IANA zone (e.g. Asia/Hong_Kong) for timestamps written without an offset; read by the "

@@ -49,6 +49,20 @@ def test_scenario_schema_refuses_floats_for_money_and_knows_default_timezone() -
         jsonschema.validate(raw, schema)
 
 
+@pytest.mark.parametrize("part", ["taxpayer", "event"])
+def test_scenario_schema_requires_the_kind_the_loader_needs(part: str) -> None:
+    """The models default ``kind``, but the loader picks a taxpayer's or an event's model by it: the schema
+    must not accept what the loader refuses (found by the schema-driven hostile suite)."""
+    schema = SCHEMAS["scenario"]()
+    raw = json.loads(example_path("ledger_demo").read_text(encoding="utf-8"))
+    del (raw["taxpayer"] if part == "taxpayer" else raw["events"][0])["kind"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(raw, schema)
+    with pytest.raises(InputError) as caught:
+        load_scenario("s.json", content=json.dumps(raw).encode())
+    assert "missing_field" in caught.value.codes
+
+
 def test_flat_result_gives_tax_payable_without_walking_the_trace() -> None:
     outcome = hkvatax.assess(load_scenario(example_path("corporation")))
     flat = outcome.to_flat()

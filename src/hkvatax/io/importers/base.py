@@ -175,7 +175,11 @@ class ImportResult:
     internal: tuple[tuple[SourceRef, str], ...] = ()
 
     def unaccounted(self) -> list[int]:
-        """Data rows that are neither used nor reported (always empty: the suite checks it)."""
+        """Data rows that are neither used nor reported (always empty: the suite checks it). A ``bad_file``
+        problem refuses the whole file (e.g. a header without a column the format needs): it reports every
+        row, and no row of such a file is used."""
+        if any(p.code == "bad_file" for p in self.problems) and not self.rows:
+            return []
         done = {r.source.row for r in self.rows} | {p.source.row for p in self.problems + self.unsupported}
         done |= {line for line, _ in self.also_used} | {m.source.row for m in self.movements}
         done |= {src.row for src, _ in self.internal}
