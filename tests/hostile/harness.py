@@ -48,8 +48,6 @@ SCALE = float(os.environ.get("HKVATAX_HOSTILE_SCALE", "1"))
 OPEN_DEFECTS: dict[str, str] = {
     "csv-unbalanced-quote": "issue 11: CSV reader (a field opening with a quote swallows the following rows), "
                             "fixed on hostile-a",
-    "timezone-names": "issue 11: timezone names (a --default-tz or default_timezone such as /etc/passwd is "
-                      "handed to dateutil as a path: internal error), fixed on hostile-b",
     "exponent-in-full": "issue 11: number grammar (an importer writes an exponent such as 1e-999999 out in "
                         "full), fixed on hostile-a",
 }

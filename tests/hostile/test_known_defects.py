@@ -35,7 +35,6 @@ def test_an_importer_does_not_write_a_huge_exponent_out_in_full() -> None:
     assert all(len(v) <= 1000 for r in result.rows for _, v in r.cells)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_DEFECTS["timezone-names"])
 @pytest.mark.parametrize("zone", ["/etc/passwd"])
 def test_a_default_zone_that_is_a_path_is_a_named_problem(zone: str, capsys: pytest.CaptureFixture[str]) -> None:
     from hkvatax.examples import example_path
