@@ -59,6 +59,13 @@ def _rss_mb() -> tuple[float, float]:
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its waited-for children: on a shared machine the
+    wall time may include time spent waiting for a core, the CPU time does not."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _tax(outcome: Any) -> str:
     """Sum of the tax payable of every determined year (a checksum to compare routes)."""
     from decimal import Decimal
@@ -99,13 +106,13 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
         out["assess_s"] = time.perf_counter() - t
         if spec.get("detail") == "full":
             t = time.perf_counter()
-            expl = outcome.explain(detail="full")
-            out["explain_build_s"] = time.perf_counter() - t
-            with open(spec["json_out"], "w", encoding="utf-8") as fh:
-                if hasattr(expl, "write_json"):
+            with open(spec["json_out"], "w", encoding="utf-8", newline="") as fh:
+                if hasattr(outcome, "write_json"):  # the explanation written as a stream, never built whole
                     out["streamed"] = True
-                    expl.write_json(fh)
+                    outcome.write_json(fh, detail="full")
                 else:
+                    expl = outcome.explain(detail="full")
+                    out["explain_build_s"] = time.perf_counter() - t
                     out["streamed"] = False
                     fh.write(expl.to_json())
             out["explain_s"] = time.perf_counter() - t
@@ -139,6 +146,7 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown job {job!r}")
     out["rss_self_mb"], out["rss_children_mb"] = _rss_mb()
+    out["cpu_s"] = _cpu_s()
     return out
 
 

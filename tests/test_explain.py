@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hkvatax import assess
 from hkvatax import explain as explain_module
@@ -154,3 +155,15 @@ def test_full_json_of_an_assessment_from_aggregates_alone_is_refused():
         _written(bare, "full")
     with pytest.raises(ArgumentError):
         _written(out, "everything")
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=20)
+
+
+@given(_json_values, st.integers(0, 3))
+def test_the_nodes_own_indenting_writes_what_json_dumps_writes(value, depth):
+    pad = "  " * depth
+    expected = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n" + pad)
+    assert explain_module._indented(value, pad, "  ") == expected

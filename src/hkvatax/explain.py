@@ -21,7 +21,7 @@ import json
 import secrets
 import struct
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any, NotRequired, TypedDict
@@ -571,10 +571,48 @@ def _dumps(value: Any, indent: int | None) -> str:
     return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False)
 
 
+_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+
+
+def _indented(value: Any, pad: str, step: str) -> str:
+    """``value`` as ``json.dumps(value, indent=len(step), sort_keys=True, ensure_ascii=False)`` writes it when
+    nested at ``pad`` — the same text, without the pure-Python encoder's generators (a million nodes)."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    inner = pad + step
+    if kind is dict and all(type(k) is str for k in value):
+        if not value:
+            return "{}"
+        parts = []
+        for k in sorted(value):
+            v = value[k]
+            parts.append(f"{inner}{_quote(k)}: {_quote(v) if type(v) is str else _indented(v, inner, step)}")
+        return "{\n" + ",\n".join(parts) + "\n" + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        items = [inner + (_quote(v) if type(v) is str else _indented(v, inner, step)) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    text = json.dumps(value, indent=len(step), sort_keys=True, ensure_ascii=False)  # anything else: as json does
+    return text.replace("\n", "\n" + pad)
+
+
 def _entry(node: Node, indent: int | None) -> str:
     """A node as it appears in the ``nodes`` object of the whole document (nested two levels deep)."""
-    text = _dumps(node.to_dict(), indent)
-    return text if indent is None else text.replace("\n", "\n" + " " * (2 * indent))
+    d = node.to_dict()
+    if indent is None:
+        return _dumps(d, None)
+    step = " " * indent
+    return _indented(d, step + step, step)
 
 
 @isolated
