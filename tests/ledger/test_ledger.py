@@ -355,7 +355,7 @@ def test_token_fee_is_a_disposal_at_market_value() -> None:
 
 
 @pytest.mark.parametrize(("valuation", "value"), [("received", D("500")), ("given", D("400"))])
-def test_swap_valuation(valuation: str, value: D) -> None:
+def test_a_swap_is_valued_at_what_is_received_or_given_as_elected(valuation: str, value: D) -> None:
     rates = [Rate(base="BTC", rate=D("400"), at=t(2), source="x"), Rate(base="ETH", rate=D("100"), at=t(2), source="x")]
     events = [buy_on_day("b", 1, "1", "100"), Swap(id="w", timestamp=t(2), give_asset="BTC", give_quantity=D("1"),
                                             receive_asset="ETH", receive_quantity=D("5"))]
@@ -365,13 +365,13 @@ def test_swap_valuation(valuation: str, value: D) -> None:
 
 
 @pytest.mark.parametrize(("basis", "cost"), [("market_value", D("30")), ("nil", D("0"))])
-def test_receipt_cost_basis(basis: str, cost: D) -> None:
+def test_a_receipts_lot_costs_its_market_value_or_nil_as_the_basis_says(basis: str, cost: D) -> None:
     events = [Receipt(id="r", timestamp=t(1), receipt_type="staking", asset="DOT", quantity=D("3"), value=D("30"))]
     result = run_ledger(events, receipt_cost_basis=basis)
     assert result.lots[0].cost_hkd == cost and result.receipts[0].market_value_hkd == D("30")
 
 
-def test_specific_id_and_unknown_lot() -> None:
+def test_specific_identification_takes_the_designated_lot_and_refuses_an_unknown_one() -> None:
     events = [buy_on_day("b1", 1, "1", "100"), buy_on_day("b2", 2, "1", "300"),
               sell_on_day("s", 3, "1", "500", lots=(LotPick(lot_id="b2", quantity=D("1")),))]
     d = run_ledger(events, method_for=LotMethod.SPECIFIC_ID).disposals[0]
@@ -410,7 +410,7 @@ def test_per_wallet_transfer_moves_cost() -> None:
     assert info.value.codes == ["oversell"]
 
 
-def test_price_book_age_and_cross_rate() -> None:
+def test_the_price_book_refuses_stale_rates_and_crosses_through_usd() -> None:
     rates = [Rate(base="USDT", quote="USD", rate=D("1"), at=t(1), source="a"),
              Rate(base="USD", rate=D("7.8"), at=t(1), source="b")]
     book = PriceBook(rates, max_age=timedelta(days=1))
@@ -422,7 +422,7 @@ def test_price_book_age_and_cross_rate() -> None:
     assert book.to_hkd("HKD", D("3"), 0) == (D("3"), ())
 
 
-def test_closing_pools_snapshot() -> None:
+def test_the_closing_pools_hold_what_is_left_of_each_lot() -> None:
     result = run_ledger([buy_on_day("b1", 1, "1", "100"), buy_on_day("b2", 2, "1", "300"), sell_on_day("s", 3, "1.5", "600")],
                         method_for=LotMethod.FIFO)
     (snaps,) = result.closing.values()
@@ -627,7 +627,7 @@ def ts(day: int) -> str:
     return f"2024-05-{day:02d}T10:00:00+08:00"
 
 
-def test_problems_name_row_column_and_fix() -> None:
+def test_ledger_problems_name_the_row_the_column_and_the_fix() -> None:
     with pytest.raises(InputError) as info:
         run_ledger(events(), rates=USD[:1], method_for=LotMethod.WEIGHTED_AVERAGE)
     got = [(p.code, p.source.row if p.source else None, p.column, p.message, p.suggestion)
@@ -647,7 +647,7 @@ def test_problems_name_row_column_and_fix() -> None:
     assert all(p.source is not None and p.source.file == "r.csv" for p in info.value.problems)
 
 
-def test_records_of_every_kind() -> None:
+def test_every_kind_of_record_keeps_its_wallet_time_row_amounts_and_conversions() -> None:
     res = run_ledger(events("h"), rates=[*USD, ETH], method_for=LotMethod.WEIGHTED_AVERAGE)
     assert [(r.lot_id, r.event_id, r.kind, r.asset, r.wallet, r.timestamp.isoformat(), r.year, r.quantity,
              r.cost_hkd, r.fees_hkd, r.source.row if r.source else None) for r in res.lots] == [
@@ -740,7 +740,7 @@ def disposal(fragments: tuple[Fragment, ...], year: int = 2024, **kw) -> Disposa
     return DisposalRecord(**base)
 
 
-def test_fragment_to_dict_exact():
+def test_a_fragment_as_json_keeps_every_digit():
     f = frag("1.5", "31")
     assert f.gain_hkd == D("60")
     assert f.to_dict() == {"lot_id": "L1", "acquired_at": "2024-05-01T10:00:00+00:00", "quantity": "1.5",
@@ -759,7 +759,7 @@ def test_holding_days_is_quantity_weighted_over_known_fragments():
     assert disposal((frag("0", "10"),)).holding_days is None
 
 
-def test_disposal_to_dict_exact():
+def test_a_disposal_as_json_keeps_every_digit_its_source_and_conversions():
     conv = Conversion("USD", "HKD", D("7.8"), T1, "rates.csv")
     d = disposal((frag("2", "31"),), source=SourceRef("f.csv", 3, "$.events[0]"), conversions=(conv,))
     out = d.to_dict()
@@ -778,7 +778,7 @@ def test_disposal_to_dict_exact():
     assert bare["source"] is None and bare["holding_days"] is None and bare["conversions"] == []
 
 
-def test_pool_snapshot_to_dict_exact():
+def test_a_pool_snapshot_as_json_keeps_every_digit():
     p = PoolSnapshot("ETH", None, "pool:ETH", T1, D("2.5"), D("1000"), D("12345"))
     assert p.to_dict() == {"asset": "ETH", "wallet": None, "lot_id": "pool:ETH",
                            "acquired_at": "2024-05-01T10:00:00+00:00", "quantity": "2.5", "cost_hkd": "1000",
@@ -802,7 +802,7 @@ def test_closing_pools_takes_the_latest_snapshot_not_after_the_year():
     assert res.methods == {} and res.event_count == 0
 
 
-def test_years_and_disposals_in():
+def test_a_results_years_span_every_record_and_disposals_in_picks_one_year():
     d24 = disposal((frag("1", "1"),), year=2024)
     d26 = disposal((frag("1", "1"),), year=2026, disposal_id="d#2")
     r22 = ReceiptRecord("r", "staking", "ETH", T1, Y(2022), D("1"), D("5"), D("5"))

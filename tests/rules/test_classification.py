@@ -57,7 +57,7 @@ def node(c, f):
     (None, "unknown"), ("0", "trade"), ("29.9", "trade"), ("30", "neutral"), ("365", "neutral"),
     ("365.1", "investment"), ("1000", "investment"),
 ])
-def test_holding_period_thresholds(days, expected):
+def test_the_holding_period_badge_at_its_thresholds(days, expected):
     c = ctx()
     f = badge_holding(c, LedgerStats(3, None if days is None else D(days)))
     assert f.value == expected
@@ -138,7 +138,7 @@ def test_weighing_intention_counts_twice_and_a_lead_of_two_decides(intention, ot
     assert n.assumptions == ("A-BADGES",) and n.label == "badges_verdict"
 
 
-def test_company_presumption():
+def test_the_company_presumption_is_revenue_unless_capital_rests_on_long_term_investment():
     c = ctx()
     cap = stated(c, "v", "capital", "text")
     rev = stated(c, "w", "indeterminate", "text")
@@ -151,7 +151,7 @@ def test_company_presumption():
     assert [x.name for x in node(c, f).facts] == ["taxpayer.kind", "trading.intention_at_acquisition"]
 
 
-def test_decision_order():
+def test_the_character_is_decided_by_override_then_stated_business_then_badges():
     stats = LedgerStats(100, D("1"))  # frequent and short: trade
     over = {"character": "capital", "reason": "board minute"}
     d = decide_character(ctx(), Corporation(name="c", character=over, carries_on_business=True), stats)
@@ -204,7 +204,7 @@ BOOL_BADGES = [
 
 @pytest.mark.parametrize("fn,field,title,if_true,if_false", BOOL_BADGES)
 @pytest.mark.parametrize("value", [None, True, False])
-def test_yes_no_badges(fn: Any, field: str, title: str, if_true: str, if_false: str, value: bool | None) -> None:
+def test_each_yes_no_badge_indicates_trade_or_investment_and_says_so(fn: Any, field: str, title: str, if_true: str, if_false: str, value: bool | None) -> None:
     c = make_ctx("2024/25")
     f = fn(c, Corporation(name="C", trading={field: value}))
     n = c.tracer.nodes[f.id]
@@ -221,7 +221,7 @@ def test_yes_no_badges(fn: Any, field: str, title: str, if_true: str, if_false: 
 @pytest.mark.parametrize("value,indicates,shown", [
     ("forced_or_unexpected", "investment", "forced_or_unexpected"), ("planned_sale", "neutral", "planned_sale"),
     ("ordinary", "neutral", "ordinary"), (None, "unknown", "not stated")])
-def test_realisation(value: str | None, indicates: str, shown: str) -> None:
+def test_the_circumstances_of_realisation_indicate_as_stated(value: str | None, indicates: str, shown: str) -> None:
     c = make_ctx("2024/25")
     f = badge_realisation(c, Corporation(name="C", trading={"realisation_circumstances": value}))
     n = c.tracer.nodes[f.id]
@@ -235,7 +235,7 @@ def test_realisation(value: str | None, indicates: str, shown: str) -> None:
     (["trade", "neutral", "neutral"], "revenue", 2, 0, "a trade is carried on: gains are revenue"),
     (["neutral", "trade", "investment"], "indeterminate", 1, 1, "no clear answer: the facts are insufficient"),
 ])
-def test_weigh_badges(values: list[str], verdict: str, trade: int, invest: int, tail: str) -> None:
+def test_weighing_the_badges_counts_the_intention_twice(values: list[str], verdict: str, trade: int, invest: int, tail: str) -> None:
     c = make_ctx("2024/25")
     figs = [input_figure(c, "intention", values[0])] + [input_figure(c, f"b{i}", v)
                                                             for i, v in enumerate(values[1:])]
@@ -246,7 +246,7 @@ def test_weigh_badges(values: list[str], verdict: str, trade: int, invest: int, 
     assert (n.label, n.unit, n.status) == ("badges_verdict", "text", "assumption")
 
 
-def test_company_presumption_rebutted_label() -> None:
+def test_a_rebutted_company_presumption_is_labelled_as_the_character() -> None:
     c = make_ctx("2024/25")
     f = company_presumption(c, input_figure(c, "v", "capital"), "corporation", "long_term_investment")
     n = c.tracer.nodes[f.id]
@@ -255,7 +255,7 @@ def test_company_presumption_rebutted_label() -> None:
                              "investment, so gains are capital.")
 
 
-def test_assess_badges_node_ids_and_units() -> None:
+def test_every_badge_is_a_node_with_its_own_id_and_unit() -> None:
     from hkvatax.rules.classification import LedgerStats, assess_badges
 
     c = make_ctx("2024/25")
@@ -298,7 +298,7 @@ def at(m: int, d: int) -> datetime:
     return datetime(2024, m, d, tzinfo=UTC)
 
 
-def test_build_lines_every_kind():
+def test_profit_lines_are_built_for_every_kind_of_record_with_exact_amounts():
     events = [
         Acquisition(id="b1", timestamp=at(5, 1), asset="BTC", quantity=D(1), cost=D(100), character="capital",
                     character_reason="held long"),
@@ -479,7 +479,7 @@ def test_offshore_taxpayer_merges_groups_and_keeps_ten_samples() -> None:
     assert by["outgoing:fee:deductible"].offshore is False
 
 
-def test_lines_of_another_year() -> None:
+def test_lines_from_aggregates_take_only_the_years_groups() -> None:
     ctx = RuleContext(Y23, default_params(), Tracer())
     lines = build_lines(ctx, aggregates(), Corporation(name="C"), ASSETS, "revenue")
     assert {ln.key: ln.amount for ln in lines} == {"disposal:BTC:revenue:hk": D(7), "receipt:staking:ETH:hk": D(1),
@@ -495,7 +495,7 @@ def facts(n) -> list[tuple[str, object]]:
 SAMPLE = (FactUse("record e1", "e1"),)
 
 
-def test_disposals_line():
+def test_a_disposals_line_explains_its_count_method_and_samples():
     c = ctx()
     f = disposals_line(c, D("1234.5"), D("5000"), 3, "BTC", "revenue", False, "fifo", SAMPLE, "taxpayer: revenue")
     n = node(c, f)
@@ -510,7 +510,7 @@ def test_disposals_line():
     assert "net gain HKD 0" in node(c, z).explanation
 
 
-def test_receipt_income_and_outgoing_lines():
+def test_receipt_income_and_outgoing_lines_explain_their_sums():
     c = ctx()
     r = receipts_line(c, D("10"), 2, "ETH", "staking", SAMPLE, key="r")
     assert r.value == D("10")
@@ -550,7 +550,7 @@ def test_stated_business_and_presumption_explanations():
     assert node(c, kept).label == "character" and node(c, kept).unit == "text"
 
 
-def test_two_tier_explanations():
+def test_two_tier_ineligibility_says_which_condition_fails():
     cases = {
         "Taxed under another concessionary regime: no two-tiered rates.": {"elected_other_concessionary_regime": True},
         "Has connected entities and is not the nominated entity: standard rate on all profits.":
@@ -564,7 +564,7 @@ def test_two_tier_explanations():
         assert node(c, f).explanation == text
 
 
-def test_override_and_individual_note():
+def test_an_override_and_the_individual_investor_note_explain_themselves():
     from hkvatax.rules.classification import override_taxpayer
     from hkvatax.rules.profits_tax import individual_investor_note
 

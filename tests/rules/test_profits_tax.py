@@ -232,7 +232,7 @@ def node(c: RuleContext, f):
     (dict(kind="disposal", character="revenue"), True, "assessable", "revenue profit"),
     (dict(kind="disposal", character="revenue"), False, "assessable", "revenue profit"),
 ])
-def test_line_treatment_branches(kw, business, expected, why):
+def test_each_line_is_chargeable_or_not_by_character_source_and_kind(kw, business, expected, why):
     c = ctx()
     line = make_line(c, "k1", 100, **kw)
     f = line_treatment(c, line, business)
@@ -295,7 +295,7 @@ def test_net_profit_losses_and_rounding():
     assert ra.value == D("1234") and node(c, ra).rounding is not None and node(c, ra).status == "assumption"
 
 
-def test_rate_class():
+def test_the_rate_class_follows_the_entity_form():
     assert rate_class(Corporation(name="c")) == "corporation"
     assert rate_class(Individual(name="i")) == "unincorporated"
     assert rate_class(Partnership(name="p")) == "unincorporated"
@@ -315,7 +315,7 @@ def test_rate_class():
     ({"has_connected_entities": False, "elected_other_concessionary_regime": True}, False, False),
     ({"elected_other_concessionary_regime": True}, False, False),
 ])
-def test_two_tier_eligible(two_tier, expected, assumed):
+def test_two_tier_rates_apply_unless_connected_and_not_nominated_or_elsewhere_concessionary(two_tier, expected, assumed):
     c = ctx()
     f = two_tier_eligible(c, Corporation(name="c", two_tier=two_tier))
     n = node(c, f)
@@ -348,7 +348,7 @@ def test_tax_at_rates_and_reduction_and_payable():
     assert pay.value == D("700") and node(c, pay).label == "tax_before_rounding"
 
 
-def test_small_notes_and_sums():
+def test_the_individual_note_and_the_salaries_items_are_nil_or_summed():
     c = ctx()
     n = individual_investor_note(c, fig(c, D("5"), "cap"))
     assert n.value == 0 and node(c, n).label == "tax_payable"
@@ -373,7 +373,7 @@ def test_salary_receipts_are_left_to_salaries_tax() -> None:
         "excluded", "sal: salary in tokens is a salaries-tax item (DIPN 39 para 52), not a business receipt.")
 
 
-def test_labels_and_facts() -> None:
+def test_profits_tax_nodes_carry_their_labels_and_facts() -> None:
     c = make_ctx("2024/25")
     bp = basis_period(c, "2024-01-01", "2024-12-31", "12-31")
     n = c.tracer.nodes[bp.id]

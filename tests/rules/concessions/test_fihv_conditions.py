@@ -184,7 +184,7 @@ def facts(n) -> dict:
     ("75", "19", "6", "failed",
      "family 75% (at least 75%), charity 19% (at most 25%), unrelated 6% (more than 5%)"),
 ])
-def test_ownership(family, charity, unrelated, expected, why):
+def test_fihv_ownership_is_95_percent_or_75_with_charity_and_unrelated_limits(family, charity, unrelated, expected, why):
     c = make_ctx("2024/25")
     kw = {k: v for k, v in (("family_ownership_percent", family), ("charity_ownership_percent", charity),
                             ("unrelated_ownership_percent", unrelated)) if v is not None}
@@ -225,7 +225,7 @@ def test_ownership_assumption_only_below_95():
     ("239999999", "5", "failed", "HK$239,999,999 is below HK$240,000,000 (virtual assets of HK$5 do not count "
      "under the law in force)"),
 ])
-def test_min_assets(spec, va, expected, why):
+def test_the_fihv_asset_threshold_is_hk_240m_of_specified_assets(spec, va, expected, why):
     c = make_ctx("2024/25")
     kw = {k: v for k, v in (("specified_assets_value_hkd", spec), ("virtual_assets_value_hkd", va)) if v}
     f = min_assets(c, office(**kw))
@@ -243,7 +243,7 @@ def test_min_assets(spec, va, expected, why):
     ("100", "239999899", "failed",
      "HK$100 + digital assets HK$239,999,899 = HK$239,999,999, below HK$240,000,000"),
 ])
-def test_ext_min_assets(spec, va, expected, why):
+def test_under_the_extension_virtual_assets_count_towards_the_threshold(spec, va, expected, why):
     c = make_ctx("2024/25")
     kw = {k: v for k, v in (("specified_assets_value_hkd", spec), ("virtual_assets_value_hkd", va)) if v}
     ext = stated(c, "ext", True, "bool")
@@ -258,7 +258,7 @@ def test_ext_min_assets(spec, va, expected, why):
         assert fs["virtual_assets_value_hkd"] == (None if va is None else D(va))
 
 
-def test_election_and_commencement():
+def test_the_fihv_needs_an_election_and_applies_from_its_commencement():
     for made, expected, why in ((None, "unknown", "supply election_made"), (True, "met", "election made"),
                                 (False, "failed", "no election made")):
         c = make_ctx("2024/25")
@@ -281,14 +281,14 @@ def test_election_and_commencement():
     ("0.0500001", "failed", "ratio 5.000010% exceeds 5%"),
     ("0", "met", "ratio 0.000000% does not exceed 5%"),
 ])
-def test_five_percent(ratio, expected, why):
+def test_incidental_income_up_to_five_percent_is_concessionary(ratio, expected, why):
     c = make_ctx("2024/25")
     f = five_percent(c, stated(c, "r", D(ratio), "ratio"))
     assert (f.value, node(c, f).explanation, node(c, f).label) == (expected, why, "fihv.incidental.five_percent")
 
 
 # -------------------- FIHV condition rules other than ownership and the asset threshold
-# (tests/mutation_guards/test_fihv_rules.py): the ESFO, management in Hong Kong, business undertaking, substantial
+# (above): the ESFO, management in Hong Kong, business undertaking, substantial
 # activities, the ESFO arranging, the eligibility summary, line treatments and sums, and the regime's assembly —
 # outcome, explanation and facts.
 def fixed(ctx: RuleContext, value: Any, label: str | None = None) -> Figure:
@@ -317,7 +317,7 @@ GOOD_ESFO = {"is_private_company": True, "normally_managed_or_controlled_in_hk":
      "private company: met; managed in HK: met; family ownership: met; services (at least 75%): met (family 80% + "
      "charity 20%: unrelated persons hold at most 0% (not more than 5%))"),
 ])
-def test_esfo(kw: dict[str, Any], outcome: str, why: str) -> None:
+def test_the_esfo_condition_lists_each_limb_with_its_outcome(kw: dict[str, Any], outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = esfo(c, office(esfo=kw))
     n = node(c, f)
@@ -345,7 +345,7 @@ def test_esfo(kw: dict[str, Any], outcome: str, why: str) -> None:
       True: ("met", "carried out or arranged in Hong Kong by the ESFO"),
       False: ("failed", "not carried out or arranged in Hong Kong by the ESFO")}),
 ])
-def test_yes_no_conditions(fn: Any, field: str, label: str, texts: dict[bool | None, tuple[str, str]]) -> None:
+def test_each_yes_no_fihv_condition_says_its_outcome(fn: Any, field: str, label: str, texts: dict[bool | None, tuple[str, str]]) -> None:
     for value, expected in texts.items():
         c = make_ctx("2024/25")
         f = fn(c, office(**{field: value}))
@@ -365,7 +365,7 @@ def test_yes_no_conditions(fn: Any, field: str, label: str, texts: dict[bool | N
      "None employees (at least 2): unknown; HK$None expenditure (at least HK$2,000,000): unknown"),
     (None, D(1), "failed", "None employees (at least 2): unknown; HK$1 expenditure (at least HK$2,000,000): failed"),
 ])
-def test_substantial_activities(emp: int | None, opex: D | None, outcome: str, why: str) -> None:
+def test_substantial_activities_need_the_staff_and_the_spending_in_hong_kong(emp: int | None, opex: D | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = substantial_activities(c, office(qualified_full_time_employees_in_hk=emp, operating_expenditure_in_hk_hkd=opex))
     n = node(c, f)
@@ -379,7 +379,7 @@ def test_substantial_activities(emp: int | None, opex: D | None, outcome: str, w
     (["met", "met"], "yes"), (["met", "unknown"], "unknown"), (["unknown", "failed"], "no"),
     (["not_applicable", "met"], "yes"),
 ])
-def test_eligibility(values: list[str], eligible: str) -> None:
+def test_fihv_eligibility_lists_each_condition_it_rests_on(values: list[str], eligible: str) -> None:
     c = make_ctx("2024/25")
     f = eligibility(c, [fixed(c, v, f"c{i}") for i, v in enumerate(values)])
     n = node(c, f)
@@ -387,7 +387,7 @@ def test_eligibility(values: list[str], eligible: str) -> None:
     assert (n.label, n.unit) == ("fihv.eligibility", "text")
 
 
-def test_classify_and_ratio() -> None:
+def test_fihv_lines_are_classified_and_the_incidental_ratio_computed() -> None:
     c = make_ctx("2025/26", scenario="va_extension")
     ext = extension_applies(c, True)
     va = make_line(c, "va", 5, virtual_asset=True, receipts=95)
@@ -427,7 +427,7 @@ def test_classify_and_ratio() -> None:
     ({}, "incidental", "yes", "not_applicable", "zero_rate", "an incidental transaction of an eligible FIHV: 0%"),
     ({}, "non_qualifying", "yes", "met", "assessable", "a non-qualifying transaction: normal rates"),
 ])
-def test_line_treatment(spec: dict[str, Any], cls: str, elig: str, incidental: str, treatment: str,
+def test_each_fihv_line_is_zero_rated_assessable_or_excluded_and_says_why(spec: dict[str, Any], cls: str, elig: str, incidental: str, treatment: str,
                         why: str) -> None:
     c = make_ctx("2024/25")
     ln = make_line(c, "l", 7, **spec)
@@ -438,7 +438,7 @@ def test_line_treatment(spec: dict[str, Any], cls: str, elig: str, incidental: s
     assert n.assumptions == (("A-CONC-DIVIDENDS",) if spec.get("income_type") == "dividend" else ())
 
 
-def test_sums() -> None:
+def test_the_fihv_sums_add_the_lines_of_each_treatment() -> None:
     c = make_ctx("2024/25")
     lines = [make_line(c, "a", 10), make_line(c, "b", -4), make_line(c, "c", -3)]
     treats = [fixed(c, t) for t in ("zero_rate", "zero_rate", "assessable")]
@@ -465,7 +465,7 @@ GOOD = {"family_ownership_percent": D(100), "normally_managed_or_controlled_in_h
         "transactions_arranged_by_esfo_in_hk": True, "election_made": True, "esfo": GOOD_ESFO}
 
 
-def test_regime_assembly() -> None:
+def test_the_fihv_regime_assembles_conditions_lines_and_fspe_shares() -> None:
     c = make_ctx("2024/25")
     lines = [make_line(c, "q", 100, sch16c_class="securities"), make_line(c, "n", 30, virtual_asset=True)]
     fo = office(**GOOD, fspes=[{"name": "S1", "fihv_interest_percent": D(60),
@@ -486,7 +486,7 @@ def test_regime_assembly() -> None:
     assert r.notes == ("FSPEs are separate taxpayers: their 0% share is given in extra['fspe_zero_rate_share[...]']",)
 
 
-def test_regime_extension_and_unknown() -> None:
+def test_the_fihv_regime_under_the_extension_with_unknown_facts() -> None:
     c = make_ctx("2025/26", scenario="va_extension")
     lines = [make_line(c, "va", 100, virtual_asset=True)]
     fo = office(**{**GOOD, "specified_assets_value_hkd": D(1), "election_made": None})

@@ -326,7 +326,7 @@ SINGLE_NOTE = ("; an arrangement meant to have one investor is unlikely to be po
      "supply managed_as_whole_or_pooled, participants_no_day_to_day_control, shares_profits_from_property to "
      "decide whether the arrangement is a fund" + SINGLE_NOTE),
 ])
-def test_fund_definition(kw: dict[str, Any], outcome: str, why: str) -> None:
+def test_the_fund_definition_is_met_only_by_all_its_limbs_and_names_what_is_missing(kw: dict[str, Any], outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = fund_definition(c, fund(**kw))
     assert text(c, f) == (outcome, why)
@@ -368,7 +368,7 @@ def ext_ctx() -> tuple[RuleContext, Figure]:
     ({"fund_type": "single_investor", "participants_no_day_to_day_control": True}, "unknown",
      "supply the managed assets and whether the investor has day-to-day control"),
 ])
-def test_excepted_fund(kw: dict[str, Any], outcome: str, why: str) -> None:
+def test_an_excepted_fund_is_recognised_and_explained(kw: dict[str, Any], outcome: str, why: str) -> None:
     c, ext = ext_ctx()
     f = excepted_fund(c, fund(**kw), ext)
     assert text(c, f) == (outcome, why)
@@ -394,7 +394,7 @@ def test_excepted_fund(kw: dict[str, Any], outcome: str, why: str) -> None:
     ({"fund_type": "pension"}, True, "met", "no s.20AM(5) exclusion applies", ()),
     ({}, False, "met", "no s.20AM(5) exclusion applies", ()),
 ])
-def test_fund_exclusions(kw: dict[str, Any], ext_on: bool, outcome: str, why: str, assumed: tuple[str, ...]) -> None:
+def test_the_fund_exclusions_apply_and_are_explained(kw: dict[str, Any], ext_on: bool, outcome: str, why: str, assumed: tuple[str, ...]) -> None:
     c = make_ctx("2024/25")
     f = fund_exclusions(c, fund(**kw), ext_on)
     assert text(c, f) == (outcome, why)
@@ -408,7 +408,7 @@ def test_fund_exclusions(kw: dict[str, Any], ext_on: bool, outcome: str, why: st
     (True, "failed", "a business undertaking for general commercial or industrial purposes is not a fund"),
     (False, "met", "not a business undertaking for general commercial or industrial purposes"),
 ])
-def test_business_undertaking(value: bool | None, outcome: str, why: str) -> None:
+def test_a_general_commercial_business_undertaking_fails_the_condition(value: bool | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = business_undertaking(c, fund(business_undertaking_general_commercial=value))
     assert text(c, f) == (outcome, why)
@@ -422,7 +422,7 @@ def test_business_undertaking(value: bool | None, outcome: str, why: str) -> Non
     (True, "AM Ltd", "met", "carried out or arranged in Hong Kong by a specified person"),
     (False, None, "failed", "not carried out or arranged in Hong Kong by a specified person"),
 ])
-def test_specified_person(value: bool | None, name: str | None, outcome: str, why: str) -> None:
+def test_the_specified_person_condition_names_the_person(value: bool | None, name: str | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = specified_person(c, fund(uses_specified_person=value, specified_person_name=name))
     assert text(c, f) == (outcome, why)
@@ -438,7 +438,7 @@ def test_specified_person(value: bool | None, name: str | None, outcome: str, wh
     (4, date(2024, 1, 2), "failed", "4 investors does not exceed 4"),
     (5, None, "met", "5 investors exceeds 4"),
 ])
-def test_qif_investors(count: int | None, closing: date | None, outcome: str, why: str) -> None:
+def test_a_qualified_investment_fund_needs_enough_investors_after_its_final_closing(count: int | None, closing: date | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = qif_investors(c, fund(investor_count=count, final_closing_date=closing))
     assert text(c, f) == (outcome, why)
@@ -453,7 +453,7 @@ def test_qif_investors(count: int | None, closing: date | None, outcome: str, wh
     (D(90), "failed", "90% does not exceed 90%"),
     (D("90.01"), "met", "90.01% exceeds 90%"),
 ])
-def test_qif_commitments(pct: D | None, outcome: str, why: str) -> None:
+def test_a_qualified_investment_fund_needs_its_investor_commitments(pct: D | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = qif_commitments(c, fund(investor_commitments_percent=pct))
     assert text(c, f) == (outcome, why)
@@ -466,7 +466,7 @@ def test_qif_commitments(pct: D | None, outcome: str, why: str) -> None:
     (D(30), "met", "30% is not more than 30%"),
     (D("30.01"), "failed", "30.01% is more than 30%"),
 ])
-def test_qif_originator_share(pct: D | None, outcome: str, why: str) -> None:
+def test_a_qualified_investment_funds_originator_share_is_capped(pct: D | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = qif_originator_share(c, fund(originator_net_proceeds_percent=pct))
     assert text(c, f) == (outcome, why)
@@ -495,7 +495,7 @@ def test_qualified_investment_fund_combines_and_says_each_limb() -> None:
     ("failed", "failed", None, "failed", "neither a specified person nor a qualified investment fund"),
     ("failed", "failed", "unknown", "unknown", "neither route is shown met and at least one is unknown"),
 ])
-def test_gateway(sp: str, qif: str, exc: str | None, outcome: str, why: str) -> None:
+def test_the_gateway_is_a_specified_person_or_a_qualified_fund_or_an_excepted_fund(sp: str, qif: str, exc: str | None, outcome: str, why: str) -> None:
     c = make_ctx("2024/25")
     f = gateway(c, fixed(c, sp), fixed(c, qif), fixed(c, exc) if exc is not None else None)
     assert text(c, f) == (outcome, why)
@@ -510,7 +510,7 @@ def test_gateway(sp: str, qif: str, exc: str | None, outcome: str, why: str) -> 
     (["met"], ["unknown", "failed"], "no"),
     (["met"], ["met", "unknown"], "unknown"),
 ])
-def test_eligibility(fund_tests: list[str], conds: list[str], eligible: str) -> None:
+def test_ufe_eligibility_is_met_only_when_every_test_and_condition_is(fund_tests: list[str], conds: list[str], eligible: str) -> None:
     c = make_ctx("2024/25")
     ft = [fixed(c, v, f"def{i}") for i, v in enumerate(fund_tests)]
     cs = [fixed(c, v, f"cond{i}") for i, v in enumerate(conds)]
@@ -586,7 +586,7 @@ def test_incidental_ratio_and_five_percent() -> None:
     ({}, "non_qualifying", "yes", "met", "assessable",
      "a non-qualifying transaction: chargeable under the ordinary rules"),
 ])
-def test_line_treatment(spec: dict[str, Any], cls: str, elig: str, incidental: str, treatment: str,
+def test_each_ufe_line_is_exempt_assessable_or_excluded_and_says_why(spec: dict[str, Any], cls: str, elig: str, incidental: str, treatment: str,
                         why: str) -> None:
     c = make_ctx("2024/25")
     ln = make_line(c, "l", 7, **spec)
@@ -598,7 +598,7 @@ def test_line_treatment(spec: dict[str, Any], cls: str, elig: str, incidental: s
     assert n.assumptions == (("A-CONC-DIVIDENDS",) if spec.get("income_type") == "dividend" else ())
 
 
-def test_sums_over_lines() -> None:
+def test_the_ufe_sums_add_the_lines_of_each_treatment() -> None:
     c = make_ctx("2024/25")
     lines = [make_line(c, "a", 10), make_line(c, "b", -4), make_line(c, "c", 3), make_line(c, "d", -2),
              make_line(c, "e", -1, kind="outgoing", receipts=100), make_line(c, "f", "0.5", receipts=0)]
@@ -636,7 +636,7 @@ def test_sums_over_lines() -> None:
 # -- anti-round-tripping ---------------------------------------------------------------------------
 
 
-def test_indirect_interest() -> None:
+def test_an_indirect_interest_multiplies_along_the_chain_and_says_so() -> None:
     c = make_ctx("2024/25")
     f = indirect_interest(c, [D(90), D(70), D(50)])
     assert text(c, f) == (D("31.5"), "90% × 70% × 50% = 31.5%")
@@ -665,7 +665,7 @@ def test_indirect_interest() -> None:
     ({"holders_count": 50, "largest_21_hold_75_percent_or_less": True}, "met",
      "50 holders (at least 50) and no 20 holders reach 75%", ()),
 ])
-def test_widely_held(kw: dict[str, Any], outcome: str, why: str, missing: tuple[str, ...]) -> None:
+def test_widely_held_outcomes_and_the_facts_still_missing(kw: dict[str, Any], outcome: str, why: str, missing: tuple[str, ...]) -> None:
     c = make_ctx("2024/25")
     f = widely_held(c, fund(**kw))
     assert text(c, f) == (outcome, why)
@@ -719,7 +719,7 @@ def test_interest_days_through_an_spe_and_for_an_associate_fund() -> None:
     assert interest_days(c3, at, (date(2024, 4, 1), date(2024, 4, 30)), key="at").value == D(300)
 
 
-def test_deemed_profits() -> None:
+def test_deemed_profits_are_the_exempt_profits_share_by_percent_days() -> None:
     c = make_ctx("2024/25")
     p = (date(2024, 4, 1), date(2024, 4, 10))
     inv = ResidentInvestor(name="R", interests=(period("2024-04-01", "2024-04-10", "40"),))
@@ -888,7 +888,7 @@ def test_regime_assembly_extension_and_unknown_eligibility() -> None:
     assert "ufe.incidental.five_percent" in [x.id for x in r3.conditions]
 
 
-def test_stated_input() -> None:
+def test_a_stated_input_is_a_node_of_its_own() -> None:
     from hkvatax.rules.profits_tax import stated
 
     c = make_ctx("2024/25")
