@@ -1,7 +1,7 @@
 """Every issue-15 target ("One ledger core") measured in one run on this machine.
 
     python bench/core.py [--sizes 100000,1000000] [--quick] [--no-rp2] [--inmem-rows 100000]
-                         [--full-rows N] [--seed 7] [--since 2016-01-01] [--out bench/data/core.json]
+                         [--full-rows N] [--only-full] [--seed 7] [--since 2016-01-01] [--out bench/data/core.json]
 
 Each measurement runs in a fresh process (``python bench/core.py --child JOB ...``) against this checkout's
 ``src`` (``PYTHONPATH``), so its peak RSS (``resource.getrusage``: the process itself plus any process it
@@ -17,8 +17,10 @@ any input built in memory); *wall* is the whole process, interpreter start inclu
   (the planned bulk entry; "not available" while the attribute is missing), then the summary explanation;
 * **assess(scenario)** — the realistic ledger as pydantic events in a Scenario: ``hkvatax.assess(scenario)``
   and the summary explanation, timed after the models exist (building them is reported apart);
-* **detail="full"** — realistic (a) at ``--full-rows`` rows: ``assess_csv`` then ``explain(detail="full")``
-  written to a file with ``Explanation.write_json(fh)`` when it exists (a stream), else ``to_json()``;
+* **detail="full"** — realistic (a) at ``--full-rows`` rows: ``assess_csv`` then the full explanation's JSON
+  written to a file with ``Assessment.write_json(fh, detail="full")`` (a stream, decision 0170; else
+  ``explain(detail="full").to_json()``); ``--only-full`` runs this measurement alone. Every measurement
+  also reports its CPU time (the machine may be shared: wall time includes waiting for a core);
 * **benchmark ledger** — bench/generate.py's ledger through ``assess_csv(..., processes=2)`` (corporation,
   FIFO), and at --rp2-rows RP2's whole CLI on the same content (bench/run.py's machinery) for the ratio;
   while ``hkvatax.ledger.stream`` exists, also today's pipeline bench/hk_run.py (both formulas, 2 processes),
@@ -57,6 +59,13 @@ def _rss_mb() -> tuple[float, float]:
     """Peak RSS of this process and of its (forked, waited-for) children, in MB (Linux: ru_maxrss in KB)."""
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its waited-for children: on a shared machine the
+    wall time may include time spent waiting for a core, the CPU time does not."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _tax(outcome: Any) -> str:
@@ -99,13 +108,13 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
         out["assess_s"] = time.perf_counter() - t
         if spec.get("detail") == "full":
             t = time.perf_counter()
-            expl = outcome.explain(detail="full")
-            out["explain_build_s"] = time.perf_counter() - t
-            with open(spec["json_out"], "w", encoding="utf-8") as fh:
-                if hasattr(expl, "write_json"):
+            with open(spec["json_out"], "w", encoding="utf-8", newline="") as fh:
+                if hasattr(outcome, "write_json"):  # the explanation written as a stream, never built whole
                     out["streamed"] = True
-                    expl.write_json(fh)
+                    outcome.write_json(fh, detail="full")
                 else:
+                    expl = outcome.explain(detail="full")
+                    out["explain_build_s"] = time.perf_counter() - t
                     out["streamed"] = False
                     fh.write(expl.to_json())
             out["explain_s"] = time.perf_counter() - t
@@ -139,6 +148,7 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown job {job!r}")
     out["rss_self_mb"], out["rss_children_mb"] = _rss_mb()
+    out["cpu_s"] = _cpu_s()
     return out
 
 
@@ -245,6 +255,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     r = Runner(args)
     base = {"seed": args.seed, "since": since.isoformat()}
     by: dict[tuple[str, int], dict[str, Any]] = {}
+    if args.only_full:  # the detail="full" measurement alone (about 10 minutes of CPU at 1,000,000 rows)
+        f = args.full_rows or sizes[-1]
+        full(r, by, f, realistic.write_all(f, DATA, seed=args.seed, since=since))
+        return {"by": by, "results": r.results, "sizes": [f], "lines": line_count(), "inmem": 0, "full": f}
     bprof = bench_profile()
     for n in sizes:
         print(f"… generating {n:,} rows", file=sys.stderr, flush=True)
@@ -282,12 +296,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     by["rows", m] = r.measure("in-memory rows (dicts) → hkvatax.assess_rows, summary", m, "rows", spec)
     by["scenario", m] = r.measure("assess(scenario) on pydantic events, summary", m, "scenario", spec)
     f = args.full_rows or sizes[-1]
-    paths = realistic.write_all(f, DATA, seed=args.seed, since=since)
+    full(r, by, f, realistic.write_all(f, DATA, seed=args.seed, since=since))
+    return {"by": by, "results": r.results, "sizes": sizes, "lines": line_count(), "inmem": m, "full": f}
+
+
+def full(r: Runner, by: dict[tuple[str, int], dict[str, Any]], f: int, paths: dict[str, Path]) -> None:
+    """detail="full" of realistic (a): assess_csv, then the explanation's JSON written to a file as a stream
+    (peak RSS and CPU time of the whole process; the file, several GB, is deleted afterwards)."""
     by["full", f] = r.measure('realistic (a): assess_csv, detail="full" JSON to a file', f, "csv",
                               {"path": str(paths["ledger"]), "profile": str(paths["profile_a"]), "detail": "full",
                                "json_out": str(DATA / f"core-full-{f}.json")})
     (DATA / f"core-full-{f}.json").unlink(missing_ok=True)
-    return {"by": by, "results": r.results, "sizes": sizes, "lines": line_count(), "inmem": m, "full": f}
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -312,6 +331,8 @@ def tables(report: dict[str, Any]) -> str:
             other.append(f"RP2 wall / this wall = {rec['rp2_ratio']:.0f}×")
         if "rp2_parse_s" in rec:
             other.append(f"RP2 parse_ods {rec['rp2_parse_s']:.1f} s, compute_tax {rec['rp2_compute_s']:.1f} s")
+        if "cpu_s" in rec:
+            other.append(f"CPU {rec['cpu_s']:.1f} s")
         if "note" in rec:
             other.append(rec["note"])
         if "tax" in rec:
@@ -382,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="a minute's check: 10,000 rows everywhere, no RP2 (overrides --sizes, --inmem-rows)")
     ap.add_argument("--inmem-rows", type=int, default=100_000)
     ap.add_argument("--full-rows", type=int, default=0, help='rows for detail="full" (default: the largest size)')
+    ap.add_argument("--only-full", action="store_true",
+                    help='only the detail="full" measurement (at --full-rows, default the largest size)')
     ap.add_argument("--rp2-rows", type=int, default=100_000)
     ap.add_argument("--no-rp2", action="store_true", help="skip RP2 (it takes ~2 minutes and ~6.5 GB at 100k)")
     ap.add_argument("--seed", type=int, default=7)

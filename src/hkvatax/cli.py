@@ -224,8 +224,21 @@ def _assess(args: argparse.Namespace) -> int:
             outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year,
                              params=_params(args))
         p.stage("explaining and writing")
-        _write(args, _render_assessment(outcome, args))
+        if args.format == "json":  # written as a stream: at full detail no node of a disposal is held at once
+            _stream_json(args, outcome)
+        else:
+            _write(args, _render_assessment(outcome, args))
     return EXIT_OK
+
+
+def _stream_json(args: argparse.Namespace, outcome: Assessment) -> None:
+    detail = getattr(args, "detail", "summary")
+    out = getattr(args, "out", None)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            outcome.write_json(fh, detail=detail)
+    else:
+        outcome.write_json(sys.stdout, detail=detail)
 
 
 def _compare(args: argparse.Namespace) -> int:

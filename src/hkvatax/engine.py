@@ -16,13 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from .errors import ArgumentError, InputError, Problem
+from .errors import ArgumentError, InputError, InvariantError, Problem
 from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
 from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
-from .ledger.core import NIL_BASIS_TYPES, Core, start
+from .ledger.core import NIL_BASIS_TYPES, Core, Records, start
+from .ledger.results import DisposalRecord
 from .models.scenario import Scenario
 from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
@@ -76,6 +77,10 @@ A_EXTENSION_YEAR = "A-EXT-FIRST-YEAR"
 #: Builds an assessment's explanation; set by :mod:`hkvatax.explain` when it is imported (the engine does
 #: not import what renders it: data flows one way).
 EXPLAINER: Callable[..., Any] | None = None
+
+#: Writes an assessment's explanation as a JSON stream (:meth:`Assessment.write_json`); set by
+#: :mod:`hkvatax.explain` like :data:`EXPLAINER`.
+JSON_WRITER: Callable[..., None] | None = None
 
 #: Views of an assessment (``frames``, ``waterfall``, ``year_html``), set by :mod:`hkvatax.render` when it is
 #: imported: like the explainer, the engine imports no renderer.
@@ -217,6 +222,16 @@ class Assessment:
             return self.ledger
         return None if self.matched is None else self.matched.records(self.basis)
 
+    def each_disposal(self, visit: Callable[[DisposalRecord], None]) -> bool:
+        """Hand every disposal record (with its fragments) to ``visit``, in ledger order, without keeping
+        them: from the ledger kept, else the ledger matched again with its records streamed. False when the
+        assessment was made from aggregates alone (no records to give)."""
+        if self.ledger is not None:
+            for d in self.ledger.disposals:
+                visit(d)
+            return True
+        return self.matched is not None and self.matched.each_disposal(self.basis, visit)
+
     def __getitem__(self, year: str | int | YearOfAssessment) -> YearAssessment:
         return self.years[YearOfAssessment.parse(year).label]
 
@@ -240,6 +255,15 @@ class Assessment:
 
     def to_json(self, *, detail: str = "summary") -> str:
         return self.explain(detail=detail).to_json()
+
+    def write_json(self, fp: IO[str], *, detail: str = "summary", year: str | YearOfAssessment | None = None,
+                   indent: int | None = 2) -> None:
+        """Write the explanation's JSON to the text file ``fp`` as a stream: the same text as
+        ``explain(year, detail=detail).to_json()`` (``indent=None``: as ``json.dumps(...to_dict(),
+        sort_keys=True)``), but at ``detail="full"`` the node of every disposal and lot fragment is written
+        as the ledger is matched again, never all held at once (docs/decisions/0170-streamed-full-json.md)."""
+        assert JSON_WRITER is not None, "hkvatax.explain registers the writer when hkvatax is imported"
+        JSON_WRITER(self, fp, year=year, detail=detail, indent=indent)
 
     def to_frames(self) -> dict[str, Any]:
         """pandas DataFrames (the ``pandas`` extra): ``statements``, ``conditions`` and, when the ledger is
@@ -297,13 +321,35 @@ class Matched:
 
     by_basis: dict[str, LedgerAggregates]
     results: dict[str, LedgerResult] = field(default_factory=dict)
-    remake: Callable[[str], LedgerResult] | None = None
+    #: match again with ``records`` (True: kept; a function: each disposal handed to it, none kept)
+    remake: Callable[[str, Records], LedgerResult] | None = None
 
     def records(self, basis: str) -> LedgerResult | None:
         found = self.results.get(basis)
         if found is None and self.remake is not None:
-            found = self.results[basis] = self.remake(basis)
+            found = self.results[basis] = self.remake(basis, True)
         return found
+
+    def each_disposal(self, basis: str, visit: Callable[[DisposalRecord], None]) -> bool:
+        """Hand every disposal record to ``visit`` in ledger order — from the records kept, else matched
+        again with the records streamed (none kept: a million disposals never exist at once). False when
+        there are no records to give (an assessment made from aggregates)."""
+        found = self.results.get(basis)
+        if found is not None:
+            for d in found.disposals:
+                visit(d)
+            return True
+        if self.remake is None:
+            return False
+        self.remake(basis, visit)
+        return True
+
+
+@dataclass
+class _Order:
+    """What the matches of one input have learnt of its order (see :func:`_match`)."""
+
+    unordered: bool = False
 
 
 def _key(t: EventTable, i: int) -> tuple[int, int, str]:
@@ -311,10 +357,14 @@ def _key(t: EventTable, i: int) -> tuple[int, int, str]:
 
 
 def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, possible_nil: bool,
-           records: bool = False, bases: tuple[str, ...] | None = None) -> dict[str, tuple[LedgerAggregates,
-                                                                                       LedgerResult | None]]:
+           records: Records = False, bases: tuple[str, ...] | None = None, learnt: _Order | None = None
+           ) -> dict[str, tuple[LedgerAggregates, LedgerResult | None]]:
     """Match the tables ``tables()`` yields (chunks of one input, in order) once, for each receipt cost
-    basis needed; a chunk out of order, or assets not declared, make it match the whole input at once."""
+    basis needed; a chunk out of order, or assets not declared, make it match the whole input at once.
+
+    ``learnt`` remembers, across the matches of one input, that its chunks were out of order: a match that
+    streams its disposal records (``records`` a function) then goes straight to the whole input, and never
+    hands on a disposal that a restart would hand on again."""
     fixed = scenario.settings.receipt_cost_basis
     if bases is None:
         business = _decided(scenario)
@@ -328,11 +378,24 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
     basis = bases[0] if len(bases) == 1 else "both"  # both: one core carries the nil-basis costs beside
     try:
         core: Core | None = None
-        if scenario.assets:
+        if scenario.assets and not (learnt is not None and learnt.unordered):
+            handed = [0]
+            fed: Records = records
+            if callable(records):
+                visit = records
+
+                def fed(d: DisposalRecord) -> None:
+                    handed[0] += 1
+                    visit(d)
             try:
-                core = _stream(options, basis, tables, records)
+                core = _stream(options, basis, tables, fed)
             except _Unordered:
                 core = None
+                if learnt is not None:
+                    learnt.unordered = True
+                if handed[0]:
+                    raise InvariantError("a streamed match found its input out of order after handing on "
+                                         "disposals; match it once first (ledger_csv, ledger_rows)") from None
         if core is None:
             whole = EventTable.concat(list(tables()))
             core = start(whole.symbols() if not options["assets"] else None,
@@ -350,7 +413,7 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
 
 
 def _stream(options: dict[str, Any], basis: str, tables: Callable[[], Iterable[EventTable]],
-            records: bool) -> Core:
+            records: Records) -> Core:
     """A core fed the tables as they come (each after the one before), not yet finished."""
     core = start(None, **{**options, "receipt_cost_basis": basis, "records": records})
     last: tuple[int, int, str] | None = None
@@ -389,8 +452,8 @@ def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
     table = EventTable.from_events(scenario.events)
     found = _match(scenario, lambda: [table], possible_nil=_nil_possible(table), records=records)
 
-    def remake(basis: str) -> LedgerResult:
-        result = _match(scenario, lambda: [table], possible_nil=False, records=True, bases=(basis,))[basis][1]
+    def remake(basis: str, records: Records = True) -> LedgerResult:
+        result = _match(scenario, lambda: [table], possible_nil=False, records=records, bases=(basis,))[basis][1]
         assert result is not None
         return result
 
@@ -456,16 +519,19 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
     def tables() -> Iterator[EventTable]:
         return read_tables(text=text, file=name, default_tz=zone, chunk=chunk)
 
+    learnt = _Order()
+
     try:
-        found = _match(scenario, tables, possible_nil=possible_nil, records=records)
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt)
     except RowsInvalid:
         # the row reader reports every problem; if it finds none, the table reader only could not read the
         # file in bulk (a line break inside a quoted cell, e.g. a note): the row reader's events are matched
         full = load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz, allow_files=allow_files)
         return full, ledger_scenario(full, records=records)
 
-    def remake(basis: str) -> LedgerResult:
-        result = _match(scenario, tables, possible_nil=False, records=True, bases=(basis,))[basis][1]
+    def remake(basis: str, records: Records = True) -> LedgerResult:
+        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
+                        learnt=learnt)[basis][1]
         assert result is not None
         return result
 
@@ -487,6 +553,8 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     def tables() -> Iterator[EventTable]:
         return rows_table(kept, columns=columns, file=file, default_tz=zone, chunk=chunk)
 
+    learnt = _Order()
+
     at = list(columns).index("subtype") if columns is not None and "subtype" in columns else None
     possible_nil = scenario.settings.receipt_cost_basis is None and any(
         (r.get("subtype") if isinstance(r, Mapping) else (r[at] if at is not None else None)) in NIL_BASIS_TYPES
@@ -494,13 +562,14 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     try:
         if problems:
             raise RowsInvalid
-        found = _match(scenario, tables, possible_nil=possible_nil, records=records)
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt)
     except RowsInvalid:
         _report_rows(kept, columns, file, profile, allow_files)
         raise AssertionError("the row reader found no problem in rows the table reader refused") from None
 
-    def remake(basis: str) -> LedgerResult:
-        result = _match(scenario, tables, possible_nil=False, records=True, bases=(basis,))[basis][1]
+    def remake(basis: str, records: Records = True) -> LedgerResult:
+        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
+                        learnt=learnt)[basis][1]
         assert result is not None
         return result
 

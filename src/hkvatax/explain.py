@@ -16,11 +16,15 @@ id}}}], "nodes": {id: node}, "assumptions": {id: {...}}, "proposed_rules": [...]
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Mapping
+import secrets
+import struct
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import IO, TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from .errors import ArgumentError
 from .escape import escape_markdown as M
@@ -35,8 +39,9 @@ from .trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer
 
 if TYPE_CHECKING:
     from .engine import Assessment
+    from .ledger.results import DisposalRecord
 
-__all__ = ["Explanation", "YearEntry", "ConditionEntry", "JsonObject", "DETAILS", "FIGURE_LABELS"]
+__all__ = ["Explanation", "write_json", "YearEntry", "ConditionEntry", "JsonObject", "DETAILS", "FIGURE_LABELS"]
 
 DETAILS = ("summary", "per_asset", "full")
 _LINE_RULE_IDS = frozenset({"ledger.gains", "ledger.receipts", "ledger.income", "ledger.outgoings", "pt.chargeable.line"})
@@ -152,7 +157,9 @@ class Explanation:
     @classmethod
     @isolated
     def build(cls, assessment: Assessment, *, year: str | YearOfAssessment | None = None,
-              detail: str = "summary") -> Explanation:
+              detail: str = "summary", expand: bool = True) -> Explanation:
+        """The explanation of ``assessment`` (``year``, or every year) at ``detail``; ``expand=False`` leaves
+        out the nodes of each disposal and fragment that ``"full"`` adds (:func:`write_json` streams them)."""
         if detail not in DETAILS:
             raise ArgumentError("detail", f"{detail!r} is not a detail level", "summary, per_asset or full")
         labels = list(assessment.years) if year is None else [YearOfAssessment.parse(year).label]
@@ -185,10 +192,7 @@ class Explanation:
             for n in trace.descendants(ya.decision.figure.id) if ya.decision else ():
                 nodes.setdefault(n.id, n)
             years.append(entry)
-        if detail == "full":
-            if assessment.full_ledger() is None:
-                raise ArgumentError("detail", "detail='full' lists every disposal and lot: it needs the full ledger, but "
-                                    "this assessment was made from aggregates (fast path)", "assess the scenario instead")
+        if detail == "full" and expand:
             nodes = cls._expand(assessment, nodes)
         used_assumptions = {a for n in nodes.values() for a in n.assumptions}
         assumptions = {k: v for k, v in trace.assumptions.items() if k in used_assumptions}
@@ -199,52 +203,16 @@ class Explanation:
     @staticmethod
     def _expand(assessment: Assessment, nodes: dict[str, Node]) -> dict[str, Node]:
         """Add a node per disposal and per matched fragment under each disposal line (lazily, on request)."""
-        from .periods import to_hk
-        from .rules.params import default_params
-
-        tracer = Tracer(nodes=dict(nodes), assumptions=dict(assessment.trace.assumptions))
         out = dict(nodes)
-        tp_offshore = bool(assessment.scenario.taxpayer.offshore)
-        by_year: dict[str, list[Any]] = {}
-        full = assessment.full_ledger()
-        assert full is not None
-        for d in full.disposals:
-            by_year.setdefault(d.year.label, []).append(d)
-        for node in list(nodes.values()):
-            if node.rule_id != "ledger.gains" or node.year is None:
-                continue
-            asset = next((f.value for f in node.facts if f.name == "asset"), None)
-            offshore = node.id.endswith(":off]")
-            ctx = RuleContext(YearOfAssessment.parse(node.year), default_params(), tracer,
-                              scenario=node.id.split("/")[0])
-            children: list[str] = []
-            for d in by_year.get(node.year, []):
-                if d.asset != asset or (tp_offshore or bool(d.offshore)) != offshore:
-                    continue
-                frag_ids = []
-                for i, f in enumerate(d.fragments):
-                    acquired = to_hk(f.acquired_at).isoformat() if f.acquired_at else "unknown"
-                    fig = _fragment_node(
-                        ctx, f.gain_hkd,
-                        f"{fmt_qty(f.quantity)} {d.asset} from lot {f.lot_id} (acquired {acquired}): cost HKD "
-                        f"{fmt_amount(f.cost_hkd)}, proceeds share HKD {fmt_amount(f.proceeds_hkd)}, held "
-                        f"{'an unknown number of' if f.holding_days is None else fmt_fixed(f.holding_days, 1)}"
-                        " days.",
-                        (FactUse("lot_id", f.lot_id), FactUse("basis", f.basis)),
-                        key=f"{node.id}/{d.disposal_id}/{i}")
-                    frag_ids.append(fig)
-                facts = (FactUse("event", d.event_id, d.source),) + tuple(
-                    FactUse(f"rate {c.base}->{c.quote}", f"{fmt_exact(c.rate)} at {c.at.isoformat()} ({c.source})")
-                    for c in d.conversions)
-                fig = _disposal_node(
-                    ctx, d.gain_hkd,
-                    f"{d.kind} {d.disposal_id} on {to_hk(d.timestamp).isoformat()}: {fmt_qty(d.quantity)} {d.asset}, "
-                    f"proceeds HKD {fmt_amount(d.proceeds_hkd)} (gross {fmt_amount(d.gross_proceeds_hkd)} less fees "
-                    f"{fmt_amount(d.fees_hkd)}), cost HKD {fmt_amount(d.cost_hkd)}"
-                    f" ({d.method}).", facts, tuple(frag_ids), key=f"{node.id}/{d.disposal_id}")
-                children.append(fig.id)
-            out.update(tracer.nodes)
-            out[node.id] = replace(node, inputs=tuple(node.inputs) + tuple(children))
+        expansion = _Expansion(assessment, nodes)
+
+        def visit(d: DisposalRecord) -> None:
+            for n in expansion.nodes_of(d):
+                out[n.id] = n
+
+        if not assessment.each_disposal(visit):
+            raise _no_records()
+        out.update(expansion.lines(nodes))
         return out
 
     # ------------------------------------------------------------------ JSON
@@ -476,10 +444,244 @@ class Explanation:
         return (f"<Explanation {self.taxpayer!r} ({self.taxpayer_kind}) regime={self.regime} detail={self.detail} "
                 f"years=[{years}] nodes={len(self.nodes)}>")
 
+def _no_records() -> ArgumentError:
+    return ArgumentError("detail", "detail='full' lists every disposal and lot: it needs the ledger's records, but "
+                         "this assessment was made from aggregates alone", "assess the scenario instead")
+
+
+class _Expansion:
+    """The nodes of each disposal and of its matched fragments under every disposal line (``ledger.gains``)
+    of an explanation, made one disposal at a time, so that they can be written and forgotten."""
+
+    def __init__(self, assessment: Assessment, nodes: Mapping[str, Node]) -> None:
+        from .rules.params import default_params
+
+        self.tracer = Tracer(nodes=dict(nodes), assumptions=dict(assessment.trace.assumptions))
+        self.tp_offshore = bool(assessment.scenario.taxpayer.offshore)
+        params = default_params()
+        #: (year, asset, offshore) → the lines that list such disposals, with their rule contexts
+        self.targets: dict[tuple[str, Any, bool], list[tuple[str, RuleContext]]] = {}
+        #: line id → the ids of its disposal nodes, in ledger order
+        self.children: dict[str, list[str]] = {}
+        for node in nodes.values():
+            if node.rule_id != "ledger.gains" or node.year is None:
+                continue
+            asset = next((f.value for f in node.facts if f.name == "asset"), None)
+            ctx = RuleContext(YearOfAssessment.parse(node.year), params, self.tracer, scenario=node.id.split("/")[0])
+            self.targets.setdefault((node.year, asset, node.id.endswith(":off]")), []).append((node.id, ctx))
+            self.children[node.id] = []
+
+    def nodes_of(self, d: DisposalRecord) -> list[Node]:
+        """The new nodes for disposal ``d`` (its fragments', then its own, under each line it belongs to)."""
+        found = self.targets.get((d.year.label, d.asset, self.tp_offshore or bool(d.offshore)))
+        if not found:
+            return []
+        from .periods import to_hk
+
+        made: list[Node] = []
+        nodes = self.tracer.nodes
+        for line_id, ctx in found:
+            frag_ids = []
+            for i, f in enumerate(d.fragments):
+                acquired = to_hk(f.acquired_at).isoformat() if f.acquired_at else "unknown"
+                frag_ids.append(_fragment_node(
+                    ctx, f.gain_hkd,
+                    f"{fmt_qty(f.quantity)} {d.asset} from lot {f.lot_id} (acquired {acquired}): cost HKD "
+                    f"{fmt_amount(f.cost_hkd)}, proceeds share HKD {fmt_amount(f.proceeds_hkd)}, held "
+                    f"{'an unknown number of' if f.holding_days is None else fmt_fixed(f.holding_days, 1)}"
+                    " days.",
+                    (FactUse("lot_id", f.lot_id), FactUse("basis", f.basis)),
+                    key=f"{line_id}/{d.disposal_id}/{i}"))
+            facts = (FactUse("event", d.event_id, d.source),) + tuple(
+                FactUse(f"rate {c.base}->{c.quote}", f"{fmt_exact(c.rate)} at {c.at.isoformat()} ({c.source})")
+                for c in d.conversions)
+            fig = _disposal_node(
+                ctx, d.gain_hkd,
+                f"{d.kind} {d.disposal_id} on {to_hk(d.timestamp).isoformat()}: {fmt_qty(d.quantity)} {d.asset}, "
+                f"proceeds HKD {fmt_amount(d.proceeds_hkd)} (gross {fmt_amount(d.gross_proceeds_hkd)} less fees "
+                f"{fmt_amount(d.fees_hkd)}), cost HKD {fmt_amount(d.cost_hkd)}"
+                f" ({d.method}).", facts, tuple(frag_ids), key=f"{line_id}/{d.disposal_id}")
+            self.children[line_id].append(fig.id)
+            made.extend(nodes.pop(f.id) for f in frag_ids)
+            made.append(nodes.pop(fig.id))  # made and handed on: the tracer keeps only the explanation's own
+        return made
+
+    def lines(self, nodes: Mapping[str, Node]) -> dict[str, Node]:
+        """Each disposal line with its disposals as inputs (after every disposal has been seen)."""
+        return {nid: replace(nodes[nid], inputs=tuple(nodes[nid].inputs) + tuple(ids))
+                for nid, ids in self.children.items()}
+
+
+# ---------------------------------------------------------------------------------------- streamed JSON
+_RUN_BYTES = 32 << 20  # text held in memory before a sorted run of nodes is written to a temporary file
+_HEAD = struct.Struct("<II")
+
+
+class _Spool:
+    """Rendered nodes ``(id, JSON text)`` arriving in ledger order, given back sorted by id: held in memory
+    up to :data:`_RUN_BYTES`, then in sorted runs on temporary files merged at the end (an external sort)."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.directory = directory
+        self.held: list[tuple[str, str]] = []
+        self.size = 0
+        self.runs: list[IO[bytes]] = []
+
+    def add(self, key: str, text: str) -> None:
+        self.held.append((key, text))
+        self.size += len(text)
+        if self.size >= _RUN_BYTES:
+            self._spill()
+
+    def _spill(self) -> None:
+        run = tempfile.TemporaryFile(dir=self.directory, buffering=1 << 18)
+        pack = _HEAD.pack
+        self.held.sort()
+        for key, text in self.held:
+            k, t = key.encode("utf-8", "surrogatepass"), text.encode("utf-8", "surrogatepass")
+            run.write(pack(len(k), len(t)))
+            run.write(k)
+            run.write(t)
+        run.seek(0)
+        self.runs.append(run)
+        self.held, self.size = [], 0
+
+    @staticmethod
+    def _read(run: IO[bytes]) -> Iterator[tuple[str, str]]:
+        reader = run
+        size, unpack = _HEAD.size, _HEAD.unpack
+        while head := reader.read(size):
+            nk, nt = unpack(head)
+            yield reader.read(nk).decode("utf-8", "surrogatepass"), reader.read(nt).decode("utf-8", "surrogatepass")
+
+    def sorted(self) -> Iterator[tuple[str, str]]:
+        if not self.runs:
+            self.held.sort()
+            yield from self.held
+            return
+        if self.held:
+            self._spill()
+        yield from heapq.merge(*(self._read(r) for r in self.runs))
+
+    def close(self) -> None:
+        for run in self.runs:
+            run.close()
+        self.runs, self.held = [], []
+
+
+def _dumps(value: Any, indent: int | None) -> str:
+    return json.dumps(value, indent=indent, sort_keys=True, ensure_ascii=False)
+
+
+_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+
+
+def _indented(value: Any, pad: str, step: str) -> str:
+    """``value`` as ``json.dumps(value, indent=len(step), sort_keys=True, ensure_ascii=False)`` writes it when
+    nested at ``pad`` — the same text, without the pure-Python encoder's generators (a million nodes)."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    inner = pad + step
+    if kind is dict and all(type(k) is str for k in value):
+        if not value:
+            return "{}"
+        parts = []
+        for k in sorted(value):
+            v = value[k]
+            parts.append(f"{inner}{_quote(k)}: {_quote(v) if type(v) is str else _indented(v, inner, step)}")
+        return "{\n" + ",\n".join(parts) + "\n" + pad + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        items = [inner + (_quote(v) if type(v) is str else _indented(v, inner, step)) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+    text = json.dumps(value, indent=len(step), sort_keys=True, ensure_ascii=False)  # anything else: as json does
+    return text.replace("\n", "\n" + pad)
+
+
+def _entry(node: Node, indent: int | None) -> str:
+    """A node as it appears in the ``nodes`` object of the whole document (nested two levels deep)."""
+    d = node.to_dict()
+    if indent is None:
+        return _dumps(d, None)
+    step = " " * indent
+    return _indented(d, step + step, step)
+
+
+@isolated
+def write_json(assessment: Assessment, fp: IO[str], *, year: str | YearOfAssessment | None = None,
+               detail: str = "summary", indent: int | None = 2, spool_dir: str | None = None) -> None:
+    """Write the explanation of ``assessment`` at ``detail`` to ``fp`` as JSON, the same text as
+    ``Explanation.build(...).to_json()`` (``indent=2``) or ``json.dumps(....to_dict(), sort_keys=True,
+    ensure_ascii=False)`` (``indent=None``).
+
+    At ``detail="full"`` the ledger's disposals are matched again with their records streamed: each
+    disposal's and fragment's node is rendered as it comes and kept only as text — sorted by id in memory
+    runs of 32 MB, spilled to temporary files (in ``spool_dir``) and merged — so that a million disposals
+    never exist as records or trace nodes at once (docs/decisions/0170-streamed-full-json.md)."""
+    if detail not in DETAILS:
+        raise ArgumentError("detail", f"{detail!r} is not a detail level", "summary, per_asset or full")
+    base = Explanation.build(assessment, year=year, detail=detail, expand=False)
+    marker = f"nodes-{secrets.token_hex(16)}"
+    nodes: dict[str, Node] = dict(base.nodes)
+    spool = _Spool(spool_dir)
+    try:
+        used = {a for n in nodes.values() for a in n.assumptions}
+        proposed = {n.rule_id for n in nodes.values() if n.status == "proposed"}
+        if detail == "full":
+            expansion = _Expansion(assessment, nodes)
+
+            def visit(d: DisposalRecord) -> None:
+                for n in expansion.nodes_of(d):
+                    spool.add(n.id, _entry(n, indent))
+                    used.update(n.assumptions)
+                    if n.status == "proposed":
+                        proposed.add(n.rule_id)
+
+            if not assessment.each_disposal(visit):
+                raise _no_records()
+            nodes.update(expansion.lines(nodes))
+        doc = base.to_dict()
+        doc["assumptions"] = {k: a.to_dict() for k, a in sorted(assessment.trace.assumptions.items()) if k in used}
+        doc["proposed_rules"] = sorted(proposed)
+        doc["nodes"] = marker
+        head, _, tail = _dumps(doc, indent).partition(json.dumps(marker))
+        own = ((k, _entry(nodes[k], indent)) for k in sorted(nodes))
+        fp.write(head)
+        if indent is None:
+            sep, first, last = ", ", "{", "}"
+        else:
+            pad = " " * (2 * indent)
+            sep, first, last = ",\n" + pad, "{\n" + pad, "\n" + " " * indent + "}"
+        wrote = False
+        for key, text in heapq.merge(own, spool.sorted()):
+            fp.write(sep if wrote else first)
+            fp.write(_dumps(key, None))
+            fp.write(": ")
+            fp.write(text)
+            wrote = True
+        fp.write(last if wrote else "{}")
+        fp.write(tail)
+        if indent is not None:
+            fp.write("\n")
+    finally:
+        spool.close()
+
+
 def _register() -> None:
     from . import engine
 
     engine.EXPLAINER = Explanation.build
+    engine.JSON_WRITER = write_json
 
 
 _register()

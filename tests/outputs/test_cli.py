@@ -150,3 +150,17 @@ def test_progress_shows_stages_on_a_terminal_and_quiet_turns_it_off(tmp_path: Pa
     shown = _on_a_terminal("assess", FUND, "--detail", "full", "--out", out)
     assert b"reading" in shown and b"assessing" in shown and b"3/3" not in shown.split(b"\r")[-1]
     assert _on_a_terminal("assess", FUND, "--out", out, "--quiet") == b""
+
+
+def test_assess_full_json_to_a_file_is_the_explanations_json(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``--detail full --format json --out FILE`` writes the explanation as a stream: the same text."""
+    import hkvatax
+    from hkvatax.io import load_scenario
+
+    out = tmp_path / "full.json"
+    assert main(["assess", DEMO, "--detail", "full", "--format", "json", "--out", str(out), "--quiet"]) == EXIT_OK
+    expected = hkvatax.assess(load_scenario(DEMO)).explain(detail="full").to_json()
+    assert out.read_text(encoding="utf-8") == expected
+    assert main(["assess", DEMO, "--detail", "full", "--format", "json", "--quiet"]) == EXIT_OK
+    assert capsys.readouterr().out == expected

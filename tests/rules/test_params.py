@@ -38,7 +38,7 @@ def pv(frm: int, to: int | None, value: str = "1", path: str = "p") -> ParamValu
     return ParamValue(path, D(value), Y(frm), None if to is None else Y(to), "c", "enacted", None)
 
 
-def test_load_and_look_up():
+def test_a_table_loads_and_each_year_looks_up_its_value():
     store = ParamStore.from_toml_texts({"x.toml": GOOD})
     assert store.paths() == ["a.b.rate", "a.cap"]
     first = store.at("a.b.rate", Y(2019))

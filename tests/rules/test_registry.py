@@ -47,7 +47,7 @@ def _forget_test_rules():
         del RULES[k]
 
 
-def test_weakest_status():
+def test_the_weakest_status_wins():
     assert weakest([]) == "enacted"
     assert weakest(["enacted", "enacted"]) == "enacted"
     assert weakest(["enacted", "assumption"]) == "assumption"
@@ -56,7 +56,7 @@ def test_weakest_status():
     assert weakest(["assumption", "proposed"]) == "proposed"
 
 
-def test_citation_builders():
+def test_citation_builders_name_the_instrument_and_its_address():
     assert IRO("s.14") == Citation("IRO (Cap. 112)", "s.14", "https://www.elegislation.gov.hk/hk/cap112")
     assert DIPN(39, "para 46") == Citation("DIPN 39", "para 46", "https://www.ird.gov.hk/eng/ppr/dip.htm")
     assert CASE("X v Y") == Citation("Case", "X v Y")
@@ -66,11 +66,11 @@ def test_citation_builders():
     assert b.instrument.endswith("Bill 2026 (gazetted 12 June 2026)") and b.url is None
 
 
-def test_figure_repr():
+def test_a_figure_shows_its_node_and_value():
     assert repr(Figure("a/b", Decimal("1.5"))) == "Figure('a/b', Decimal('1.5'))"
 
 
-def test_out_defaults():
+def test_a_rules_output_defaults_to_hkd_without_inputs():
     o = Out(1, "x")
     assert (o.label, o.unit, o.inputs, o.facts, o.rounding) == (None, "HKD", (), (), None)
 
@@ -245,7 +245,7 @@ def test_nested_rules_record_into_their_own_frames():
     assert [x.name for x in ctx.tracer.nodes["baseline/2024/25/inner"].facts] == ["inner.fact"]
 
 
-def test_context_basics():
+def test_a_rule_context_names_its_nodes_by_scenario_year_and_key():
     ctx = _ctx(2020, scenario="s1", settings={"a": 1})
     assert ctx.scenario == "s1" and ctx.settings == {"a": 1} and ctx.year == Y(2020)
     assert ctx.node_id("lab") == "s1/2020/21/lab"

@@ -64,6 +64,22 @@ def test_csv_upload_answers_equal_the_library(client: TestClient, ledger: str, p
     assert "mine.csv" in got.text and "/tmp" not in got.text
 
 
+def test_a_full_explanation_is_streamed_from_a_spool_file_with_the_librarys_bytes(client: TestClient) -> None:
+    """The worker writes detail="full" as a stream to a temporary file; the answer is that file, sent and then
+    deleted, byte for byte the library's compact JSON."""
+    import glob
+    import tempfile
+
+    body = example_path("ledger_demo").read_bytes()
+    spooled = f"{tempfile.gettempdir()}/hkvatax-explain-*.json"
+    before = set(glob.glob(spooled))
+    got = client.post("/explain?detail=full", content=body)
+    expected = hkvatax.assess(_library(body)).explain(detail="full").to_dict()
+    assert got.status_code == 200
+    assert got.content == json.dumps(expected, ensure_ascii=False, sort_keys=True).encode()
+    assert set(glob.glob(spooled)) <= before
+
+
 def test_an_upload_error_names_the_uploads_own_file_name_never_a_server_path(client: TestClient, ledger: str,
                                                                             profile: str) -> None:
     bad = ledger.replace(",acquisition,", ",acquisiton,", 1)

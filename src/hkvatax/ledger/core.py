@@ -71,7 +71,7 @@ from .results import (
     ReceiptRecord,
 )
 
-__all__ = ["Core", "NIL_BASIS_TYPES", "year_bounds"]
+__all__ = ["Core", "NIL_BASIS_TYPES", "Records", "year_bounds"]
 
 ZERO = Decimal(0)
 _FIFO = LotMethod.FIFO
@@ -92,15 +92,39 @@ def _midnight_us(day: date) -> int:
     return epoch_us(datetime(day.year, day.month, day.day, tzinfo=HKT))
 
 
-class _Sink:
-    """Records of one run (only when asked for): what :class:`LedgerResult` holds."""
+#: What ``records=`` may be: False (aggregates only), True (every record kept), or a function given each
+#: disposal record as it is made (streamed: nothing is kept, e.g. for ``detail="full"`` on a million rows).
+Records = bool | Callable[[DisposalRecord], None]
 
-    def __init__(self) -> None:
-        self.disposals: list[DisposalRecord] = []
-        self.lots: list[LotRecord] = []
-        self.receipts: list[ReceiptRecord] = []
-        self.incomes: list[IncomeRecord] = []
-        self.outgoings: list[OutgoingRecord] = []
+
+class _Passed(list[DisposalRecord]):
+    """Disposal records handed on as they are made, not kept (the core only ever appends)."""
+
+    def __init__(self, visit: Callable[[DisposalRecord], None]) -> None:
+        super().__init__()
+        self.visit = visit
+
+    def append(self, record: DisposalRecord) -> None:
+        self.visit(record)
+
+
+class _Dropped(list[Any]):
+    """Records nobody asked for while disposals are streamed."""
+
+    def append(self, record: Any) -> None:
+        pass
+
+
+class _Sink:
+    """Records of one run (only when asked for): what :class:`LedgerResult` holds — or, streamed, only the
+    disposals, each handed to ``visit`` as it is made and none kept."""
+
+    def __init__(self, visit: Callable[[DisposalRecord], None] | None = None) -> None:
+        self.disposals: list[DisposalRecord] = [] if visit is None else _Passed(visit)
+        self.lots: list[LotRecord] = [] if visit is None else _Dropped()
+        self.receipts: list[ReceiptRecord] = [] if visit is None else _Dropped()
+        self.incomes: list[IncomeRecord] = [] if visit is None else _Dropped()
+        self.outgoings: list[OutgoingRecord] = [] if visit is None else _Dropped()
 
 
 class Core:
@@ -118,7 +142,7 @@ class Core:
         swap_valuation: str = "received",
         allow_unknown_cost: bool = False,
         receipt_cost_basis: str = "market_value",
-        records: bool = False,
+        records: Records = False,
         declared: bool = True,
     ):
         self.tokens = tokens
@@ -160,7 +184,7 @@ class Core:
         self.stats: YearStats | None = None  # the current year's statistics (once it has a disposal)
         self.opening: tuple[PoolSnapshot, ...] = ()
         self.agg = LedgerAggregates(path="core")
-        self.sink = _Sink() if records else None
+        self.sink = _Sink(records) if callable(records) else _Sink() if records else None
         self.count = 0
         self.last: tuple[int, int, str] | None = None
 
@@ -863,7 +887,7 @@ def start(table_symbols: set[str] | None, *, assets: Iterable[str] = (), rates: 
           LotMethod.WEIGHTED_AVERAGE, year_end: YearEnd | None = None, per_wallet: bool = False,
           swap_valuation: str = "received", allow_unknown_cost: bool = False,
           price_max_age: timedelta = timedelta(days=1), receipt_cost_basis: str = "market_value",
-          records: bool = False, has_events: bool = True) -> Core:
+          records: Records = False, has_events: bool = True) -> Core:
     """A :class:`Core` set up for one run (``table_symbols``: the symbols the events use, when no assets
     are declared — then every one of them is a token, noted)."""
     declared = set(assets)

@@ -23,13 +23,14 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..periods import YearOfAssessment, parse_year_range
 from . import schemas
-from .work import Job, problem_body, run_job, upload_name
+from .work import Job, Spooled, problem_body, run_job, upload_name
 
 __all__ = ["ServerSettings", "create_app"]
 
@@ -147,7 +148,7 @@ class _Pool:
                 self._executor = ProcessPoolExecutor(max_workers=self.settings.workers, mp_context=context)
             return self._executor
 
-    async def run(self, job: Job) -> tuple[int, bytes]:
+    async def run(self, job: Job) -> tuple[int, bytes | Spooled]:
         loop = asyncio.get_running_loop()
         limit = self.settings.timeout_seconds
         executor = self._get()
@@ -168,6 +169,14 @@ class _Pool:
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
+
+
+def _remove(path: str) -> None:
+    """Delete a spooled answer (after it was sent, or when the client went away)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 # ------------------------------------------------------------------------------------------ arguments
@@ -251,10 +260,24 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     async def answer(job: Job, stream: bool = False) -> Response:
         status, body = await pool.run(job)
+        if isinstance(body, Spooled):  # written by the worker as a stream: sent from the file, then deleted
+            path = body.path
+
+            async def from_file() -> AsyncIterator[bytes]:
+                try:
+                    with open(path, "rb") as fh:
+                        while piece := fh.read(_STREAM_CHUNK):
+                            yield piece
+                finally:
+                    _remove(path)
+            return StreamingResponse(from_file(), status_code=status, media_type=JSON,
+                                     background=BackgroundTask(_remove, path))
         if status == 200 and stream:
+            whole = body
+
             async def chunks() -> AsyncIterator[bytes]:
-                for start in range(0, len(body), _STREAM_CHUNK):
-                    yield body[start:start + _STREAM_CHUNK]
+                for start in range(0, len(whole), _STREAM_CHUNK):
+                    yield whole[start:start + _STREAM_CHUNK]
             return StreamingResponse(chunks(), media_type=JSON)
         return Response(body, status_code=status, media_type=JSON)
 

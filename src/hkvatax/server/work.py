@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from ..errors import (
     SourceRef,
 )
 
-__all__ = ["Job", "run_job", "problem_body", "upload_name", "OPERATIONS", "SCHEMA_ASSESSMENT"]
+__all__ = ["Job", "Spooled", "run_job", "problem_body", "upload_name", "OPERATIONS", "SCHEMA_ASSESSMENT"]
 
 OPERATIONS = ("assess", "compare", "disposals", "explain")
 SCHEMA_ASSESSMENT = "hkvatax.assessment/1"
@@ -94,8 +96,17 @@ def _limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_job(job: Job) -> tuple[int, bytes]:
-    """Do ``job``; ``(status, JSON body)``. Safe to call in any process; keeps no state between jobs."""
+@dataclass(frozen=True)
+class Spooled:
+    """An answer too large to hand over in memory (``explain`` at ``detail="full"``): the JSON was written as
+    a stream to the temporary file ``path``, which whoever sends it deletes."""
+
+    path: str
+
+
+def run_job(job: Job) -> tuple[int, bytes | Spooled]:
+    """Do ``job``; ``(status, JSON body)`` — the body a :class:`Spooled` file for a full explanation. Safe to
+    call in any process; keeps no state between jobs."""
     try:
         with _limit(job.time_limit):
             return 200, _OPERATIONS[job.operation](job)
@@ -154,10 +165,10 @@ def _profile(job: Job) -> dict[str, Any]:
     return profile
 
 
-def _assessment(job: Job, *, full: bool = False) -> Any:
+def _assessment(job: Job) -> Any:
     from ..engine import assess, assess_csv
 
-    if job.ledger_name is not None and not full:
+    if job.ledger_name is not None:  # read in chunks; records, if asked for, made again as a stream
         return assess_csv(io.StringIO(_text(job)), _profile(job), job.years, regime=job.regime,
                           extension_first_year=job.extension_first_year, file=job.ledger_name)
     return assess(_scenario(job), job.years, regime=job.regime, extension_first_year=job.extension_first_year)
@@ -201,10 +212,20 @@ def _disposals(job: Job) -> bytes:
     return _dump(ledger_to_dict(match_scenario(_scenario(job))))
 
 
-def _explain(job: Job) -> bytes:
-    outcome = _assessment(job, full=job.detail == "full")
-    return _dump(outcome.explain(detail=job.detail).to_dict())
+def _explain(job: Job) -> bytes | Spooled:
+    outcome = _assessment(job)
+    if job.detail != "full":
+        return _dump(outcome.explain(detail=job.detail).to_dict())
+    # every disposal and fragment: written as a stream to a file the web process sends and deletes
+    fd, path = tempfile.mkstemp(prefix="hkvatax-explain-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            outcome.write_json(fh, detail="full", indent=None)  # the same bytes as _dump(...to_dict())
+    except BaseException:
+        os.unlink(path)
+        raise
+    return Spooled(path)
 
 
-_OPERATIONS: dict[str, Callable[[Job], bytes]] = {
+_OPERATIONS: dict[str, Callable[[Job], bytes | Spooled]] = {
     "assess": _assess, "compare": _compare, "disposals": _disposals, "explain": _explain}

@@ -56,7 +56,7 @@ VA_NOTE = "a transaction in a virtual asset, which is not a Sch. 16C class under
      ("non_qualifying", "an outgoing on BTC, not a qualifying asset", False)),
     ({"kind": "outgoing", "asset": "GOLD"}, True, ("non_qualifying", "an outgoing on GOLD, not a qualifying asset", False)),
 ])
-def test_line_class(spec: dict[str, Any], ext_on: bool, expected: tuple[str, str, bool]) -> None:
+def test_each_line_falls_in_its_concession_class(spec: dict[str, Any], ext_on: bool, expected: tuple[str, str, bool]) -> None:
     line = make_line(make_ctx("2024/25"), "l", 1, **spec)
     assert line_class(line, ext_on) == expected
 
