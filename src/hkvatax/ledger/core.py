@@ -321,6 +321,26 @@ class Core:
                     acquired_us = int(snap.time_weight / snap.quantity)
                 pool.add(Lot(snap.lot_id, snap.acquired_at, acquired_us, snap.quantity, snap.cost_hkd))
 
+    def resume(self, snaps: Sequence[PoolSnapshot], year: YearOfAssessment, method: LotMethod,
+               first_us: int | None) -> None:
+        """Continue from a closing state (docs/decisions/0160-closing-state.md): the pools exactly as they
+        stood at the end of ``year``, in their order, held under ``method``. The first event (at ``first_us``)
+        then enters its year as one long run would, each election between converting the pools."""
+        self.opening = tuple(snaps)
+        self.year, self.method, self.method_value = year, method, method.value
+        with exact_context():
+            for snap in snaps:
+                self.ever_held.add(snap.asset)
+                pool = self.pool(snap.asset, snap.wallet)
+                if isinstance(pool, AveragePool):
+                    assert snap.time_weight is not None
+                    pool.add_weighted(snap.quantity, snap.cost_hkd, snap.time_weight)
+                else:
+                    pool.add(Lot(snap.lot_id, snap.acquired_at, epoch_us(snap.acquired_at), snap.quantity,
+                                 snap.cost_hkd))
+            if first_us is not None:
+                self.enter(first_us)
+
     # ----------------------------------------------------------------- problems
     def _problem(self, problem: Problem) -> None:
         self.problems.append(problem)
