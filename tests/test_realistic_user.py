@@ -149,3 +149,26 @@ def test_exports_to_one_ledger_with_every_movement_explained(kind: str, generate
     for year in range(2016, 2028):
         assert f"Year of assessment {year}/{(year + 1) % 100:02d}" in text
     assert "Character: revenue" in text and "Character: indeterminate" not in text
+
+
+@pytest.mark.parametrize("kind", ["individual"])
+def test_close_a_year_and_start_the_next_from_its_state(kind: str, generated: dict[str, Path],
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's close step: close 2025/26, start 2026/27 from the state, the figures of one long run."""
+    import json
+
+    monkeypatch.chdir(generated[kind])
+    command = (generated[kind] / "command.txt").read_text().split()
+    assert main(command[1:]) in (0, 1)
+    capsys.readouterr()
+    assert main(["close", "ledger.csv", "--profile", "profile.toml", "--year", "2025/26", "--out", "state.json"]) == 0
+    state = json.loads(Path("state.json").read_text(encoding="utf-8"))
+    assert state["year"] == "2025/26" and state["pools"]
+    assert main(["assess", "ledger.csv", "--profile", "profile.toml", "--year", "2026/27..2027/28", "--format",
+                 "json"]) == 0
+    long = json.loads(capsys.readouterr().out)
+    assert main(["assess", "ledger.csv", "--profile", "profile.toml", "--year", "2026/27..2027/28", "--format",
+                 "json", "--state", "state.json"]) == 0
+    rest = json.loads(capsys.readouterr().out)
+    assert rest["flat"] == long["flat"] if "flat" in long else rest["years"] == long["years"]
