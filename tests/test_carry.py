@@ -94,3 +94,26 @@ def test_the_close_command_and_state_option(tmp_path: Any, capsys: pytest.Captur
     assert main(["assess", str(path), "--state", str(bad), "--format", "json"]) == 1
     assert json.loads(capsys.readouterr().out)["problems"][0]["code"] == "float_money"
     assert Decimal(1)  # (Decimal imported for the reader)
+
+
+def test_closing_pools_and_losses_as_written_are_accepted_as_opening_lots() -> None:
+    """The closing pools the disposals output writes, and a loss carried, are not refused as input."""
+    from hkvatax import match_scenario
+    from hkvatax.periods import YearOfAssessment
+
+    for method in ("fifo", "weighted_average"):
+        scenario = _scenario([BUY3, SELL1], methods=[{"method": method, "from_year": "2018/19"}])
+        closing = match_scenario(scenario).closing_pools(YearOfAssessment.parse("2024/25"))
+        lost = assess(scenario)["2024/25"].losses_carried_forward
+        assert lost is not None and len(str(lost).split(".")[1]) > 18
+        opening = [{k: v for k, v in snap.to_dict().items() if v is not None} for snap in closing]
+        assert len(opening[0]["cost_hkd"].split(".")[1]) == 40
+        again = scenario_from_dict({
+            "taxpayer": {"kind": "corporation", "name": "Co", "carries_on_business": True,
+                         "losses_brought_forward_hkd": str(lost), "methods": [{"method": method,
+                                                                               "from_year": "2018/19"}]},
+            "assets": [{"symbol": "BTC"}], "events": [SELL2], "opening_lots": opening})
+        assert again.opening_lots[0].cost_hkd == closing[0].cost_hkd
+        assert assess(again)["2025/26"].assessable_profits == assess(
+            _scenario([BUY3, SELL1, SELL2], methods=[{"method": method, "from_year": "2018/19"}]))[
+            "2025/26"].assessable_profits

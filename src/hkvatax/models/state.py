@@ -14,13 +14,13 @@ still bounded: at most :data:`STATE_DIGITS` significant digits (the ledger's pre
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .common import MAX_EPOCH_US, MIN_EPOCH_US, Code, Frozen, Timestamp
+from .exact import STATE_DIGITS, STATE_MIN_EXPONENT, StateNumber, StateQuantity, StateWeight
 from .taxpayers import LotMethod, MethodElection
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "STATE_DIGITS", "STATE_MIN_EXPONENT", "StateNumber", "StateLot",
@@ -28,61 +28,6 @@ __all__ = ["STATE_FORMAT", "STATE_VERSION", "STATE_DIGITS", "STATE_MIN_EXPONENT"
 
 STATE_FORMAT = "hkvatax-state"
 STATE_VERSION = 1
-STATE_DIGITS = 80  # hkvatax.money.PRECISION: the ledger never holds more significant digits
-STATE_MIN_EXPONENT = -160  # twice the precision: below any value a ledger of accepted inputs makes
-_MAX_MONEY = Decimal("1E+27")  # a pool's cost: 10^9 acquisitions of the largest amount, and more
-_MAX_QUANTITY = Decimal("1E+27")
-_MAX_WEIGHT = Decimal("1E+45")  # quantity x microseconds since the epoch (< 10^16)
-
-
-def _state_text(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, float):
-        raise PydanticCustomError(
-            "float_money", "{value} refused: a state file carries numbers as exact strings", {"value": repr(value)})
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise PydanticCustomError("not_a_number", "{value} is not a number", {"value": value[:60]}) from None
-        return number
-    return value
-
-
-def _bounded(limit: Decimal, signed: bool = False) -> Any:
-    def check(value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise PydanticCustomError("not_a_number", "not a finite number")
-        sign, digits, exponent = value.as_tuple()
-        assert isinstance(exponent, int)
-        if len(digits) > STATE_DIGITS or exponent < STATE_MIN_EXPONENT:
-            raise PydanticCustomError(
-                "absurd_magnitude", "{value} has more digits than the ledger keeps ({digits} significant, "
-                "exponent from {exp})", {"value": f"{value:.6E}", "digits": STATE_DIGITS, "exp": STATE_MIN_EXPONENT})
-        if value.copy_abs() > limit:
-            raise PydanticCustomError(
-                "absurd_magnitude", "{value} is beyond any plausible size (limit {limit})",
-                {"value": f"{value:.6E}", "limit": f"{limit:E}"})
-        if not signed and sign and not value.is_zero():
-            raise PydanticCustomError("negative", "must not be negative, got {value}", {"value": str(value)})
-        return value
-
-    return check
-
-
-def _positive(value: Decimal) -> Decimal:
-    if value <= 0:
-        raise PydanticCustomError("non_positive", "must be greater than zero, got {value}", {"value": str(value)})
-    return value
-
-
-StateNumber = Annotated[Decimal, BeforeValidator(_state_text), AfterValidator(_bounded(_MAX_MONEY))]
-"""An exact, non-negative HKD figure as the ledger or the rules hold it (cost of a pool, a loss carried)."""
-
-StateQuantity = Annotated[Decimal, BeforeValidator(_state_text), AfterValidator(_bounded(_MAX_QUANTITY)),
-                          AfterValidator(_positive)]
-StateWeight = Annotated[Decimal, BeforeValidator(_state_text), AfterValidator(_bounded(_MAX_WEIGHT, signed=True))]
-
-
 class StateLot(Frozen):
     """One lot (FIFO, specific identification) or one whole average-cost pool, as the ledger holds it."""
 
