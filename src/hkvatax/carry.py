@@ -102,11 +102,15 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
     core.finish()
     with exact_context():
         if core.year is None:  # no event yet: the opening lots as given, placed by the next run
-            snaps = list(core.opening)
+            held: list[tuple[Any, int | None]] = [(lot, None) for lot in core.opening]
             pools_year, method = None, None
         else:
-            snaps = list(core.snapshot())
+            held = list(core.held())
             pools_year, method = core.year.label, core.method
+    characters = {lot.lot_id: (lot.character, lot.character_reason) for lot in (state.pools if state else ())
+                  if lot.character is not None}
+    characters.update({e.id: (e.character, e.character_reason) for e in upto.events
+                       if getattr(e, "character", None) is not None})
     last_event = state.last_event.model_dump() if state is not None and state.last_event is not None else None
     if order:
         i = order[-1]
@@ -121,8 +125,10 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
         "extension_first_year": YearOfAssessment.parse(extension_first_year).label,
         "pools_year": pools_year, "method": method,
         "pools": [{"asset": s.asset, "wallet": s.wallet, "lot_id": s.lot_id, "acquired_at": s.acquired_at,
-                   "quantity": s.quantity, "cost_hkd": s.cost_hkd, "time_weight": s.time_weight}
-                  for s in (as_snapshot(x) for x in snaps)],
+                   "quantity": s.quantity, "cost_hkd": s.cost_hkd, "time_weight": s.time_weight, "held_from_us": us,
+                   "character": characters.get(s.lot_id, (None, None))[0],
+                   "character_reason": characters.get(s.lot_id, (None, None))[1]}
+                  for s, us in ((as_snapshot(x), u) for x, u in held)],
         "losses": losses, "last_event": last_event, "event_count": count,
     }
     return YearState.model_validate(data)

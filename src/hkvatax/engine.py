@@ -457,7 +457,8 @@ def _open(core: Core, skip: _Skip | None, first_us: int | None) -> None:
     if state.pools_year is None or state.method is None:  # the state holds the opening lots as given
         core.open(snaps, first_us)
     else:
-        core.resume(snaps, YearOfAssessment.parse(state.pools_year), state.method, first_us)
+        core.resume(snaps, YearOfAssessment.parse(state.pools_year), state.method, first_us,
+                    [lot.held_from_us for lot in state.pools])
 
 
 def state_pools(state: YearState) -> list[PoolSnapshot]:
@@ -763,9 +764,26 @@ def _shifted_partial(partial: Scenario | None) -> Scenario | None:
     return partial.model_copy(update={"events": events})
 
 
-def _lot_overrides(scenario: Scenario) -> bool:
+def _lot_overrides(scenario: Scenario, state: YearState | None = None) -> bool:
     """Whether some lot carries a character override (its disposals are then split by matched lot)."""
-    return any(getattr(e, "character", None) is not None for e in scenario.events)
+    return any(getattr(e, "character", None) is not None for e in scenario.events) or (
+        state is not None and any(lot.character is not None for lot in state.pools))
+
+
+def _with_state_lots(ledger: LedgerResult | None, state: YearState | None) -> LedgerResult | None:
+    """The ledger the rules read lot overrides from: with a state's lots that carry a character override (the
+    events that opened them are before the close)."""
+    if ledger is None or state is None:
+        return ledger
+    from dataclasses import replace
+
+    from .ledger.results import LotRecord
+
+    year = YearOfAssessment.parse(state.year)
+    carried = tuple(LotRecord(lot.lot_id, lot.lot_id, "state", lot.asset, lot.wallet, lot.acquired_at, year,
+                              lot.quantity, lot.cost_hkd, ZERO, None, lot.character.value, lot.character_reason)
+                    for lot in state.pools if lot.character is not None)
+    return replace(ledger, lots=carried + ledger.lots) if carried else ledger
 
 
 def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
@@ -969,7 +987,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
             given = aggregates if aggregates is not None else aggregate(ledger)  # type: ignore[arg-type]
             matched = Matched({"given": given}, {"given": ledger} if ledger is not None else {})
         else:
-            matched = ledger_scenario(scenario, records=_lot_overrides(scenario), state=state)
+            matched = ledger_scenario(scenario, records=_lot_overrides(scenario, state), state=state)
     after = None
     carry: dict[str, Decimal] = {}
     if state is not None:
@@ -977,8 +995,9 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
     with exact_context():
         basis, agg = _basis(matched, scenario, params, wanted_years, after)
         ledger = matched.results.get(basis)
-        if ledger is None and _lot_overrides(scenario):  # lot-level overrides split disposals by matched lot
+        if ledger is None and _lot_overrides(scenario, state):  # lot-level overrides split disposals by matched lot
             ledger = matched.records(basis)
+        detail = _with_state_lots(ledger, state)
         span, wanted = _year_range(agg, wanted_years, after)
         tracer = Tracer()
         settings = {**dict(law_settings or {}), "extension_first_year": ext_first.label, "regime": regime}
@@ -1003,7 +1022,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
                 extension = in_force or (regime == "va_extension" and y >= ext_first)
                 if extension and not in_force:
                     tracer.assume(A_EXT_FIRST_YEAR)
-                ba = _assess_branch(bctx, scenario, agg, ledger, branch, decision, carry.get(branch, None), initial_bf,
+                ba = _assess_branch(bctx, scenario, agg, detail, branch, decision, carry.get(branch, None), initial_bf,
                                     extension, year_end.basis_period(y))
                 branches[branch] = ba
                 carry[branch] = ba.losses_carried_forward

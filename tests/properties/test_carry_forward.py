@@ -28,6 +28,29 @@ def _exact(value: Any) -> Any:
     return value
 
 
+def _first_difference(a: Any, b: Any, at: str = "") -> str | None:
+    """Where two nested values first differ (for a readable failure)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                return f"{at}.{k}: only in {'the first' if k in a else 'the second'}"
+            found = _first_difference(a[k], b[k], f"{at}.{k}")
+            if found:
+                return found
+        return None
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _first_difference(x, y, f"{at}[{i}]")
+            if found:
+                return found
+        return None if len(a) == len(b) else f"{at}: {len(a)} items against {len(b)}"
+    return None if a == b else f"{at}: {a!r} against {b!r}"
+
+
+def _same(a: Any, b: Any) -> None:
+    assert a == b, _first_difference(a, b)
+
+
 def _figures(outcome: Any, labels: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for label in labels:
@@ -38,43 +61,49 @@ def _figures(outcome: Any, labels: list[str]) -> dict[str, Any]:
 
 
 def _split(gen: GeneratedScenario, method: str | None, data: st.DataObject) -> None:
+    """``method``: one formula, an election changing it, or None (the generated elections, any formula)."""
     scenario = gen.scenario
     tp = scenario.taxpayer
-    updates: dict[str, Any] = {}
-    if method is not None:  # one formula throughout (else the generated elections, changing by year)
-        updates["methods"] = (MethodElection(method=LotMethod(method), from_year="2018/19"),)
-    tp = tp.model_copy(update=updates)
-    basis = gen.receipt_cost_basis or "market_value"
-    scenario = scenario.model_copy(update={"taxpayer": tp, "settings": scenario.settings.model_copy(
-        update={"receipt_cost_basis": basis})})
     year_end = YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day)
     years = sorted({year_end.year_of_assessment_for_date(e.timestamp.date()) for e in scenario.events})
     if not years:
         return
-    split = data.draw(st.sampled_from([years[0].previous(), *years]), label="split")
+    if method in ("fifo", "weighted_average"):  # one formula throughout
+        tp = tp.model_copy(update={"methods": (MethodElection(method=LotMethod(method), from_year="2018/19"),)})
+    elif method == "change":  # an election changing the formula in a drawn year (before, at or after the split)
+        first = data.draw(st.sampled_from(["fifo", "weighted_average"]), label="first formula")
+        then = "weighted_average" if first == "fifo" else "fifo"
+        change = data.draw(st.sampled_from([*years, years[-1].next()]), label="election year")
+        tp = tp.model_copy(update={"methods": (MethodElection(method=LotMethod(first), from_year="2000/01"),
+                                               MethodElection(method=LotMethod(then), from_year=change.label))})
+    basis = gen.receipt_cost_basis or "market_value"
+    scenario = scenario.model_copy(update={"taxpayer": tp, "settings": scenario.settings.model_copy(
+        update={"receipt_cost_basis": basis})})
+    before = data.draw(st.integers(0, 4), label="split before the first event") == 0
+    split = years[0].previous() if before else data.draw(st.sampled_from(years), label="split")
     long = assess(scenario)
     state = close_year(scenario, split)
     again = state_from_dict(json.loads(state.to_json()))  # what the file holds is accepted as it is
     assert again == state and again.to_json() == state.to_json()
     rest = assess(scenario, state=again)
     labels = list(rest.years)
-    assert labels == [y for y in long.years if y > split.label]
-    assert _figures(rest, labels) == _figures(long, labels)
+    _same(labels, [y for y in long.years if y > split.label])
+    _same(_figures(rest, labels), _figures(long, labels))
     # the disposals after the split: every fragment, cost and gain, digit for digit
     whole = match_scenario(scenario)
     after = match_scenario(scenario, state=again)
-    assert [_exact(d.to_dict()) for d in after.disposals] == [
-        _exact(d.to_dict()) for d in whole.disposals if d.year > split]
+    _same([_exact(d.to_dict()) for d in after.disposals], [
+        _exact(d.to_dict()) for d in whole.disposals if d.year > split])
     assert [(d.cost_hkd.as_tuple(), d.proceeds_hkd.as_tuple()) for d in after.disposals] == [
         (d.cost_hkd.as_tuple(), d.proceeds_hkd.as_tuple()) for d in whole.disposals if d.year > split]
     last = max(long.ledger.closing) if long.ledger is not None and long.ledger.closing else None
     if last is not None and after.closing and max(after.closing) == last:
-        assert [_exact(s.to_dict()) for s in after.closing[last]] == [_exact(s.to_dict())
-                                                                    for s in whole.closing[last]]
+        _same([_exact(s.to_dict()) for s in after.closing[last]], [_exact(s.to_dict())
+                                                                  for s in whole.closing[last]])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(max_events=16), st.sampled_from(["fifo", "weighted_average", None]), st.data())
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_events=16), st.sampled_from(["fifo", "weighted_average", "change", None]), st.data())
 def test_carrying_the_state_gives_the_figures_of_one_run(gen: GeneratedScenario, method: str | None,
                                                          data: st.DataObject) -> None:
     _split(gen, method, data)

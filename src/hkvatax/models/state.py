@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from .common import MAX_EPOCH_US, MIN_EPOCH_US, Code, Frozen, Timestamp
 from .exact import STATE_DIGITS, STATE_MIN_EXPONENT, StateNumber, StateQuantity, StateWeight
+from .events import Character
 from .taxpayers import LotMethod, MethodElection
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "STATE_DIGITS", "STATE_MIN_EXPONENT", "StateNumber", "StateLot",
@@ -39,6 +40,13 @@ class StateLot(Frozen):
     cost_hkd: StateNumber
     time_weight: StateWeight | None = Field(
         default=None, description="Average-cost pools: sum of quantity x acquisition time (µs since the epoch).")
+    character: Character | None = Field(default=None, description="The lot's character override (from the event "
+                                                                  "that opened it), for its later disposals.")
+    character_reason: str | None = None
+    held_from_us: int | None = Field(
+        default=None, ge=MIN_EPOCH_US, lt=MAX_EPOCH_US,
+        description="A lot's instant for holding periods (µs since the epoch) where it is not acquired_at: an "
+                    "opening lot given with a time weight. None: acquired_at.")
 
     @model_validator(mode="after")
     def _mean_in_range(self) -> StateLot:
@@ -134,7 +142,10 @@ class YearState(Frozen):
         out["pools"] = [{"asset": lot.asset, "wallet": lot.wallet, "lot_id": lot.lot_id,
                          "acquired_at": lot.acquired_at.isoformat(), "quantity": str(lot.quantity),
                          "cost_hkd": str(lot.cost_hkd),
-                         "time_weight": None if lot.time_weight is None else str(lot.time_weight)}
+                         "time_weight": None if lot.time_weight is None else str(lot.time_weight),
+                         **({} if lot.held_from_us is None else {"held_from_us": lot.held_from_us}),
+                         **({} if lot.character is None else {"character": lot.character.value,
+                                                              "character_reason": lot.character_reason})}
                         for lot in self.pools]
         out["losses"] = {k: None if v is None else {"capital": str(v.capital), "revenue": str(v.revenue)}
                          for k, v in self.losses.items()}
