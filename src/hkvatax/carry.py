@@ -107,10 +107,11 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
         else:
             held = list(core.held())
             pools_year, method = core.year.label, core.method
-    characters = {lot.lot_id: (lot.character, lot.character_reason) for lot in (state.pools if state else ())
-                  if lot.character is not None}
-    characters.update({e.id: (e.character, e.character_reason) for e in upto.events
-                       if getattr(e, "character", None) is not None})
+    characters: dict[str, tuple[Any, Any]] = {
+        lot.lot_id: (lot.character, lot.character_reason) for lot in (state.pools if state else ())
+        if lot.character is not None}
+    characters.update({e.id: (getattr(e, "character", None), getattr(e, "character_reason", None))
+                       for e in upto.events if getattr(e, "character", None) is not None})
     last_event = state.last_event.model_dump() if state is not None and state.last_event is not None else None
     if order:
         i = order[-1]
