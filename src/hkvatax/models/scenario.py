@@ -10,8 +10,8 @@ from pydantic_core import PydanticCustomError
 
 from .assets import Asset
 from .common import Code, ExactDecimal, Frozen, Quantity, Timestamp, check_time_weight
-from .exact import CarriedAmount
 from .events import Event
+from .exact import CarriedAmount
 from .prices import Rate
 from .taxpayers import Taxpayer
 

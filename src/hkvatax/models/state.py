@@ -20,8 +20,8 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .common import MAX_EPOCH_US, MIN_EPOCH_US, Code, Frozen, Timestamp
-from .exact import STATE_DIGITS, STATE_MIN_EXPONENT, StateNumber, StateQuantity, StateWeight
 from .events import Character
+from .exact import STATE_DIGITS, STATE_MIN_EXPONENT, StateNumber, StateQuantity, StateWeight
 from .taxpayers import LotMethod, MethodElection
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "STATE_DIGITS", "STATE_MIN_EXPONENT", "StateNumber", "StateLot",

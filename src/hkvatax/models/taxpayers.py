@@ -26,8 +26,8 @@ from pydantic_core import PydanticCustomError
 
 from .assets import ExtensionClass, Sch16CClass
 from .common import Count, Date, Frozen, NonNegativeAmount, Percent, SignedAmount
-from .exact import CarriedAmount
 from .events import Character
+from .exact import CarriedAmount
 
 __all__ = [
     "LotMethod",
