@@ -117,3 +117,13 @@ def test_closing_pools_and_losses_as_written_are_accepted_as_opening_lots() -> N
         assert assess(again)["2025/26"].assessable_profits == assess(
             _scenario([BUY3, SELL1, SELL2], methods=[{"method": method, "from_year": "2018/19"}]))[
             "2025/26"].assessable_profits
+
+
+def test_a_written_state_matches_its_published_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathlib import Path
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs/schemas/state.schema.json").read_text())
+    for events, method in (([BUY3, SELL1, SELL2], "fifo"), ([BUY3, SELL1], "weighted_average"), ([], "fifo")):
+        state = close_year(_scenario(events, methods=[{"method": method, "from_year": "2018/19"}]), "2024/25")
+        jsonschema.validate(json.loads(state.to_json()), schema)

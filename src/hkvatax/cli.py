@@ -7,7 +7,7 @@
     hkvatax report FILE --out report.html
     hkvatax close FILE --year 2025/26 --out state.json   (then: assess/compare/disposals ... --state state.json)
     hkvatax import EXCHANGE FILE [--format csv|json] [--out PATH]
-    hkvatax schema [--which scenario|explanation|comparison|flat|error]
+    hkvatax schema [--which scenario|explanation|comparison|flat|error|state]
     hkvatax demo [--format text|markdown|html|json|csv]
     hkvatax serve [--workers N]                                  (extra "server")
     hkvatax batch INPUT --customers FILE --out DIR [--scheduler ADDRESS]  (extra "dask")
