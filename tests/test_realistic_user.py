@@ -149,3 +149,41 @@ def test_exports_to_one_ledger_with_every_movement_explained(kind: str, generate
     for year in range(2016, 2028):
         assert f"Year of assessment {year}/{(year + 1) % 100:02d}" in text
     assert "Character: revenue" in text and "Character: indeterminate" not in text
+
+
+def readme_lines(start: str) -> list[list[str]]:
+    """The README's commands (exchange-exports section) that start with ``start``, as argument lists."""
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("## From exchange exports to an assessment", 1)[1]
+    code = block.split("```bash", 1)[1].split("```", 1)[0]
+    return [line.split("#", 1)[0].split()[1:] for line in code.splitlines() if line.strip().startswith(start)]
+
+
+def _figures(doc: dict) -> dict[str, dict[str, str]]:
+    """{year~branch: {figure: exact value}} of an assessment's JSON."""
+    nodes = doc["nodes"]
+    return {f"{y['year']}~{b}": {k: nodes[n]["value"] for k, n in figures.items()}
+            for y in doc["years"] for b, figures in y["branches"].items()}
+
+
+@pytest.mark.parametrize("kind", ["individual"])
+def test_close_a_year_and_start_the_next_from_its_state(kind: str, generated: dict[str, Path],
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's close step: close 2025/26, start 2026/27 from the state, the figures of one long run."""
+    import json
+
+    monkeypatch.chdir(generated[kind])
+    command = (generated[kind] / "command.txt").read_text().split()
+    assert main(command[1:]) in (0, 1)
+    capsys.readouterr()
+    (close,) = readme_lines("hkvatax close")
+    assert main(close) == 0
+    state = json.loads(Path("state.json").read_text(encoding="utf-8"))
+    assert state["year"] == "2025/26" and state["pools"]
+    (resume,) = [c for c in readme_lines("hkvatax assess") if "--state" in c]
+    assert main([*resume, "--format", "json"]) == 0
+    rest = json.loads(capsys.readouterr().out)
+    long_run = [c for c in resume if c not in ("--state", "state.json")]
+    assert main([*long_run, "--format", "json"]) == 0
+    long = json.loads(capsys.readouterr().out)
+    assert _figures(rest) == _figures(long) and _figures(rest)

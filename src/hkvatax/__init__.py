@@ -6,6 +6,7 @@ assessment → explanation and rendering (docs/architecture.md).
 
 from __future__ import annotations
 
+from .carry import YearState, close_csv, close_year, load_state
 from .compare import Comparison, compare, compare_csv, compare_rows
 from .engine import Assessment, assess, assess_csv, assess_rows, match_scenario
 from .errors import ArgumentError, HkvataxError, InputError
@@ -19,4 +20,4 @@ register_notebook_formatters()  # in IPython: LedgerResult displays as HTML (the
 
 __version__ = "0.1.0"
 
-__all__ = ["assess", "Assessment", "assess_csv", "assess_rows", "compare", "compare_csv", "compare_rows", "Comparison", "InputError", "ArgumentError", "HkvataxError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]
+__all__ = ["close_year", "close_csv", "load_state", "YearState", "assess", "Assessment", "assess_csv", "assess_rows", "compare", "compare_csv", "compare_rows", "Comparison", "InputError", "ArgumentError", "HkvataxError", "LedgerResult", "match_scenario", "run_ledger", "YearOfAssessment", "__version__"]

@@ -5,8 +5,9 @@
                         [--format text|markdown|html|json|csv]
     hkvatax compare FILE [--year ...] [--format text|markdown|html|json|csv]
     hkvatax report FILE --out report.html
+    hkvatax close FILE --year 2025/26 --out state.json   (then: assess/compare/disposals ... --state state.json)
     hkvatax import EXCHANGE FILE [--format csv|json] [--out PATH]
-    hkvatax schema [--which scenario|explanation|comparison|flat|error]
+    hkvatax schema [--which scenario|explanation|comparison|flat|error|state]
     hkvatax demo [--format text|markdown|html|json|csv]
     hkvatax serve [--workers N]                                  (extra "server")
     hkvatax batch INPUT --customers FILE --out DIR [--scheduler ADDRESS]  (extra "dask")
@@ -179,6 +180,33 @@ def _allowed(args: argparse.Namespace) -> list[str] | None:
     return list(allowed) if allowed else None
 
 
+def _state(args: argparse.Namespace) -> Any:
+    """The closing state named by --state, or None."""
+    path = getattr(args, "state", None)
+    if not path:
+        return None
+    from .io.state import load_state
+
+    return load_state(path)
+
+
+def _close(args: argparse.Namespace) -> int:
+    from .carry import close_year
+
+    with _progress(args, "reading", "closing the year", "writing") as p:
+        p.stage("reading")
+        scenario = _load(args)
+        state = _state(args)
+        p.stage("closing the year")
+        closed = close_year(scenario, args.year, state=state, extension_first_year=args.extension_first_year,
+                            params=_params(args))
+        p.stage("writing")
+        _write(args, closed.to_json())
+        _note(args, f"closed {closed.year}: {len(closed.pools)} pool entr{'y' if len(closed.pools) == 1 else 'ies'}"
+                    f", {closed.event_count} event(s); start the next year with --state")
+    return EXIT_OK
+
+
 def _disposals(args: argparse.Namespace) -> int:
     from .engine import match_scenario
     from .render.disposals import disposals_csv, disposals_json, disposals_table
@@ -187,7 +215,7 @@ def _disposals(args: argparse.Namespace) -> int:
         p.stage("reading")
         scenario = _load(args)
         p.stage("matching lots")
-        result = match_scenario(scenario)
+        result = match_scenario(scenario, state=_state(args))
         p.stage("writing")
         render = {"table": disposals_table, "text": disposals_table, "json": disposals_json,
                   "csv": disposals_csv}[args.format]
@@ -217,12 +245,12 @@ def _assess(args: argparse.Namespace) -> int:
             p.stage("assessing")
             outcome = assess_csv(args.file, args.profile, args.year, regime=args.regime,
                                  extension_first_year=args.extension_first_year, params=_params(args),
-                                 default_tz=args.default_tz, allow_files=_allowed(args))
+                                 default_tz=args.default_tz, allow_files=_allowed(args), state=_state(args))
         else:
             scenario = _load(args)
             p.stage("assessing")
             outcome = assess(scenario, args.year, regime=args.regime, extension_first_year=args.extension_first_year,
-                             params=_params(args))
+                             params=_params(args), state=_state(args))
         p.stage("explaining and writing")
         if args.format == "json":  # written as a stream: at full detail no node of a disposal is held at once
             _stream_json(args, outcome)
@@ -251,12 +279,13 @@ def _compare(args: argparse.Namespace) -> int:
 
             p.stage("assessing both regimes")
             result = compare_csv(args.file, args.profile, args.year, extension_first_year=args.extension_first_year,
-                                 params=_params(args), default_tz=args.default_tz, allow_files=_allowed(args))
+                                 params=_params(args), default_tz=args.default_tz, allow_files=_allowed(args),
+                                 state=_state(args))
         else:
             scenario = _load(args)
             p.stage("assessing both regimes")
             result = compare(scenario, args.year, extension_first_year=args.extension_first_year,
-                             params=_params(args))
+                             params=_params(args), state=_state(args))
         p.stage("writing")
         _write(args, _render_comparison(result, args.format))
     return EXIT_OK
@@ -487,6 +516,12 @@ def _input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--default-tz", dest="default_tz", help="zone for timestamps without one, e.g. Asia/Hong_Kong")
 
 
+def _state_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", metavar="FILE",
+                   help="start after a closed year: the state file `hkvatax close` wrote (its pools and losses; "
+                        "the ledger's events up to the close are skipped)")
+
+
 def _year_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=_year, help="year of assessment (2025/26), a range (2023/24..2025/26); default: all")
     p.add_argument("--extension-first-year", dest="extension_first_year", type=_year, default="2025/26",
@@ -507,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("disposals", help="every disposal with its HKD proceeds, cost, gain and matched lots")
     _input_arguments(p)
     _common(p, ["table", "text", "json", "csv"], "table")
+    _state_argument(p)
     p.set_defaults(func=_disposals)
 
     p = sub.add_parser("assess", help="assess a taxpayer for one or more years of assessment, explained")
@@ -515,13 +551,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, ["text", "markdown", "html", "json", "csv"], "text")
     p.add_argument("--regime", choices=["baseline", "va_extension"], default="baseline")
     p.add_argument("--detail", choices=["summary", "per_asset", "full"], default="summary")
+    _state_argument(p)
     p.set_defaults(func=_assess)
 
     p = sub.add_parser("compare", help="baseline (law in force) vs the proposed VA extension, figure by figure")
     _input_arguments(p)
     _year_arguments(p)
     _common(p, ["text", "markdown", "html", "json", "csv"], "text")
+    _state_argument(p)
     p.set_defaults(func=_compare)
+
+    p = sub.add_parser("close", help="close a year of assessment: write its closing state (pools, losses, "
+                                     "elections) for the next run's --state")
+    _input_arguments(p)
+    p.add_argument("--year", type=_year, required=True, help="the year of assessment to close, e.g. 2025/26")
+    p.add_argument("--extension-first-year", dest="extension_first_year", type=_year, default="2025/26",
+                   help="first year the proposed extension applies to, for the va_extension losses (2025/26)")
+    p.add_argument("--params", metavar="FILE", help="your own parameter values (TOML), as for assess")
+    _common(p, ["json"], "json")
+    _state_argument(p)
+    p.set_defaults(func=_close)
 
     p = sub.add_parser("report", help="one self-contained HTML report a client can be sent (printable to PDF)")
     _input_arguments(p)

@@ -23,6 +23,7 @@ from .explain import FIGURE_LABELS
 from .io.files import AllowFiles
 from .ledger.aggregate import LedgerAggregates
 from .models.scenario import Scenario
+from .models.state import YearState
 from .money import fmt_exact, fmt_hkd, isolated
 from .render.html import comparison_html
 from .rules.params import ParamStore
@@ -307,7 +308,8 @@ class Comparison:
 @isolated
 def compare(scenario: Scenario, years: Years = None, *, extension_first_year: str = "2025/26",
             aggregates: LedgerAggregates | None = None, params: ParamStore | None = None,
-            matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None) -> Comparison:
+            matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None,
+            state: YearState | None = None) -> Comparison:
     """Assess ``scenario`` under the law in force and under the proposed extension, and list the differences.
 
     Args:
@@ -318,6 +320,7 @@ def compare(scenario: Scenario, years: Years = None, *, extension_first_year: st
         matched: the ledger matched once (``hkvatax.engine.ledger_scenario``); matched here if not given.
         law_settings: readings of unsettled law the rules consult (``hkvatax.rules.extension``).
         params: parameter tables (default: those shipped, with any user file laid over them).
+        state: start after a closing state (:func:`hkvatax.close_year`), as in :func:`hkvatax.assess`.
 
     Examples:
         >>> from hkvatax.examples import example_path
@@ -327,10 +330,10 @@ def compare(scenario: Scenario, years: Years = None, *, extension_first_year: st
         [('tax_payable', '-1597533')]
     """
     if matched is None and aggregates is None:
-        matched = ledger_scenario(scenario)
+        matched = ledger_scenario(scenario, state=state)
     base = assess(scenario, years, regime="baseline", extension_first_year=extension_first_year,
-                  aggregates=aggregates, params=params, matched=matched, law_settings=law_settings)
-    ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year,
+                  aggregates=aggregates, params=params, matched=matched, law_settings=law_settings, state=state)
+    ext = assess(scenario, years, regime="va_extension", extension_first_year=extension_first_year, state=state,
                  aggregates=aggregates, params=params, matched=base.matched, law_settings=law_settings)
     diffs: list[Difference] = []
     for label, ya_b in base.years.items():
@@ -352,11 +355,12 @@ def compare(scenario: Scenario, years: Years = None, *, extension_first_year: st
 def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
                 default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None,
-                allow_files: AllowFiles = None) -> Comparison:
+                allow_files: AllowFiles = None, state: YearState | None = None) -> Comparison:
     """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
-    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files,
+                                   state=state)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
-                   law_settings=law_settings)
+                   law_settings=law_settings, state=state)
 
 
 @isolated

@@ -22,10 +22,11 @@ from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
-from .ledger.core import NIL_BASIS_TYPES, Core, Records, start
-from .ledger.results import DisposalRecord
+from .ledger.core import NIL_BASIS_TYPES, Core, Records, start, year_bounds
+from .ledger.results import DisposalRecord, PoolSnapshot
 from .models.scenario import Scenario
-from .models.table import RANK, EventTable
+from .models.state import YearState
+from .models.table import KIND_CODES, RANK, EventTable, epoch_us
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context, fmt_exact, fmt_hkd, isolated
 from .periods import YearEnd, YearOfAssessment, parse_year_range
@@ -357,15 +358,18 @@ def _key(t: EventTable, i: int) -> tuple[int, int, str]:
 
 
 def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, possible_nil: bool,
-           records: Records = False, bases: tuple[str, ...] | None = None, learnt: _Order | None = None
-           ) -> dict[str, tuple[LedgerAggregates, LedgerResult | None]]:
+           records: Records = False, bases: tuple[str, ...] | None = None, learnt: _Order | None = None,
+           state: YearState | None = None) -> dict[str, tuple[LedgerAggregates, LedgerResult | None]]:
     """Match the tables ``tables()`` yields (chunks of one input, in order) once, for each receipt cost
     basis needed; a chunk out of order, or assets not declared, make it match the whole input at once.
 
     ``learnt`` remembers, across the matches of one input, that its chunks were out of order: a match that
     streams its disposal records (``records`` a function) then goes straight to the whole input, and never
-    hands on a disposal that a restart would hand on again."""
-    fixed = scenario.settings.receipt_cost_basis
+    hands on a disposal that a restart would hand on again.
+
+    ``state``: start from a closing state (its pools, not the scenario's opening lots; the events up to its
+    close are skipped, checked to end as the state's did; its receipt cost basis kept)."""
+    fixed = scenario.settings.receipt_cost_basis if state is None else state_basis(scenario, state)
     if bases is None:
         business = _decided(scenario)
         if fixed:
@@ -375,7 +379,10 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
         else:  # (a capital holder's receipts cost nil; without such receipts the two bases are the same)
             bases = ("nil",) if possible_nil and business is False else ("market_value",)
     options = scenario_options(scenario)
+    if state is not None:
+        options["opening"] = ()
     basis = bases[0] if len(bases) == 1 else "both"  # both: one core carries the nil-basis costs beside
+    skip = _Skip(scenario, state) if state is not None else None
     try:
         core: Core | None = None
         if scenario.assets and not (learnt is not None and learnt.unordered):
@@ -388,7 +395,7 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
                     handed[0] += 1
                     visit(d)
             try:
-                core = _stream(options, basis, tables, fed)
+                core = _stream(options, basis, tables, fed, skip)
             except _Unordered:
                 core = None
                 if learnt is not None:
@@ -400,9 +407,11 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
             whole = EventTable.concat(list(tables()))
             core = start(whole.symbols() if not options["assets"] else None,
                          **{**options, "receipt_cost_basis": basis, "records": records}, has_events=len(whole) > 0)
-            order = whole.order()
-            core.open(core.opening, whole.us[order[0]] if order else None)
+            order = whole.order() if skip is None else skip.filter(whole, whole.order())
+            _open(core, skip, whole.us[order[0]] if order else None)
             core.feed(whole, order)
+            if skip is not None:
+                skip.check()
         agg, result = core.finish()
     except InputError as exc:
         raise name_csv_columns(exc) from None
@@ -413,23 +422,149 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
 
 
 def _stream(options: dict[str, Any], basis: str, tables: Callable[[], Iterable[EventTable]],
-            records: Records) -> Core:
+            records: Records, skip: _Skip | None = None) -> Core:
     """A core fed the tables as they come (each after the one before), not yet finished."""
     core = start(None, **{**options, "receipt_cost_basis": basis, "records": records})
     last: tuple[int, int, str] | None = None
+    opened = False
     for t in tables():
         if not len(t):
             continue
         order = t.order()
         if last is not None and _key(t, order[0]) <= last:
             raise _Unordered
-        if last is None:
-            core.open(core.opening, t.us[order[0]])
-        core.feed(t, order)
         last = _key(t, order[-1])
-    if last is None:
-        core.open(core.opening, None)
+        if skip is not None:
+            order = skip.filter(t, order)
+        if not opened and order:
+            _open(core, skip, t.us[order[0]])
+            opened = True
+        core.feed(t, order)
+    if not opened:
+        _open(core, skip, None)
+    if skip is not None:
+        skip.check()
     return core
+
+
+def _open(core: Core, skip: _Skip | None, first_us: int | None) -> None:
+    """Put the opening pools in place: the scenario's opening lots, or a closing state's pools."""
+    if skip is None:
+        core.open(core.opening, first_us)
+        return
+    state = skip.state
+    snaps = state_pools(state)
+    if state.pools_year is None or state.method is None:  # the state holds the opening lots as given
+        core.open(snaps, first_us)
+    else:
+        core.resume(snaps, YearOfAssessment.parse(state.pools_year), state.method, first_us,
+                    [lot.held_from_us for lot in state.pools])
+
+
+def state_pools(state: YearState) -> list[PoolSnapshot]:
+    """A state's pools as the ledger's snapshots, in their order."""
+    return [PoolSnapshot(lot.asset, lot.wallet, lot.lot_id, lot.acquired_at, lot.quantity, lot.cost_hkd,
+                         lot.time_weight) for lot in state.pools]
+
+
+def state_end_us(scenario: Scenario, state: YearState) -> int:
+    """The first instant after the basis period of the year a state closes (µs since the epoch)."""
+    tp = scenario.taxpayer
+    return year_end_us(YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day),
+                       YearOfAssessment.parse(state.year))
+
+
+def year_end_us(year_end: YearEnd, year: YearOfAssessment) -> int:
+    """The first instant after ``year``'s basis period (µs since the epoch)."""
+    _, last = year_end.basis_period(year)
+    _, _, hi = year_bounds(year_end, _day_us(last))
+    return hi
+
+
+def _day_us(day: Any) -> int:
+    from datetime import datetime
+
+    from .periods import HKT
+
+    return epoch_us(datetime(day.year, day.month, day.day, 12, tzinfo=HKT))
+
+
+def _mismatch(message: str, suggestion: str) -> InputError:
+    from .errors import SourceRef
+
+    return InputError([Problem("state_mismatch", message, SourceRef(path="state"), None, suggestion)])
+
+
+def state_basis(scenario: Scenario, state: YearState) -> str:
+    """Check that ``state`` fits ``scenario``'s taxpayer and settings; the receipt cost basis to keep."""
+    tp = scenario.taxpayer
+    if (tp.accounting_year_end_month, tp.accounting_year_end_day) != (state.accounting_year_end_month,
+                                                                      state.accounting_year_end_day):
+        raise _mismatch(f"the state was closed with the accounting year ending "
+                        f"{state.accounting_year_end_day:02d}/{state.accounting_year_end_month:02d}, the profile ends "
+                        f"it {tp.accounting_year_end_day:02d}/{tp.accounting_year_end_month:02d}",
+                        "use the profile the state was closed with")
+    if tp.per_wallet_pools != state.per_wallet_pools:
+        raise _mismatch(f"the state's pools are {'per wallet' if state.per_wallet_pools else 'per asset'}, the "
+                        f"profile's {'per wallet' if tp.per_wallet_pools else 'per asset'}",
+                        "use the profile the state was closed with")
+    from .ledger import method_schedule
+
+    method_for = method_schedule(tp.methods)
+    if state.pools_year is not None and state.method is not None:
+        up_to = YearOfAssessment.parse(state.pools_year)
+        if method_for(up_to) is not state.method:
+            raise _mismatch(f"the state's pools are held under {state.method.value} in {up_to.label}; the profile "
+                            f"elects {method_for(up_to).value} for that year",
+                            "keep the elections of the years closed; a new election names a later from_year")
+    fixed = scenario.settings.receipt_cost_basis
+    if fixed is not None and fixed != state.receipt_cost_basis:
+        raise _mismatch(f"the state's pools are costed with receipt_cost_basis {state.receipt_cost_basis}, the "
+                        f"profile sets {fixed}", "use the profile the state was closed with")
+    return state.receipt_cost_basis
+
+
+class _Skip:
+    """The events up to a state's close: skipped (they are in the state), checked to end with its last event."""
+
+    def __init__(self, scenario: Scenario, state: YearState) -> None:
+        self.state = state
+        self.end_us = state_end_us(scenario, state)
+        self.last: tuple[int, int, str] | None = None
+        self.count = 0
+
+    def filter(self, t: EventTable, order: Sequence[int]) -> list[int]:
+        end = self.end_us
+        us = t.us
+        kept = [i for i in order if us[i] >= end]
+        skipped = len(order) - len(kept)
+        if skipped:
+            self.count += skipped
+            last = max((i for i in order if us[i] < end), key=lambda i: _key(t, i))
+            key = _key(t, last)
+            if self.last is None or key > self.last:
+                self.last = key
+        return kept
+
+    def check(self) -> None:
+        if not self.count:
+            return
+        mark = self.state.last_event
+        if mark is None or self.last is None or self.last != (epoch_us(mark.timestamp), RANK[_kind_code(mark.kind)],
+                                                              mark.id):
+            raise _mismatch(
+                f"the ledger has {self.count} event(s) up to the end of {self.state.year}, which the state already "
+                "holds, but they do not end with the state's last event"
+                + (f" ({mark.id} at {mark.timestamp.isoformat()})" if mark is not None else " (the state has none)"),
+                "give the ledger the state was closed from, or only the events after the close")
+
+
+def _kind_code(name: str) -> int:
+    code = KIND_CODES.get(name)
+    if code is not None:
+        return code
+    raise _mismatch(f"the state's last event has the kind {name!r}, which hkvatax does not know",
+                    "close the year again with this version of hkvatax")
 
 
 def _decided(scenario: Scenario) -> bool | None:
@@ -447,13 +582,14 @@ def _nil_possible(table: EventTable) -> bool:
 
 
 @isolated
-def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
-    """The ledger of a scenario's own (pydantic) events, matched once."""
+def ledger_scenario(scenario: Scenario, *, records: bool = False, state: YearState | None = None) -> Matched:
+    """The ledger of a scenario's own (pydantic) events, matched once (from a closing ``state``, if given)."""
     table = EventTable.from_events(scenario.events)
-    found = _match(scenario, lambda: [table], possible_nil=_nil_possible(table), records=records)
+    found = _match(scenario, lambda: [table], possible_nil=_nil_possible(table), records=records, state=state)
 
     def remake(basis: str, records: Records = True) -> LedgerResult:
-        result = _match(scenario, lambda: [table], possible_nil=False, records=records, bases=(basis,))[basis][1]
+        result = _match(scenario, lambda: [table], possible_nil=False, records=records, bases=(basis,),
+                        state=state)[basis][1]
         assert result is not None
         return result
 
@@ -462,11 +598,15 @@ def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
 
 
 @isolated
-def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
-    """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records)."""
+def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None,
+                   state: YearState | None = None) -> LedgerResult:
+    """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records), from a
+    closing ``state`` if given (its receipt cost basis then applies)."""
     table = EventTable.from_events(scenario.events)
-    basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or "market_value"
-    result = _match(scenario, lambda: [table], possible_nil=False, records=True, bases=(basis,))[basis][1]
+    basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or (
+        state.receipt_cost_basis if state is not None else "market_value")
+    result = _match(scenario, lambda: [table], possible_nil=False, records=True, bases=(basis,),
+                    state=state)[basis][1]
     assert result is not None
     return result
 
@@ -495,7 +635,7 @@ CsvSource = str | Path | IO[str]
 @isolated
 def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, file: str | None = None,
                records: bool = False, default_tz: str | None = None, chunk: int = 1_000,
-               allow_files: AllowFiles = None) -> tuple[Scenario, Matched]:
+               allow_files: AllowFiles = None, state: YearState | None = None) -> tuple[Scenario, Matched]:
     """A generic CSV ledger (a path, or an open text file such as an upload) with its profile, matched once
     while it is read in chunks. Raises :class:`~hkvatax.errors.InputError` with every problem. A file the
     profile names is read only inside the profile's folder or ``allow_files`` (:mod:`hkvatax.io.files`)."""
@@ -522,16 +662,16 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
     learnt = _Order()
 
     try:
-        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt)
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt, state=state)
     except RowsInvalid:
         # the row reader reports every problem; if it finds none, the table reader only could not read the
         # file in bulk (a line break inside a quoted cell, e.g. a note): the row reader's events are matched
         full = load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz, allow_files=allow_files)
-        return full, ledger_scenario(full, records=records)
+        return full, ledger_scenario(full, records=records, state=state)
 
     def remake(basis: str, records: Records = True) -> LedgerResult:
         result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
-                        learnt=learnt)[basis][1]
+                        learnt=learnt, state=state)[basis][1]
         assert result is not None
         return result
 
@@ -624,19 +764,37 @@ def _shifted_partial(partial: Scenario | None) -> Scenario | None:
     return partial.model_copy(update={"events": events})
 
 
-def _lot_overrides(scenario: Scenario) -> bool:
+def _lot_overrides(scenario: Scenario, state: YearState | None = None) -> bool:
     """Whether some lot carries a character override (its disposals are then split by matched lot)."""
-    return any(getattr(e, "character", None) is not None for e in scenario.events)
+    return any(getattr(e, "character", None) is not None for e in scenario.events) or (
+        state is not None and any(lot.character is not None for lot in state.pools))
+
+
+def _with_state_lots(ledger: LedgerResult | None, state: YearState | None) -> LedgerResult | None:
+    """The ledger the rules read lot overrides from: with a state's lots that carry a character override (the
+    events that opened them are before the close)."""
+    if ledger is None or state is None:
+        return ledger
+    from dataclasses import replace
+
+    from .ledger.results import LotRecord
+
+    year = YearOfAssessment.parse(state.year)
+    carried = tuple(LotRecord(lot.lot_id, lot.lot_id, "state", lot.asset, lot.wallet, lot.acquired_at, year,
+                              lot.quantity, lot.cost_hkd, ZERO, None, lot.character.value, lot.character_reason)
+                    for lot in state.pools if lot.character is not None)
+    return replace(ledger, lots=carried + ledger.lots) if carried else ledger
 
 
 def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
-           wanted: list[YearOfAssessment] | None) -> tuple[str, LedgerAggregates]:
+           wanted: list[YearOfAssessment] | None, after: YearOfAssessment | None = None
+           ) -> tuple[str, LedgerAggregates]:
     """The receipt cost basis and its aggregates: nil for tokens received (staking, airdrops …) by a holder
     whose every year is capital, else market value (decision 0013); both were matched in the one pass."""
     if len(matched.by_basis) == 1:
         return next(iter(matched.by_basis.items()))
     agg = matched.by_basis["market_value"]
-    span, _ = _year_range(agg, wanted)
+    span, _ = _year_range(agg, wanted, after)
     scratch = Tracer()
     tp = scenario.taxpayer
     pre = [decide_character(RuleContext(y, params, scratch), tp, ledger_stats(agg, y)) for y in span]
@@ -670,19 +828,43 @@ def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extensio
     return None
 
 
+def _state_carry(state: YearState, regime: str, ext_first: YearOfAssessment, wanted: list[YearOfAssessment] | None,
+                 carry: dict[str, Decimal]) -> YearOfAssessment:
+    """Fill ``carry`` with a closing state's losses for ``regime`` (none: the stated losses still apply, as
+    stated); the year the state closes, after which the run starts."""
+    closed = YearOfAssessment.parse(state.year)
+    early = [y.label for y in wanted or () if y <= closed]
+    if early:
+        raise ArgumentError("year", f"{', '.join(early)} is closed in the state (it closes {closed.label}): a run "
+                            "from the state assesses later years only", "assess those years without the state")
+    if regime == "va_extension" and YearOfAssessment.parse(state.extension_first_year) != ext_first:
+        raise _mismatch(f"the state's va_extension losses were computed with the extension from "
+                        f"{state.extension_first_year}, this run assumes {ext_first.label}",
+                        f"use --extension-first-year {state.extension_first_year}, or close the year again")
+    losses = state.losses.get(regime)
+    if losses is not None:
+        carry["capital"] = losses.capital
+        carry["revenue"] = losses.revenue
+    return closed
+
+
 def _not_assessed(y: YearOfAssessment, params: ParamStore) -> YearAssessment | None:
     """A year before the tables start: reported with its reason, never assessed, never failing later years."""
     reason = not_assessed_reason(params, y)
     return None if reason is None else YearAssessment(y, "not_assessed", None, {}, reason=reason)
 
 
-def _year_range(ledger: LedgerAggregates, years: Iterable[YearOfAssessment] | None) -> tuple[list[YearOfAssessment],
-                                                                                        list[YearOfAssessment]]:
-    known = list(ledger.years)
+def _year_range(ledger: LedgerAggregates, years: Iterable[YearOfAssessment] | None,
+                after: YearOfAssessment | None = None) -> tuple[list[YearOfAssessment], list[YearOfAssessment]]:
+    """The years to walk (from the first with activity, or the year after a closing state's ``after``) and
+    the years wanted (default: every year with activity)."""
+    known = [y for y in ledger.years if after is None or y > after]
     wanted = sorted(set(years)) if years is not None else known
     if not wanted:
         return [], []
     first = min([*known, *wanted]) if known else wanted[0]
+    if after is not None:
+        first = after.next()
     last = max(wanted)
     span = []
     y = first
@@ -716,6 +898,7 @@ def assess(
     aggregates: LedgerAggregates | None = None,
     matched: Matched | None = None,
     law_settings: Mapping[str, Any] | None = None,
+    state: YearState | None = None,
 ) -> Assessment:
     """Assess ``scenario`` for the given years of assessment (default: every year with activity).
 
@@ -731,6 +914,10 @@ def assess(
         matched: the ledger matched once (:func:`ledger_scenario`, :func:`ledger_csv`, :func:`ledger_rows`).
         law_settings: readings of unsettled law the rules consult (e.g. ``digital_asset_stablecoins``,
             ``extension_incidental_conditions``; see :mod:`hkvatax.rules.extension`), each shown in the trace.
+        state: the closing state of an earlier year (:func:`hkvatax.close_year`, :func:`hkvatax.load_state`):
+            the run starts after it, from its pools and losses, with the figures of one long run. The
+            scenario's events up to the close are skipped (they must end with the state's last event), and
+            its ``opening_lots`` and ``losses_brought_forward_hkd`` are replaced by the state's.
     Raises:
         ArgumentError: for a regime, year or extension year it does not accept (code ``invalid_argument``).
 
@@ -744,21 +931,24 @@ def assess(
         '1855100'
     """
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
-                   ledger=ledger, aggregates=aggregates, matched=matched, law_settings=law_settings)
+                   ledger=ledger, aggregates=aggregates, matched=matched, law_settings=law_settings, state=state)
 
 
 @isolated
 def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                regime: str = "baseline", extension_first_year: str = "2025/26", params: ParamStore | None = None,
                file: str | None = None, default_tz: str | None = None,
-               law_settings: Mapping[str, Any] | None = None, allow_files: AllowFiles = None) -> Assessment:
+               law_settings: Mapping[str, Any] | None = None, allow_files: AllowFiles = None,
+               state: YearState | None = None) -> Assessment:
     """Assess a generic CSV ledger (a path, or an open text file such as an upload, named ``file`` in the
     provenance) with its profile: read in chunks, validated column by column and matched as it is read, so
     a million rows never exist as a million objects (docs/decisions/0032-one-core.md). ``allow_files``: where
-    a file the profile names may be (default: the profile's own folder; docs/security.md)."""
-    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
+    a file the profile names may be (default: the profile's own folder; docs/security.md). ``state``: start
+    from a closing state, as in :func:`assess`."""
+    scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files,
+                                   state=state)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
-                   matched=matched, law_settings=law_settings)
+                   matched=matched, law_settings=law_settings, state=state)
 
 
 @isolated
@@ -783,7 +973,8 @@ def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
 
 def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year: str, params: ParamStore | None,
             ledger: LedgerResult | None = None, aggregates: LedgerAggregates | None = None,
-            matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None) -> Assessment:
+            matched: Matched | None = None, law_settings: Mapping[str, Any] | None = None,
+            state: YearState | None = None) -> Assessment:
     if regime not in REGIMES:
         raise ArgumentError("regime", f"{regime!r} is not a regime", "baseline or va_extension")
     params = params or default_params()
@@ -796,17 +987,21 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
             given = aggregates if aggregates is not None else aggregate(ledger)  # type: ignore[arg-type]
             matched = Matched({"given": given}, {"given": ledger} if ledger is not None else {})
         else:
-            matched = ledger_scenario(scenario, records=_lot_overrides(scenario))
+            matched = ledger_scenario(scenario, records=_lot_overrides(scenario, state), state=state)
+    after = None
+    carry: dict[str, Decimal] = {}
+    if state is not None:
+        after = _state_carry(state, regime, ext_first, wanted_years, carry)
     with exact_context():
-        basis, agg = _basis(matched, scenario, params, wanted_years)
+        basis, agg = _basis(matched, scenario, params, wanted_years, after)
         ledger = matched.results.get(basis)
-        if ledger is None and _lot_overrides(scenario):  # lot-level overrides split disposals by matched lot
+        if ledger is None and _lot_overrides(scenario, state):  # lot-level overrides split disposals by matched lot
             ledger = matched.records(basis)
-        span, wanted = _year_range(agg, wanted_years)
+        detail = _with_state_lots(ledger, state)
+        span, wanted = _year_range(agg, wanted_years, after)
         tracer = Tracer()
         settings = {**dict(law_settings or {}), "extension_first_year": ext_first.label, "regime": regime}
         results: dict[str, YearAssessment] = {}
-        carry: dict[str, Decimal] = {}
         initial_bf = Decimal(tp.losses_brought_forward_hkd)
         for y in span:
             skipped = _not_assessed(y, params)
@@ -827,7 +1022,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
                 extension = in_force or (regime == "va_extension" and y >= ext_first)
                 if extension and not in_force:
                     tracer.assume(A_EXT_FIRST_YEAR)
-                ba = _assess_branch(bctx, scenario, agg, ledger, branch, decision, carry.get(branch, None), initial_bf,
+                ba = _assess_branch(bctx, scenario, agg, detail, branch, decision, carry.get(branch, None), initial_bf,
                                     extension, year_end.basis_period(y))
                 branches[branch] = ba
                 carry[branch] = ba.losses_carried_forward

@@ -77,6 +77,8 @@ ERROR_CODES: dict[str, str] = {
     "no_applicable_rule": "A rule was applied to a year of assessment outside its validity (a bug: please report it).",
     "same_asset_swap": "A swap gives up and receives the same asset.",
     "self_transfer": "A transfer moves an asset from a wallet to the same wallet.",
+    "state_mismatch": "A closing state does not fit the run: another year end, pool layout, cost formula or "
+                      "receipt basis than the profile's, or a ledger whose events up to the close are not the state's.",
     "invalid_argument": "An argument to a function or a command-line option has a value it does not accept "
                         "(a year written 25/26, an unknown regime or detail level).",
     "invariant": "An internal consistency check failed: a bug in hkvatax, please report it.",

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 __all__ = ["DECIMAL_PATTERN", "scenario_schema", "explanation_schema", "comparison_schema", "flat_schema",
-           "error_schema", "SCHEMAS", "schema_json"]
+           "error_schema", "state_schema", "SCHEMAS", "schema_json"]
 
 #: A decimal string as the loader reads it: optional sign, digits (thousands commas allowed), optional
 #: fraction, optional exponent, surrounding blanks ignored. The loader then bounds size and places.
@@ -229,8 +229,54 @@ def error_schema() -> dict[str, Any]:
                            "exit_code": {"enum": [1, 2, 3], "description": "CLI only"}}}
 
 
+def state_schema() -> dict[str, Any]:
+    """The state file ``hkvatax close`` writes and ``--state`` reads (docs/formats.md § 4, decision 0160)."""
+    number = {"type": "string", "pattern": r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$",
+              "description": "The exact text of a Decimal, exponent kept (at most 80 significant digits)."}
+    year = {"type": "string", "pattern": r"^\d{4}/\d{2}$"}
+    nullable = {"anyOf": [number, {"type": "null"}]}
+    lot = {"type": "object", "additionalProperties": False,
+           "required": ["asset", "lot_id", "acquired_at", "quantity", "cost_hkd"],
+           "properties": {"asset": {"type": "string"}, "wallet": {"type": ["string", "null"]},
+                          "lot_id": {"type": "string"}, "acquired_at": {"type": "string", "format": "date-time"},
+                          "quantity": number, "cost_hkd": number, "time_weight": nullable,
+                          "held_from_us": {"type": ["integer", "null"]},
+                          "character": {"enum": ["capital", "revenue", None]},
+                          "character_reason": {"type": ["string", "null"]}}}
+    losses = {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": False,
+                                           "required": ["capital", "revenue"],
+                                           "properties": {"capital": number, "revenue": number}}]}
+    election = {"type": "object", "additionalProperties": False, "required": ["method", "from_year"],
+                "properties": {"method": {"enum": ["weighted_average", "fifo", "specific_id"]},
+                               "from_year": {"type": "string"}, "note": {"type": ["string", "null"]}}}
+    event = {"anyOf": [{"type": "null"}, {"type": "object", "additionalProperties": False,
+                                          "required": ["timestamp", "kind", "id"],
+                                          "properties": {"timestamp": {"type": "string", "format": "date-time"},
+                                                         "kind": {"type": "string"}, "id": {"type": "string"}}}]}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax closing state",
+            "type": "object", "additionalProperties": False,
+            "required": ["format", "version", "taxpayer", "taxpayer_kind", "year", "period_end",
+                         "accounting_year_end_month", "accounting_year_end_day", "methods", "per_wallet_pools",
+                         "receipt_cost_basis", "extension_first_year", "pools_year", "method", "losses",
+                         "event_count"],
+            "properties": {
+                "format": {"const": "hkvatax-state"}, "version": {"const": 1},
+                "taxpayer": {"type": "string"}, "taxpayer_kind": {"type": "string"}, "year": year,
+                "period_end": {"type": "string", "format": "date"},
+                "accounting_year_end_month": {"type": "integer", "minimum": 1, "maximum": 12},
+                "accounting_year_end_day": {"type": "integer", "minimum": 1, "maximum": 31},
+                "methods": {"type": "array", "items": election}, "per_wallet_pools": {"type": "boolean"},
+                "receipt_cost_basis": {"enum": ["market_value", "nil"]}, "extension_first_year": year,
+                "pools_year": {"anyOf": [year, {"type": "null"}]},
+                "method": {"enum": ["weighted_average", "fifo", "specific_id", None]},
+                "pools": {"type": "array", "items": lot},
+                "losses": {"type": "object", "additionalProperties": False,
+                           "properties": {"baseline": losses, "va_extension": losses}},
+                "last_event": event, "event_count": {"type": "integer", "minimum": 0}}}
+
+
 SCHEMAS = {"scenario": scenario_schema, "explanation": explanation_schema, "comparison": comparison_schema,
-           "flat": flat_schema, "error": error_schema}
+           "flat": flat_schema, "error": error_schema, "state": state_schema}
 
 
 def schema_json(which: str = "scenario") -> str:

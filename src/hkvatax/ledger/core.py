@@ -321,6 +321,43 @@ class Core:
                     acquired_us = int(snap.time_weight / snap.quantity)
                 pool.add(Lot(snap.lot_id, snap.acquired_at, acquired_us, snap.quantity, snap.cost_hkd))
 
+    def resume(self, snaps: Sequence[PoolSnapshot], year: YearOfAssessment, method: LotMethod,
+               first_us: int | None, held_from: Sequence[int | None] = ()) -> None:
+        """Continue from a closing state (docs/decisions/0160-closing-state.md): the pools exactly as they
+        stood at the end of ``year``, in their order, held under ``method`` (``held_from``: each lot's
+        instant in µs where it is not its ``acquired_at``). The first event (at ``first_us``) then enters its
+        year as one long run would, each election between converting the pools."""
+        self.opening = tuple(snaps)
+        self.year, self.method, self.method_value = year, method, method.value
+        with exact_context():
+            for n, snap in enumerate(snaps):
+                us = held_from[n] if n < len(held_from) else None
+                self.ever_held.add(snap.asset)
+                pool = self.pool(snap.asset, snap.wallet)
+                if isinstance(pool, AveragePool):
+                    assert snap.time_weight is not None
+                    pool.add_weighted(snap.quantity, snap.cost_hkd, snap.time_weight)
+                else:
+                    pool.add(Lot(snap.lot_id, snap.acquired_at, epoch_us(snap.acquired_at) if us is None else us,
+                                 snap.quantity, snap.cost_hkd))
+            if first_us is not None:
+                self.enter(first_us)
+
+    def held(self) -> list[tuple[PoolSnapshot, int | None]]:
+        """The pools as :meth:`snapshot` gives them, each lot with its instant in µs where that is not its
+        ``acquired_at`` (an opening lot given with a time weight): what a closing state keeps."""
+        out: list[tuple[PoolSnapshot, int | None]] = []
+        for key in sorted(self.pools, key=lambda k: (k[0], k[1] or "")):
+            pool = self.pools[key]
+            if isinstance(pool, AveragePool):
+                out.extend((snap, None) for snap in pool.snapshot())
+                continue
+            for lot in pool.iter_lots():
+                at = epoch_us(lot.acquired_at)
+                out.append((PoolSnapshot(pool.asset, pool.wallet, lot.lot_id, lot.acquired_at, lot.quantity, lot.cost),
+                            None if lot.acquired_us == at else lot.acquired_us))
+        return out
+
     # ----------------------------------------------------------------- problems
     def _problem(self, problem: Problem) -> None:
         self.problems.append(problem)

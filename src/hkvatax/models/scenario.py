@@ -9,8 +9,9 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_v
 from pydantic_core import PydanticCustomError
 
 from .assets import Asset
-from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp, check_time_weight
+from .common import Code, ExactDecimal, Frozen, Quantity, Timestamp, check_time_weight
 from .events import Event
+from .exact import CarriedAmount
 from .prices import Rate
 from .taxpayers import Taxpayer
 
@@ -23,7 +24,7 @@ class OpeningLot(Frozen):
     asset: Code
     lot_id: str
     quantity: Quantity
-    cost_hkd: NonNegativeAmount
+    cost_hkd: CarriedAmount  # a closing pool's exact cost (decision 0160), not held to 18 places
     acquired_at: Timestamp
     wallet: str | None = None
     time_weight: ExactDecimal | None = Field(

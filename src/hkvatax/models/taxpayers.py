@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from .assets import ExtensionClass, Sch16CClass
 from .common import Count, Date, Frozen, NonNegativeAmount, Percent, SignedAmount
 from .events import Character
+from .exact import CarriedAmount
 
 __all__ = [
     "LotMethod",
@@ -177,7 +178,7 @@ class _TaxpayerBase(Frozen):
         description="True when the profit-producing operations were all outside Hong Kong (DIPN 39 para 47).",
     )
     two_tier: TwoTierFacts = Field(default_factory=TwoTierFacts)
-    losses_brought_forward_hkd: NonNegativeAmount = Field(
+    losses_brought_forward_hkd: CarriedAmount = Field(  # exact as carried (decision 0160)
         default=Decimal(0), description="Adjusted losses brought forward from before the first year assessed (s.19C)."
     )
     carried_interest: tuple[CarriedInterestFacts, ...] = Field(

@@ -1,0 +1,53 @@
+"""Reading a closing-state file (docs/formats.md, "State file"; docs/decisions/0160-closing-state.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem, SourceRef
+from ..models.state import YearState
+from .loaders import _json_path, _refuse_constant, _refuse_float_literal
+from .validation import code_for, suggestion_for
+
+__all__ = ["load_state", "state_from_dict"]
+
+
+def state_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> YearState:
+    """Validate a closing state given as parsed JSON, collecting every problem."""
+    if not isinstance(data, Mapping):
+        raise InputError([Problem("bad_file", "a state file must be a JSON object", SourceRef(file=file))])
+    if data.get("format") != "hkvatax-state":
+        raise InputError([Problem("bad_file", "not an hkvatax state file (no \"format\": \"hkvatax-state\")",
+                                  SourceRef(file=file, path="format"), None,
+                                  "write it with `hkvatax close` or hkvatax.close_year")])
+    try:
+        return YearState.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            code = code_for(err["type"])
+            problems.append(Problem(code, err.get("msg", "invalid value"),
+                                    SourceRef(file=file, path=_json_path(err.get("loc", ()))), None,
+                                    suggestion_for(code)))
+        raise InputError(problems) from None
+
+
+def load_state(path: str | Path, *, content: bytes | None = None) -> YearState:
+    """Load a state file written by ``hkvatax close`` (``content``: its bytes instead of reading ``path``)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
+        data = json.loads(text, parse_float=_refuse_float_literal, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InputError([Problem("bad_file", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
+            from None
+    return state_from_dict(data, file=str(p))
