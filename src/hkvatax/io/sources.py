@@ -39,7 +39,7 @@ from pathlib import Path
 from ..errors import Problem, SourceRef
 from ..escape import escape_text
 from ..models.prices import Rate
-from .loaders import CSV_COLUMNS, event_from_row
+from .loaders import ACCEPTED_COLUMNS, CSV_COLUMNS, OPTIONAL_COLUMNS, event_from_row
 from .prices import convention_rates, rates_csv, read_price_file
 from .safe_csv import write_csv
 
@@ -161,7 +161,8 @@ class ImportBook:
 
     def ledger_csv(self) -> str:
         out = io.StringIO()
-        write_csv(out, CSV_COLUMNS, ([r.get(c, "") for c in CSV_COLUMNS] for r in self.rows))
+        columns = CSV_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if any(r.get(c) for r in self.rows))
+        write_csv(out, columns, ([r.get(c, "") for c in columns] for r in self.rows))
         return out.getvalue()
 
     def rates_csv(self) -> str:
@@ -218,7 +219,7 @@ def _read_generic(source: Source, index: int, book: ImportBook) -> None:
         return
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [h.strip().lower() for h in next(reader, [])]
-    bad = [h for h in header if h not in CSV_COLUMNS]
+    bad = [h for h in header if h not in ACCEPTED_COLUMNS]
     if not header or bad or "timestamp" not in header or "kind" not in header:
         book.problems.append(Problem("bad_file", "not a generic CSV ledger: " + (
             f"unknown columns {', '.join(bad)}" if bad else "no header with timestamp and kind"),
