@@ -63,7 +63,7 @@ DEPOSIT_ANSWERS: dict[str, str] = {
     "opening_lot": "held before these records: a lot bought at `at` for `amount` `currency`",
     "acquisition": "bought elsewhere for `amount` `currency` (at `at`, default the deposit's time)",
     "receipt": "received without buying it (`subtype`: airdrop, staking, mining, fork, lending_interest, "
-               "payment_received, salary; `amount` `currency` its value if known)",
+               "payment_received, salary, gift; `amount` `currency` its value if known)",
     "transfer_from": "moved from another own account not given as a source (`account`)",
     "pair": "the deposit of the withdrawal at `pair_file` row `pair_row` (outside the automatic window)",
 }
@@ -71,7 +71,8 @@ WITHDRAWAL_ANSWERS: dict[str, str] = {
     "transfer_to": "moved to another own account not given as a source (`account`)",
     "payment": "paid for goods or services (`amount` `currency` their value if known)",
     "disposal": "sold elsewhere for `amount` `currency`",
-    "loss": "lost or stolen (`subtype`: loss, theft)",
+    "loss": "left without a sale (`subtype`: loss, theft, slashing, gift, donation; `amount` `currency` its "
+            "market value if known)",
     "pair": "the withdrawal of the deposit at `pair_file` row `pair_row` (outside the automatic window)",
 }
 
@@ -385,7 +386,7 @@ def _answer_rows(move: _Move, ans: Answer, moves_by_key: Mapping[tuple[str, int]
             return None
         row.update(kind="disposal", amount=amount, currency=currency)
     elif ans.answer == "loss":
-        row.update(kind="loss", subtype=ans.get("subtype") or "loss")
+        row.update(kind="loss", subtype=ans.get("subtype") or "loss", amount=amount, currency=currency if amount else "")
     elif ans.answer == "pair":
         if not need("pair_file", "pair_row"):
             return None
