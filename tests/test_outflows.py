@@ -138,6 +138,16 @@ def test_a_gift_received_is_nil_and_its_lot_costs_its_market_value(kind: str, ch
     assert line.value == 0 and "A-GIFT-RECEIVED" in line.assumptions
     # revenue: 2400 - (1000 + 2 x 500); capital: nothing
     assert profits(sc) == (400 if character == "revenue" else 0)
+    if character == "revenue":  # counted at nil among the business receipts: the assumption is explained
+        assert "A-GIFT-RECEIVED" in assess(sc).explain().to_json()
+
+
+def test_every_outflow_and_assumption_is_in_the_explanation() -> None:
+    sc = scenario([outflow("gift"), {**outflow("donation"), "id": "don"}, {**outflow("slashing"), "id": "sl"}])
+    text = assess(sc).explain().to_json()
+    for needle in ("pt.outflow.deemed_proceeds", "pt.donation.s16d", "pt.outflow.loss", "A-GIFT-GIVEN-S15BA",
+                   "A-DONATION-IN-KIND"):
+        assert needle in text, needle
 
 
 # ------------------------------------------------------------------ a gift leaves the pool as a disposal would

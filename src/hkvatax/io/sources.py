@@ -386,7 +386,8 @@ def _answer_rows(move: _Move, ans: Answer, moves_by_key: Mapping[tuple[str, int]
             return None
         row.update(kind="disposal", amount=amount, currency=currency)
     elif ans.answer == "loss":
-        row.update(kind="loss", subtype=ans.get("subtype") or "loss", amount=amount, currency=currency if amount else "")
+        row.update(kind="loss", subtype=ans.get("subtype") or "loss", amount=amount,
+                   currency=currency if amount else "")
     elif ans.answer == "pair":
         if not need("pair_file", "pair_row"):
             return None

@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InputError, Problem, SourceRef
+from ..models.events import GIVEN_AWAY
 from ..models.table import (
     K_ACQ,
     K_DISP,
@@ -53,7 +54,6 @@ from ..models.table import (
     epoch_us,
     from_us,
 )
-from ..models.events import GIVEN_AWAY
 from ..models.taxpayers import LotMethod
 from ..money import allocate, exact_context
 from ..periods import HKT, YearEnd, YearOfAssessment, to_hk
@@ -867,7 +867,8 @@ class Core:
         if self.dual:  # the nil-basis figures: its own disposal groups and closing pools, the rest shared
             self.nil_aggregates = LedgerAggregates(
                 disposals=dict(sorted(self.disposals_alt.items())), stats=agg.stats, receipts=agg.receipts,
-                incomes=agg.incomes, outgoings=agg.outgoings, outflows=agg.outflows, years_seen=agg.years_seen, event_count=agg.event_count,
+                incomes=agg.incomes, outgoings=agg.outgoings, outflows=agg.outflows, years_seen=agg.years_seen,
+                event_count=agg.event_count,
                 path=agg.path, closing=self.closing_alt, opening=agg.opening, methods=agg.methods, notes=agg.notes)
         result = None
         if self.sink is not None:

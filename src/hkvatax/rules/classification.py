@@ -403,7 +403,8 @@ def donation_deduction(ctx: RuleContext, market_value: Decimal, count: int, asse
 
 @rule("pt.outflow.deemed_proceeds", "Tokens given away or donated: market value as trading receipts",
       cite=[IRO("s.15BA"), DIPN(1, "para 43 (stock disposed of otherwise than in the course of trade)"),
-            DIPN(39, "para 46 (capital assets outside the charge)"), HKVATAX("docs/decisions/0165-outflows-and-gifts.md")],
+            DIPN(39, "para 46 (capital assets outside the charge)"),
+            HKVATAX("docs/decisions/0165-outflows-and-gifts.md")],
       status="assumption")
 def deemed_proceeds_line(ctx: RuleContext, market_value: Decimal, count: int, asset: str, loss_type: str,
                          character: str, sample: Sequence[FactUse], s16d: Figure | None = None) -> Out:
@@ -531,7 +532,8 @@ def _disposal_groups(year: YearOfAssessment, agg: LedgerAggregates, ledger: Ledg
 
 def _outflow_figures(ctx: RuleContext, year: YearOfAssessment, agg: LedgerAggregates, tp: Taxpayerish,
                      taxpayer_character: str
-                     ) -> tuple[dict[tuple[str, bool], list[Figure]], dict[tuple[str, str, str, bool], tuple[Figure, int]]]:
+                     ) -> tuple[dict[tuple[str, bool], list[Figure]],
+                                dict[tuple[str, str, str, bool], tuple[Figure, int]]]:
     """The year's tokens that left without a sale (decision 0165): for losses, thefts and slashings a node
     per asset (an input of its disposals line); for gifts and donations a deemed-proceeds figure per type,
     asset and character. The character is the asset's (override) or the taxpayer's; lot overrides do not
