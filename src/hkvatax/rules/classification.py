@@ -389,7 +389,8 @@ def gift_received_line(ctx: RuleContext, market_value: Decimal, count: int, asse
 
 @rule("pt.donation.s16d", "A donation of tokens: no approved charitable donation deduction",
       cite=[IRO("s.16D"), IRO("s.2 ('approved charitable donation': a donation of money)"),
-            DIPN(37, "para 5 (the donation must be a donation of money)")],
+            DIPN(37, "para 5 (the donation must be a donation of money)"),
+            HKVATAX("docs/decisions/0165-outflows-and-gifts.md")],
       status="assumption")
 def donation_deduction(ctx: RuleContext, market_value: Decimal, count: int, asset: str) -> Out:
     """s.16D allows approved charitable donations (money given to an s.88 charity or the Government, up to 35%
