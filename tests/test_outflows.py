@@ -66,6 +66,20 @@ def test_a_capital_holders_gift_brings_in_nothing(kind: str) -> None:
     assert node.value == 0
 
 
+def test_a_gift_stated_as_worthless_brings_in_nothing_and_its_cost_is_lost() -> None:
+    assert profits(scenario([outflow("gift", value="0")])) == -100
+
+
+def test_the_assets_own_character_decides_a_gift() -> None:
+    sc = scenario([outflow("gift")])
+    tp = sc.taxpayer.model_copy(update={"asset_character": {
+        "BTC": {"character": "capital", "reason": "held as an investment"}}})
+    sc = type(sc).model_validate({**sc.model_dump(), "taxpayer": tp.model_dump()})
+    assert profits(sc) == 0
+    [node] = nodes(sc, "pt.outflow.deemed_proceeds")
+    assert node.value == 0 and "capital" in node.explanation
+
+
 def test_a_stated_value_wins_over_the_price_table_and_may_be_in_another_currency() -> None:
     sc = scenario([outflow("gift", value="100", value_currency="USD")])
     assert profits(sc) == Decimal("780") - 100
