@@ -3,8 +3,9 @@
 The generator (bench/realistic.py) keeps every account's balance itself; this test walks the imported
 generic ledger with its own arithmetic (not hkvatax's ledger) and checks the balances agree, that no
 deposit or withdrawal is left unexplained, that every value the ledger will need can be priced through
-the emitted rates, and that the ledger core accepts the result; then it recomputes three years' profits
-with its own prices, pools and fees and compares them with the JSON of `hkvatax assess`.
+the emitted rates, and that the ledger core accepts the result; then it recomputes every year's profits
+(2016/17 to 2027/28) with its own prices, pools, fees and loss carry-forward and compares them with the
+JSON of `hkvatax assess`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import shlex
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, localcontext
+from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -275,24 +276,29 @@ def test_the_figures_agree_with_a_ledger_recomputed_by_this_test(kind: str, gene
     with localcontext() as ctx:
         ctx.prec = 80
         mine = _recompute(folder)
-    years = ("2019/20", "2021/22", "2024/25")
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2016, 2028)]
     assert main(["assess", "ledger.csv", "--profile", "profile.toml", "--year", f"{years[0]}..{years[-1]}",
                  "--format", "json", "--quiet"]) == 0
     doc = json.loads(capsys.readouterr().out)
     nodes = doc["nodes"]
-    checked = 0
-    for entry in doc["years"]:
-        if entry["year"] not in years:
-            continue
+
+    def value(figures: dict[str, str], name: str) -> Decimal:
+        return Decimal(str(nodes[figures[name]]["value"]))
+
+    entries = {e["year"]: e for e in doc["years"]}
+    assert sorted(entries) == years
+    carried = Decimal(0)  # losses carried forward (s.19C), by this test's own arithmetic
+    for year in years:
+        entry = entries[year]
         assert entry["status"] == "determined" and entry["character"] == "revenue"
         figures = entry["branches"]["revenue"]
         for name in ("revenue_disposal_profits", "business_receipts", "deductions"):
-            theirs = Decimal(str(nodes[figures[name]]["value"]))
-            ours = mine[entry["year"]][name]
-            assert abs(theirs - ours) < Decimal("0.000001"), (entry["year"], name, theirs, ours)
-            checked += 1
-        ours_net = sum(mine[entry["year"]].values(), Decimal(0))  # no other income, nothing exempt or offshore
-        assert abs(Decimal(str(nodes[figures["net_profit"]]["value"])) - ours_net) < Decimal("0.000001")
-        assert mine[entry["year"]]["revenue_disposal_profits"] != 0
-    assert checked == 9
+            assert abs(value(figures, name) - mine[year][name]) < Decimal("0.000001"), (year, name)
+        net = sum(mine[year].values(), Decimal(0))  # no other income, nothing exempt or offshore
+        assert abs(value(figures, "net_profit") - net) < Decimal("0.000001"), year
+        set_off = min(max(net, Decimal(0)), carried)
+        carried = carried - set_off + max(-net, Decimal(0))
+        assessable = max(net - set_off, Decimal(0)).to_integral_value(rounding=ROUND_DOWN)  # whole dollars
+        assert value(figures, "assessable_profits") == assessable, year
+    assert any(mine[y]["revenue_disposal_profits"] for y in years)
     assert any(mine[y]["business_receipts"] > 0 for y in years) and any(mine[y]["deductions"] < 0 for y in years)
