@@ -465,7 +465,7 @@ class Oracle:
 
     def dispose(self, name: str, kind: str, event: AnyEvent, asset: str, wallet: str | None, quantity: Decimal,
                 gross: Decimal, fees: Decimal, picks: tuple[LotPick, ...], src: SourceRef,
-                convs: list[Conversion]) -> None:
+                convs: list[Conversion], subtype: str | None = None, market: Decimal | None = None) -> None:
         assert self.method is not None and self.year is not None
         takes, short, weight = self.match(kind, self.pool(asset, wallet), quantity, picks, name, event, src)
         if short > 0:
@@ -487,7 +487,7 @@ class Oracle:
         self.out.disposals.append(DisposalRecord(
             name, event.id, kind, asset, wallet, event.timestamp, self.year, quantity, gross, fees, net,
             sum((t.cost for t in takes), ZERO), tuple(fragments), self.method.value, src, tuple(convs),
-            event.offshore))
+            event.offshore, subtype, market))
 
     def shortfall(self, name: str, event: AnyEvent, asset: str, wallet: str | None, quantity: Decimal,
                   short: Decimal, src: SourceRef, takes: list[Take]) -> None:
@@ -603,8 +603,14 @@ class Oracle:
                          event.lots, src, convs)
             self.pay_fees_in_kind(event, event.wallet, in_kind, src)
         elif isinstance(event, Loss):
-            self.dispose(event.id, "loss", event, event.asset, event.wallet, event.quantity, ZERO, ZERO, event.lots,
-                         src, [])
+            # what was recovered stays; a stated value, or a gift's or donation's price, is its market value
+            quantity = event.quantity - (event.recovered_quantity or ZERO)
+            market = None
+            if event.value is not None or event.loss_type.value in ("gift", "donation"):
+                market = self.value_of(event.asset, quantity, event.value, event.value_currency, at, src, "value",
+                                       convs)
+            self.dispose(event.id, "loss", event, event.asset, event.wallet, quantity, ZERO, ZERO, event.lots,
+                         src, convs, event.loss_type.value, market)
         elif isinstance(event, Transfer):
             fees, in_kind = self.fees(event.fees, at, src, convs)
             self.move(event, src)
@@ -716,6 +722,7 @@ class OracleAggregates:
     receipts: dict[tuple[Any, ...], OracleGroup] = field(default_factory=dict)
     incomes: dict[tuple[Any, ...], OracleGroup] = field(default_factory=dict)
     outgoings: dict[tuple[Any, ...], OracleGroup] = field(default_factory=dict)
+    outflows: dict[tuple[Any, ...], OracleGroup] = field(default_factory=dict)
     years: tuple[YearOfAssessment, ...] = ()
     event_count: int = 0
     ledger: OracleResult = field(default_factory=OracleResult)  # notes, pools and formulas, as in the records
@@ -731,6 +738,9 @@ def oracle_aggregate(result: OracleResult) -> OracleAggregates:
             group = agg.disposals.setdefault((d.year, d.asset, bool(d.offshore)), OracleGroup())
             group.method = d.method
             group.add(d.proceeds_hkd - d.cost_hkd, d.gross_proceeds_hkd, d.disposal_id, d.source)
+            if d.kind == "loss":
+                agg.outflows.setdefault((d.year, d.subtype, d.asset, bool(d.offshore)), OracleGroup()).add(
+                    d.market_value_hkd if d.market_value_hkd is not None else ZERO, ZERO, d.disposal_id, d.source)
             stats = agg.stats.setdefault(d.year, OracleYearStats())
             if d.kind == "fee":
                 continue
@@ -822,7 +832,7 @@ def _same_state(core: Any, oracle: OracleResult) -> None:
 def assert_aggregates_equal(agg: Any, oracle: OracleAggregates) -> None:
     """``agg`` (a :class:`hkvatax.ledger.aggregate.LedgerAggregates`) equals the oracle's, Decimals by ``str``,
     samples (record id and source) in order."""
-    for section in ("disposals", "receipts", "incomes", "outgoings"):
+    for section in ("disposals", "receipts", "incomes", "outgoings", "outflows"):
         got = {k: (g.total, g.receipts, g.count, g.method, list(g.samples)) for k, g in getattr(agg, section).items()}
         want = {k: (g.total, g.receipts, g.count, g.method, g.samples) for k, g in getattr(oracle, section).items()}
         _same(f"aggregates.{section}", got, want)

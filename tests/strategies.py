@@ -570,8 +570,16 @@ class _Builder:
             self.events.append(Payment(**common, asset=asset, quantity=qty, value=value, value_currency=code,
                                        fees=fees, lots=picks, description="goods"))
         elif kind == "loss":
-            self.events.append(Loss(**common, asset=asset, quantity=qty, lots=picks,
-                                    loss_type=draw(st.sampled_from(list(LossType)))))
+            loss_type = draw(st.sampled_from(list(LossType)))
+            value, code = self.token_value(asset) if draw(st.booleans()) or loss_type.value in (
+                "gift", "donation") else (None, "HKD")
+            # a part recovered (never with designated lots: they name what is disposed of)
+            recovered = (qty / 2).quantize(Decimal(1).scaleb(-18)).normalize() \
+                if not picks and draw(st.integers(0, 3)) == 0 else None
+            if recovered is not None and not 0 < recovered < qty:
+                recovered = None
+            self.events.append(Loss(**common, asset=asset, quantity=qty, lots=picks, loss_type=loss_type,
+                                    value=value, value_currency=code, recovered_quantity=recovered))
         else:
             receive = draw(st.sampled_from([a for a in self.symbols if a != asset]))
             rqty = self.quantity()

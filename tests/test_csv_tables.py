@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hkvatax.engine import assess, assess_csv, assess_rows, ledger_csv, ledger_rows, ledger_scenario
 from hkvatax.errors import InputError
 from hkvatax.io.csvtable import RowsInvalid, read_tables
-from hkvatax.io.loaders import CSV_COLUMNS, load_csv_ledger
+from hkvatax.io.loaders import CSV_COLUMNS, OPTIONAL_COLUMNS, load_csv_ledger
 from hkvatax.ledger.aggregate import LedgerAggregates
 from hkvatax.models.table import EventTable
 
@@ -37,9 +37,10 @@ def profile(method: str = "fifo", *, per_wallet: bool = False, kind: str = "corp
 def render(rows: list[dict[str, str]]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    columns = CSV_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if any(r.get(c) for r in rows))
+    w.writerow(columns)
     for r in rows:
-        w.writerow([r.get(h, "") for h in CSV_COLUMNS])
+        w.writerow([r.get(h, "") for h in columns])
     return out.getvalue()
 
 
@@ -70,7 +71,8 @@ def ledger_rows_(draw: st.DrawFn) -> list[dict[str, str]]:
             if draw(st.booleans()):
                 row.update(fee_amount=str(draw(_money) + Decimal("0.01")), fee_currency=draw(_cur))
             if draw(st.booleans()):
-                row.update(fee_amount=str(draw(_qty)), fee_currency=asset, fee_value=str(draw(_money)))
+                row.update(fee_amount=str(draw(_qty)), fee_currency=asset, fee_value=str(draw(_money)),
+                           fee_value_currency=draw(st.sampled_from(["", "", "USD", "HKD"])))
         elif kind == "swap":
             other = draw(st.sampled_from([a for a in ASSETS if a != asset]))
             row.update(asset=asset, quantity=str(draw(_qty)), counter_asset=other,
@@ -84,11 +86,20 @@ def ledger_rows_(draw: st.DrawFn) -> list[dict[str, str]]:
             row.update(asset=asset, quantity=str(draw(_qty)), to_wallet="w2" if wallet == "w1" else "w1")
             if draw(st.booleans()):
                 row.update(fee_amount="1.5", fee_currency="HKD")
+            elif draw(st.booleans()):  # a token fee valued in a currency of its own (or a bad one)
+                row.update(fee_amount=str(draw(_qty)), fee_currency=asset, fee_value=str(draw(_money)),
+                           fee_value_currency=draw(st.sampled_from(["USD", "usdt", "HKD", "EUR", ""])))
         elif kind == "receipt":
             row.update(asset=asset, quantity=str(draw(_qty)), amount=str(draw(_money)), currency="HKD",
                        subtype=draw(st.sampled_from(["staking", "airdrop", "payment_received"])))
         elif kind == "loss":
-            row.update(asset=asset, quantity=str(draw(_qty)), subtype=draw(st.sampled_from(["", "theft"])))
+            lost = draw(_qty)
+            row.update(asset=asset, quantity=str(lost),
+                       subtype=draw(st.sampled_from(["", "theft", "slashing", "gift", "donation"])))
+            if draw(st.booleans()):
+                row.update(amount=str(draw(_money)), currency=draw(_cur))
+            if draw(st.booleans()):  # sometimes all of it or more: the models refuse it
+                row.update(counter_quantity=str(draw(st.sampled_from([lost / 2, lost, lost * 2]))))
         elif kind == "income":
             row.update(amount=str(draw(_money) + 1), currency=draw(_cur),
                        subtype=draw(st.sampled_from(["interest", "dividend"])))
@@ -107,6 +118,7 @@ def exact(agg: LedgerAggregates) -> Any:
         return [(str(k), str(g.total), str(g.receipts), g.count, g.method, g.samples) for k, g in d.items()]
 
     return (groups(agg.disposals), groups(agg.receipts), groups(agg.incomes), groups(agg.outgoings),
+            groups(agg.outflows),
             [(str(y), s.disposals, str(s.weighted_us), str(s.quantity)) for y, s in agg.stats.items()],
             sorted(map(str, agg.years_seen)), agg.event_count,
             {str(y): [s.to_dict() for s in snaps] for y, snaps in agg.closing.items()},
@@ -145,9 +157,10 @@ def test_rows_in_memory_equal_the_same_rows_as_csv(rows: list[dict[str, str]]) -
     prof = profile("weighted_average")
     rows = [{**r, "id": r["id"] or f"n{k}"} for k, r in enumerate(rows)]  # (a default id names the line)
     text = render(rows)
-    as_rows = outcome(lambda: ledger_rows([{h: r.get(h, "") for h in CSV_COLUMNS} for r in rows], prof, file="t.csv"))
-    as_tuples = outcome(lambda: ledger_rows([tuple(r.get(h, "") for h in CSV_COLUMNS) for r in rows], prof,
-                                            columns=CSV_COLUMNS, file="t.csv"))
+    every = CSV_COLUMNS + OPTIONAL_COLUMNS
+    as_rows = outcome(lambda: ledger_rows([{h: r.get(h, "") for h in every} for r in rows], prof, file="t.csv"))
+    as_tuples = outcome(lambda: ledger_rows([tuple(r.get(h, "") for h in every) for r in rows], prof,
+                                            columns=every, file="t.csv"))
     assert as_rows == as_tuples
     if rows:
         shifted = by_models(text, prof)

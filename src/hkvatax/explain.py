@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["Explanation", "write_json", "YearEntry", "ConditionEntry", "JsonObject", "DETAILS", "FIGURE_LABELS"]
 
 DETAILS = ("summary", "per_asset", "full")
-_LINE_RULE_IDS = frozenset({"ledger.gains", "ledger.receipts", "ledger.income", "ledger.outgoings", "pt.chargeable.line"})
+_LINE_RULE_IDS = frozenset({"ledger.gains", "ledger.receipts", "ledger.income", "ledger.outgoings", "pt.chargeable.line",
+                            "pt.outflow.deemed_proceeds", "pt.gift_received"})
 SCHEMA = "hkvatax.explanation/1"
 
 

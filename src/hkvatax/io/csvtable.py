@@ -44,7 +44,7 @@ from ..models.table import (
     epoch_us,
 )
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
-from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS, event_from_row
+from .loaders import ACCEPTED_COLUMNS, COLUMNS_BY_KIND, event_from_row
 
 __all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
 
@@ -53,7 +53,7 @@ class RowsInvalid(Exception):
     """Some row of the input is not valid: report it through the row reader (its exact problems)."""
 
 
-_FEE_COLS = frozenset({"fee_amount", "fee_currency", "fee_value"})
+_FEE_COLS = frozenset({"fee_amount", "fee_currency", "fee_value", "fee_value_currency"})
 _NOTE = frozenset({"wallet", "note"})
 # columns each kind may fill in a chunk validated in bulk (beyond id, timestamp, kind); others must be empty
 _ALLOWED: dict[int, frozenset[str]] = {
@@ -65,7 +65,7 @@ _ALLOWED: dict[int, frozenset[str]] = {
     K_TRANSFER: frozenset({"asset", "quantity", "to_wallet"}) | _NOTE | _FEE_COLS,
     K_RECEIPT: frozenset({"asset", "quantity", "amount", "currency", "subtype"}) | _NOTE | _FEE_COLS,
     K_PAYMENT: frozenset({"asset", "quantity", "amount", "currency"}) | _NOTE | _FEE_COLS,
-    K_LOSS: frozenset({"asset", "quantity", "subtype"}) | _NOTE,
+    K_LOSS: frozenset({"asset", "quantity", "subtype", "amount", "currency", "counter_quantity"}) | _NOTE,
     K_INCOME: frozenset({"amount", "currency", "subtype", "asset"}) | _NOTE,
     K_EXPENSE: frozenset({"amount", "currency", "subtype"}) | _NOTE,
 }
@@ -162,7 +162,7 @@ class _Reader:
 
     def __init__(self, raw_header: Sequence[str], name: str, default_tz: tzinfo | None):
         header = [h.strip().lower() for h in raw_header]
-        if len(set(header)) != len(header) or any(h not in CSV_COLUMNS for h in header) \
+        if len(set(header)) != len(header) or any(h not in ACCEPTED_COLUMNS for h in header) \
                 or "timestamp" not in header or "kind" not in header:
             raise RowsInvalid  # the row reader reports the header
         self.header = header
@@ -236,6 +236,11 @@ class _Reader:
         require_positive(qty)
         require_positive(cqty)
         require_positive(famt)
+        if K_LOSS in present:
+            for i in positions[K_LOSS]:
+                recovered, lost = cqty[i], qty[i]
+                if recovered is not None and lost is not None and recovered >= lost:
+                    raise Slow  # recovered in full or more: the models report it
         subtypes = cols.get("subtype", blank)
         for k, allowed in _SUBTYPES.items():
             if k in present and not {subtypes[i] for i in positions[k]} <= allowed | ({""} if k == K_LOSS else set()):
@@ -246,15 +251,21 @@ class _Reader:
             raise Slow
         fee_cells = cols.get("fee_amount", blank)
         fees: list[tuple[FeeT, ...]] = [()] * n
-        if any(fee_cells) or any(cols.get("fee_value", ())) or any(cols.get("fee_currency", ())):
+        fvc_cells = cols.get("fee_value_currency", blank)
+        if any(fee_cells) or any(cols.get("fee_value", ())) or any(cols.get("fee_currency", ())) or any(fvc_cells):
             fval_cells = cols.get("fee_value", blank)
             cur_cells = cols.get("currency", blank)
             fcur_cells = cols.get("fee_currency", blank)
-            if any(v or c for a, v, c in zip(fee_cells, fval_cells, fcur_cells, strict=True) if not a):
+            if any(v or c or x for a, v, c, x in zip(fee_cells, fval_cells, fcur_cells, fvc_cells, strict=True)
+                   if not a):
                 raise Slow  # a fee without an amount: the models report it
-            fees = [((a, fc, fv, cur if vc and cc and k != K_FEE else "HKD"),) if a is not None else ()
-                    for a, fc, fv, cur, vc, cc, k in zip(famt, fee_currency, fval, currency, fval_cells, cur_cells,
-                                                         kinds, strict=True)]
+            if any(x and not v for v, x in zip(fval_cells, fvc_cells, strict=True)):
+                raise Slow  # a fee value's currency without the value
+            # the fee value's currency: its own column, else the row's currency (decision 0166)
+            own = code_column(fvc_cells, "HKD") if any(fvc_cells) else fvc_cells
+            fees = [((a, fc, fv, o if x else cur if vc and cc and k != K_FEE else "HKD"),) if a is not None else ()
+                    for a, fc, fv, cur, o, vc, cc, x, k in zip(famt, fee_currency, fval, currency, own, fval_cells,
+                                                               cur_cells, fvc_cells, kinds, strict=True)]
         notes = cols.get("note", blank)
         texts: list[str | None] = [None] * n
         deductible = [True] * n
@@ -300,7 +311,7 @@ def _check_presence(cols: Mapping[str, list[str]], rows: dict[int, list[int]]) -
         found: tuple[str, ...] = operator.itemgetter(*picked)(cells)
         return found.count("")
 
-    for c in CSV_COLUMNS:
+    for c in ACCEPTED_COLUMNS:
         if c in ("id", "timestamp", "kind"):
             continue
         cells = cols.get(c)
@@ -367,7 +378,7 @@ def rows_table(rows: Iterable[Mapping[str, Any] | Sequence[Any]], *, columns: Se
             first_row = block[0]
             if not isinstance(first_row, Mapping):
                 raise ValueError("rows given as sequences need columns=")
-            header = list(CSV_COLUMNS)  # a key a row leaves out is an empty cell
+            header = list(ACCEPTED_COLUMNS)  # a key a row leaves out is an empty cell
         if reader is None:
             reader = _Reader(header, file, default_tz)
         cols = _columns(block, header)

@@ -9,6 +9,8 @@ Generic CSV ledger format (docs/formats.md), one event per row::
     id,timestamp,kind,asset,quantity,amount,currency,counter_asset,counter_quantity,
     fee_amount,fee_currency,fee_value,wallet,to_wallet,subtype,lots,offshore,note
 
+and the optional ``fee_value_currency`` (:data:`OPTIONAL_COLUMNS`: read when present, written only when used).
+
 Only ``timestamp`` and ``kind`` are always required; which other columns a kind uses is in
 :data:`COLUMNS_BY_KIND`. An empty ``id`` becomes ``<file>:<row>``.
 """
@@ -44,6 +46,8 @@ from .validation import code_for, problems_from_validation, suggestion_for
 
 __all__ = [
     "CSV_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "ACCEPTED_COLUMNS",
     "COLUMNS_BY_KIND",
     "load_scenario",
     "scenario_from_dict",
@@ -62,6 +66,10 @@ CSV_COLUMNS: tuple[str, ...] = (
     "id", "timestamp", "kind", "asset", "quantity", "amount", "currency", "counter_asset", "counter_quantity",
     "fee_amount", "fee_currency", "fee_value", "wallet", "to_wallet", "subtype", "lots", "offshore", "note",
 )
+#: Columns a generic CSV may have beyond :data:`CSV_COLUMNS` (the importers' output has them only when used).
+OPTIONAL_COLUMNS: tuple[str, ...] = ("fee_value_currency",)
+#: Every column a generic CSV may have.
+ACCEPTED_COLUMNS: tuple[str, ...] = CSV_COLUMNS + OPTIONAL_COLUMNS
 
 #: For each kind: CSV column -> model field. Columns not listed for a kind must be empty.
 COLUMNS_BY_KIND: dict[str, dict[str, str]] = {
@@ -79,14 +87,15 @@ COLUMNS_BY_KIND: dict[str, dict[str, str]] = {
                 "subtype": "receipt_type", "wallet": "wallet", "note": "note"},
     "payment": {"asset": "asset", "quantity": "quantity", "amount": "value", "currency": "value_currency",
                 "wallet": "wallet", "note": "description", "lots": "lots"},
-    "loss": {"asset": "asset", "quantity": "quantity", "subtype": "loss_type", "wallet": "wallet", "note": "note",
-             "lots": "lots"},
+    "loss": {"asset": "asset", "quantity": "quantity", "subtype": "loss_type", "amount": "value",
+             "currency": "value_currency", "counter_quantity": "recovered_quantity", "wallet": "wallet",
+             "note": "note", "lots": "lots"},
     "income": {"amount": "amount", "currency": "currency", "subtype": "income_type", "asset": "related_asset",
                "wallet": "wallet", "note": "note"},
     "expense": {"amount": "amount", "currency": "currency", "note": "description", "subtype": "deductible",
                 "wallet": "wallet"},
 }
-_COMMON = {"id", "timestamp", "kind", "fee_amount", "fee_currency", "fee_value", "offshore"}
+_COMMON = {"id", "timestamp", "kind", "fee_amount", "fee_currency", "fee_value", "fee_value_currency", "offshore"}
 
 _EVENT: TypeAdapter[Any] = TypeAdapter(Event)
 _RATE = TypeAdapter(Rate)
@@ -282,11 +291,16 @@ def _row_to_event(row: dict[str, str], file: str, line: int) -> tuple[dict[str, 
     fee_amount = (row.get("fee_amount") or "").strip()
     fee_currency = (row.get("fee_currency") or "").strip()
     fee_value = (row.get("fee_value") or "").strip()
+    fee_value_currency = (row.get("fee_value_currency") or "").strip()
+    if fee_value_currency and not fee_value:
+        problems.append(Problem("invalid_field", "fee_value_currency is the currency of fee_value, which is empty",
+                                src, "fee_value_currency", "give fee_value, or leave fee_value_currency empty"))
     if fee_amount or fee_currency or fee_value:
         fee: dict[str, Any] = {"amount": fee_amount, "currency": fee_currency or "HKD"}
         if fee_value:
             fee["value"] = fee_value
-            currency = (row.get("currency") or "").strip()
+            # the fee value's own currency column (any kind), else the row's currency (decision 0166)
+            currency = fee_value_currency or (row.get("currency") or "").strip()
             if currency:
                 fee["value_currency"] = currency
         if kind == "fee":
@@ -325,7 +339,7 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
     except csv.Error as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     header = [h.strip().lower() for h in header]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
+    unknown = [h for h in header if h not in ACCEPTED_COLUMNS]
     for h in unknown:
         problems.append(Problem("unknown_field", f"column {h!r} is not part of the generic format",
                                 SourceRef(file=name, row=1), h, "see docs/formats.md for the columns"))
@@ -377,7 +391,8 @@ def event_from_row(row: Mapping[str, str], file: str, line: int,
     except ValidationError as exc:
         found = problems_from_validation(exc, SourceRef(file=file, row=line), skip_loc=1,
                                          column_names=_reverse_columns(data["kind"]))
-        problems.extend(_fee_column(p) for p in found)
+        value_column = "fee_value_currency" if (row.get("fee_value_currency") or "").strip() else "currency"
+        problems.extend(_fee_column(p, value_column) for p in found)
         return None, problems
     return (event if not problems else None), problems
 
@@ -386,14 +401,15 @@ _FEE_COLUMNS = {"amount": "fee_amount", "currency": "fee_currency", "value": "fe
                 "value_currency": "currency"}
 
 
-def _fee_column(problem: Problem) -> Problem:
-    """Name the CSV column of a fee problem (``fee_amount.0.currency`` → ``fee_currency``)."""
+def _fee_column(problem: Problem, value_column: str = "currency") -> Problem:
+    """Name the CSV column of a fee problem (``fee_amount.0.currency`` → ``fee_currency``); the fee value's
+    currency came from ``value_column``."""
     column = problem.column or ""
     if not column.startswith("fee_amount."):
         return problem
     leaf = column.rsplit(".", 1)[-1]
-    return Problem(problem.code, problem.message, problem.source, _FEE_COLUMNS.get(leaf, "fee_amount"),
-                   problem.suggestion)
+    named = value_column if leaf == "value_currency" else _FEE_COLUMNS.get(leaf, "fee_amount")
+    return Problem(problem.code, problem.message, problem.source, named, problem.suggestion)
 
 
 def name_csv_columns(exc: InputError) -> InputError:

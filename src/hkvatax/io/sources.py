@@ -39,7 +39,7 @@ from pathlib import Path
 from ..errors import Problem, SourceRef
 from ..escape import escape_text
 from ..models.prices import Rate
-from .loaders import CSV_COLUMNS, event_from_row
+from .loaders import ACCEPTED_COLUMNS, CSV_COLUMNS, OPTIONAL_COLUMNS, event_from_row
 from .prices import convention_rates, rates_csv, read_price_file
 from .safe_csv import write_csv
 
@@ -63,7 +63,7 @@ DEPOSIT_ANSWERS: dict[str, str] = {
     "opening_lot": "held before these records: a lot bought at `at` for `amount` `currency`",
     "acquisition": "bought elsewhere for `amount` `currency` (at `at`, default the deposit's time)",
     "receipt": "received without buying it (`subtype`: airdrop, staking, mining, fork, lending_interest, "
-               "payment_received, salary; `amount` `currency` its value if known)",
+               "payment_received, salary, gift; `amount` `currency` its value if known)",
     "transfer_from": "moved from another own account not given as a source (`account`)",
     "pair": "the deposit of the withdrawal at `pair_file` row `pair_row` (outside the automatic window)",
 }
@@ -71,7 +71,8 @@ WITHDRAWAL_ANSWERS: dict[str, str] = {
     "transfer_to": "moved to another own account not given as a source (`account`)",
     "payment": "paid for goods or services (`amount` `currency` their value if known)",
     "disposal": "sold elsewhere for `amount` `currency`",
-    "loss": "lost or stolen (`subtype`: loss, theft)",
+    "loss": "left without a sale (`subtype`: loss, theft, slashing, gift, donation; `amount` `currency` its "
+            "market value if known)",
     "pair": "the withdrawal of the deposit at `pair_file` row `pair_row` (outside the automatic window)",
 }
 
@@ -161,7 +162,8 @@ class ImportBook:
 
     def ledger_csv(self) -> str:
         out = io.StringIO()
-        write_csv(out, CSV_COLUMNS, ([r.get(c, "") for c in CSV_COLUMNS] for r in self.rows))
+        columns = CSV_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if any(r.get(c) for r in self.rows))
+        write_csv(out, columns, ([r.get(c, "") for c in columns] for r in self.rows))
         return out.getvalue()
 
     def rates_csv(self) -> str:
@@ -218,7 +220,7 @@ def _read_generic(source: Source, index: int, book: ImportBook) -> None:
         return
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [h.strip().lower() for h in next(reader, [])]
-    bad = [h for h in header if h not in CSV_COLUMNS]
+    bad = [h for h in header if h not in ACCEPTED_COLUMNS]
     if not header or bad or "timestamp" not in header or "kind" not in header:
         book.problems.append(Problem("bad_file", "not a generic CSV ledger: " + (
             f"unknown columns {', '.join(bad)}" if bad else "no header with timestamp and kind"),
@@ -384,7 +386,8 @@ def _answer_rows(move: _Move, ans: Answer, moves_by_key: Mapping[tuple[str, int]
             return None
         row.update(kind="disposal", amount=amount, currency=currency)
     elif ans.answer == "loss":
-        row.update(kind="loss", subtype=ans.get("subtype") or "loss")
+        row.update(kind="loss", subtype=ans.get("subtype") or "loss", amount=amount,
+                   currency=currency if amount else "")
     elif ans.answer == "pair":
         if not need("pair_file", "pair_row"):
             return None

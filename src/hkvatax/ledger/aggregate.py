@@ -30,6 +30,7 @@ DisposalKey = tuple[YearOfAssessment, str, bool]  # year, asset, offshore
 ReceiptKey = tuple[YearOfAssessment, str, str, bool]  # year, receipt type, asset, offshore
 IncomeKey = tuple[YearOfAssessment, str, str | None, bool]  # year, income type, related asset, offshore
 OutgoingKey = tuple[YearOfAssessment, str, bool]  # year, kind, deductible
+OutflowKey = tuple[YearOfAssessment, str, str, bool]  # year, loss type, asset, offshore (decision 0165)
 
 
 @dataclass(slots=True)
@@ -78,6 +79,8 @@ class LedgerAggregates:
     receipts: dict[ReceiptKey, Group] = field(default_factory=dict)
     incomes: dict[IncomeKey, Group] = field(default_factory=dict)
     outgoings: dict[OutgoingKey, Group] = field(default_factory=dict)
+    #: tokens that left without a sale (``loss`` events), by type: total = market value (0 when not stated)
+    outflows: dict[OutflowKey, Group] = field(default_factory=dict)
     years_seen: set[YearOfAssessment] = field(default_factory=set)
     event_count: int = 0
     path: str = "reference"
@@ -97,7 +100,8 @@ class LedgerAggregates:
 
         return (strip(self.disposals),
                 {y: (s.disposals, s.weighted_us, s.quantity) for y, s in self.stats.items()},
-                strip(self.receipts), strip(self.incomes), strip(self.outgoings), self.years, self.event_count)
+                strip(self.receipts), strip(self.incomes), strip(self.outgoings), self.years, self.event_count,
+                strip(self.outflows))
 
 
 def _group(groups: dict[Any, Group], key: Any) -> Group:
@@ -119,6 +123,9 @@ def aggregate(result: LedgerResult) -> LedgerAggregates:
             stats = agg.stats.get(d.year)
             if stats is None:
                 stats = agg.stats[d.year] = YearStats()
+            if d.kind == "loss":
+                _group(agg.outflows, (d.year, d.subtype or "loss", d.asset, bool(d.offshore))).add(
+                    d.market_value_hkd or ZERO, ZERO, d.event_id, d.source)
             if d.kind != "fee":
                 stats.disposals += 1
                 for f in d.fragments:
@@ -133,4 +140,5 @@ def aggregate(result: LedgerResult) -> LedgerAggregates:
                 i.amount_hkd, i.amount_hkd, i.event_id, i.source)
         for o in result.outgoings:
             _group(agg.outgoings, (o.year, o.kind, o.deductible)).add(o.amount_hkd, ZERO, o.event_id, o.source)
+        agg.outflows = dict(sorted(agg.outflows.items()))
     return agg

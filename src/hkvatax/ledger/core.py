@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InputError, Problem, SourceRef
+from ..models.events import GIVEN_AWAY
 from ..models.table import (
     K_ACQ,
     K_DISP,
@@ -431,8 +432,10 @@ class Core:
     # ----------------------------------------------------------------- matching
     def dispose(self, did: str, eid: str, kind: str, asset: str, wallet: str | None, qty: Decimal,
                 gross: Decimal, fees: Decimal, picks: Sequence[PickT], at_us: int, t: EventTable, i: int,
-                convs: Sequence[Conversion] | None, offshore: bool | None) -> None:
-        """Match a disposal of ``qty`` of ``asset`` (worth ``gross`` less ``fees``) with lots; aggregate it."""
+                convs: Sequence[Conversion] | None, offshore: bool | None, *, subtype: str | None = None,
+                market: Decimal | None = None) -> None:
+        """Match a disposal of ``qty`` of ``asset`` (worth ``gross`` less ``fees``) with lots; aggregate it
+        (``subtype``, ``market``: a loss's type and market value, for its record)."""
         method = self.method
         year = self.year
         assert method is not None and year is not None
@@ -544,7 +547,7 @@ class Core:
                 disposal_id=did, event_id=eid, kind=kind, asset=asset, wallet=wallet, timestamp=t.stamps[i],
                 year=year, quantity=qty, gross_proceeds_hkd=gross, fees_hkd=fees, proceeds_hkd=net,
                 cost_hkd=cost_total, fragments=tuple(fragments), method=method.value, source=t.source(i),
-                conversions=tuple(convs or ()), offshore=offshore,
+                conversions=tuple(convs or ()), offshore=offshore, subtype=subtype, market_value_hkd=market,
             ))
         gkey = (asset, bool(offshore))
         if dual:
@@ -774,10 +777,7 @@ class Core:
                 dispose(eid, eid, "payment", asset, wallet, qty, value, fees, picks_col[i], at_us, t, i, convs,
                         offshore)
             elif kind == K_LOSS:
-                qty = qtys[i]
-                assert qty is not None
-                dispose(eid, eid, "loss", assets[i], wallet, qty, ZERO, ZERO, picks_col[i], at_us, t, i, None,
-                        offshore)
+                self._loss(t, i, convs)
             elif kind == K_INCOME:
                 self._income(t, i, convs)
             elif kind == K_EXPENSE:
@@ -809,6 +809,23 @@ class Core:
         if self.sink is not None:
             self._lot_record(t, i, "swap", got, got_qty, worth, ZERO)
         return in_kind
+
+    def _loss(self, t: EventTable, i: int, convs: list[Conversion] | None) -> None:
+        """Tokens that leave without a sale: a disposal with no proceeds of what was not recovered; its market
+        value (stated, or for a gift or donation the price table's) goes to the outflow groups (decision 0165)."""
+        assert self.year is not None
+        qty, recovered, asset, subtype = t.qty[i], t.qty2[i], t.asset[i], t.subtype[i]
+        assert qty is not None
+        if recovered is not None:
+            qty = qty - recovered
+        at_us, eid, offshore = t.us[i], t.ids[i], t.offshore[i]
+        value = t.amount[i]
+        market: Decimal | None = None
+        if value is not None or subtype in GIVEN_AWAY:
+            market = self.market_value(asset, qty, value, t.currency[i], at_us, t, i, "value", convs)
+        self.dispose(eid, eid, "loss", asset, t.wallet[i], qty, ZERO, ZERO, t.picks[i], at_us, t, i, convs, offshore,
+                     subtype=subtype, market=market)
+        self._add(self.agg.outflows, (self.year, subtype, asset, bool(offshore)), market or ZERO, ZERO, eid, t, i)
 
     def _lot_record(self, t: EventTable, i: int, kind: str, asset: str, qty: Decimal, cost: Decimal,
                     fees: Decimal) -> None:
@@ -879,6 +896,7 @@ class Core:
         agg.receipts = dict(sorted(agg.receipts.items()))
         agg.incomes = dict(sorted(agg.incomes.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "", kv[0][3])))
         agg.outgoings = dict(sorted(agg.outgoings.items()))
+        agg.outflows = dict(sorted(agg.outflows.items()))
         agg.closing = self.closing
         agg.opening = self.opening
         agg.methods = self.methods
@@ -886,7 +904,8 @@ class Core:
         if self.dual:  # the nil-basis figures: its own disposal groups and closing pools, the rest shared
             self.nil_aggregates = LedgerAggregates(
                 disposals=dict(sorted(self.disposals_alt.items())), stats=agg.stats, receipts=agg.receipts,
-                incomes=agg.incomes, outgoings=agg.outgoings, years_seen=agg.years_seen, event_count=agg.event_count,
+                incomes=agg.incomes, outgoings=agg.outgoings, outflows=agg.outflows, years_seen=agg.years_seen,
+                event_count=agg.event_count,
                 path=agg.path, closing=self.closing_alt, opening=agg.opening, methods=agg.methods, notes=agg.notes)
         result = None
         if self.sink is not None:

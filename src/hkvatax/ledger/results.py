@@ -88,6 +88,8 @@ class DisposalRecord:
     source: SourceRef | None = None
     conversions: tuple[Conversion, ...] = ()
     offshore: bool | None = None
+    subtype: str | None = None  # a loss's type: loss | theft | slashing | gift | donation
+    market_value_hkd: Decimal | None = None  # a loss's market value (stated, or a gift's priced); None: not stated
 
     @property
     def gain_hkd(self) -> Decimal:

@@ -18,9 +18,12 @@ kind                    meaning
                         token disposes of that token at its market value.
 ``transfer``            moves a token between the taxpayer's own wallets: not a disposal. Its fee is.
 ``receipt``             receives tokens: staking, mining, airdrop, fork, lending interest, payment for
-                        goods or services, salary. Valued at market value when received.
+                        goods or services, salary, a gift. Valued at market value when received.
 ``payment``             pays for goods or services with tokens: a disposal at the value of what is bought.
-``loss``                tokens lost or stolen: a disposal with no proceeds.
+``loss``                tokens that leave without a sale: lost, stolen (a hack), slashed, given away
+                        (``gift``) or donated (``donation``). A disposal with no proceeds; ``value``
+                        states their market value (a gift's or donation's default: the price table),
+                        ``recovered_quantity`` what came back (decision 0165).
 ``income``              fiat income such as interest or dividends (needed for the fund 5% test).
 ``expense``             a fiat outgoing the user states (deductible or not), e.g. platform subscription.
 ======================  ==================================================================================
@@ -48,6 +51,7 @@ __all__ = [
     "ReceiptType",
     "IncomeType",
     "LossType",
+    "GIVEN_AWAY",
     "Acquisition",
     "Disposal",
     "Swap",
@@ -78,6 +82,7 @@ class ReceiptType(StrEnum):
     LENDING_INTEREST = "lending_interest"
     PAYMENT_RECEIVED = "payment_received"
     SALARY = "salary"
+    GIFT = "gift"
 
 
 class IncomeType(StrEnum):
@@ -87,8 +92,19 @@ class IncomeType(StrEnum):
 
 
 class LossType(StrEnum):
+    """Why tokens left without a sale: ``loss``, ``theft`` (a hack), ``slashing`` (a validator penalty),
+    ``gift`` (given away) or ``donation`` (to a charity)."""
+
     LOSS = "loss"
     THEFT = "theft"
+    SLASHING = "slashing"
+    GIFT = "gift"
+    DONATION = "donation"
+
+
+#: Loss types given away (an outflow the taxpayer chose): valued at market value, from the price table if not
+#: stated (decision 0165).
+GIVEN_AWAY = frozenset({LossType.GIFT.value, LossType.DONATION.value})
 
 
 class Fee(Frozen):
@@ -236,11 +252,27 @@ class Payment(_EventBase):
 
 
 class Loss(_EventBase):
+    """Tokens that leave without a sale (see :class:`LossType`): ``quantity`` left, of which
+    ``recovered_quantity`` came back (a hack with recovery), so ``quantity - recovered_quantity`` is disposed of."""
+
     kind: Literal["loss"] = "loss"
     asset: Code
     quantity: Quantity
     loss_type: LossType = LossType.LOSS
+    value: NonNegativeAmount | None = Field(
+        default=None, description="Market value of what left (net of what was recovered); a gift's or donation's "
+        "default: the price table; a loss's default: not stated.")
+    value_currency: Code = "HKD"
+    recovered_quantity: Quantity | None = Field(
+        default=None, description="Quantity that came back (less than quantity); it stays in the pool at its cost.")
     lots: tuple[LotPick, ...] = ()
+
+    @model_validator(mode="after")
+    def _recovered(self) -> Loss:
+        if self.recovered_quantity is not None and self.recovered_quantity >= self.quantity:
+            raise ValueError(f"recovered_quantity {self.recovered_quantity} must be less than quantity "
+                             f"{self.quantity} (nothing recovered in full is lost: leave the event out)")
+        return self
 
 
 class Income(_EventBase):

@@ -17,7 +17,7 @@ fee             '' , None              None               fees (exactly one), te
 transfer        moved                  None               wallet → to_wallet, fees
 receipt         received               value (or None)    subtype = receipt type, fees, character
 payment         paid with              value (or None)    fees, picks, text = description
-loss            lost                   None               subtype = loss type, picks
+loss            left (before recovery) value (or None)    qty2 = recovered, subtype = loss type, picks
 income          related asset or ''    amount             subtype = income type
 expense         ''                     amount             deductible, text = description
 ==============  =====================  =================  ==========================================
@@ -185,8 +185,8 @@ class EventTable:
                 a, q, amt, cur = e.asset, e.quantity, e.value, e.value_currency  # type: ignore[attr-defined]
                 txt = e.description  # type: ignore[attr-defined]
             elif kind == K_LOSS:
-                a, q, amt, cur = e.asset, e.quantity, None, "HKD"  # type: ignore[attr-defined]
-                sub = e.loss_type.value  # type: ignore[attr-defined]
+                a, q, amt, cur = e.asset, e.quantity, e.value, e.value_currency  # type: ignore[attr-defined]
+                sub, q2 = e.loss_type.value, e.recovered_quantity  # type: ignore[attr-defined]
             elif kind == K_INCOME:
                 a, q, amt, cur = e.related_asset or "", None, e.amount, e.currency  # type: ignore[attr-defined]
                 sub = e.income_type.value  # type: ignore[attr-defined]

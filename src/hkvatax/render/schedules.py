@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["Schedule", "ScheduleRow", "schedule_rows", "schedules", "LINE_RULES"]
 
 #: Rules whose nodes are per-asset lines of a statement figure.
-LINE_RULES = frozenset({"ledger.gains", "ledger.receipts", "ledger.income", "ledger.outgoings"})
+LINE_RULES = frozenset({"ledger.gains", "ledger.receipts", "ledger.income", "ledger.outgoings",
+                        "pt.outflow.deemed_proceeds", "pt.gift_received"})
 _KEY_RE = re.compile(r"\[([^\]]*)\]$")
 
 

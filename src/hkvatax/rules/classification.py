@@ -322,8 +322,10 @@ def decide_character(ctx: RuleContext, tp: Taxpayerish, stats: LedgerStats) -> C
             DIPN(1, "para 47 (basis must reflect the facts; consistency)"), DIPN(1, "para 48(c) (LIFO rejected: Anaconda)"),
             DIPN(39, "para 51 (market value)")])
 def disposals_line(ctx: RuleContext, total: Decimal, receipts: Decimal, count: int, asset: str, character: str,
-                   offshore: bool, method: str, sample: Sequence[FactUse], reason: str) -> Out:
-    """Profit on each disposal is its HKD proceeds net of fees less the HKD cost of the lots matched to it."""
+                   offshore: bool, method: str, sample: Sequence[FactUse], reason: str,
+                   losses: Sequence[Figure] = ()) -> Out:
+    """Profit on each disposal is its HKD proceeds net of fees less the HKD cost of the lots matched to it
+    (``losses``: how the tokens lost, stolen or slashed among them are treated)."""
     ctx.fact("disposals", count)
     ctx.fact("asset", asset)
     ctx.fact("cost_formula", method)
@@ -343,6 +345,101 @@ def receipts_line(ctx: RuleContext, total: Decimal, count: int, asset: str, rece
     ctx.fact("receipt_type", receipt_type)
     return Out(total, f"{count} {receipt_type} receipt(s) of {asset}, market value HKD {A(total)}.", label="line",
                facts=tuple(sample))
+
+
+A_GIFT_RECEIVED = Assumption(
+    "A-GIFT-RECEIVED",
+    "Tokens received as a gift are not a receipt of any business (a gift is not earned by the trade) and are "
+    "not charged when received; they enter the pool at their market value when received, as any other receipt "
+    "does (DIPN 39 para 51 by analogy). No Hong Kong provision on trading stock acquired otherwise than in the "
+    "ordinary course of trade was seen (decision 0165).",
+    "state the tokens as an acquisition at the cost you hold, or as another receipt type if they were earned",
+)
+A_GIVEN_AT_MARKET_VALUE = Assumption(
+    "A-GIFT-GIVEN-S15BA",
+    "Trading stock given away or donated is disposed of otherwise than in the ordinary course of the trade, "
+    "and its market value at that time is brought in as a trading receipt (IRO s.15BA, as DIPN 1 para 43 "
+    "describes it; the section's own text was not re-read). Capital assets given away: nothing (decision 0165).",
+    "state the market value on the event (value), or override the character of the asset",
+)
+A_DONATION_IN_KIND = Assumption(
+    "A-DONATION-IN-KIND",
+    "A donation of tokens (a stablecoin included) is not a donation of money, so it is not an approved "
+    "charitable donation and earns no s.16D deduction (IRO s.2 definition; DIPN 37 para 5; IRD 'Charitable "
+    "donations and tax-exempt charities'). Selling the tokens and donating the money would be.",
+    "state a cash donation outside hkvatax; an s.26C claim under salaries tax or personal assessment is not "
+    "computed here",
+)
+
+
+@rule("pt.gift_received", "Tokens received as a gift: not a receipt of the business",
+      cite=[IRO("s.14(1)"), DIPN(39, "para 51 (market value)"), HKVATAX("docs/decisions/0165-outflows-and-gifts.md")],
+      status="assumption")
+def gift_received_line(ctx: RuleContext, market_value: Decimal, count: int, asset: str,
+                       sample: Sequence[FactUse]) -> Out:
+    """A gift is not earned by a trade: nothing is charged when it is received, for any taxpayer; the tokens
+    enter the pool at their market value, which is their cost when they are later sold."""
+    ctx.assume(A_GIFT_RECEIVED)
+    ctx.fact("receipts", count)
+    ctx.fact("market_value_hkd", market_value)
+    return Out(ZERO, f"{count} gift(s) of {asset} received, market value HKD {A(market_value)}: not a receipt of "
+               "the business, nil (the market value is their cost in the pool).", label="line",
+               facts=tuple(sample))
+
+
+@rule("pt.donation.s16d", "A donation of tokens: no approved charitable donation deduction",
+      cite=[IRO("s.16D"), IRO("s.2 ('approved charitable donation': a donation of money)"),
+            DIPN(37, "para 5 (the donation must be a donation of money)"),
+            HKVATAX("docs/decisions/0165-outflows-and-gifts.md")],
+      status="assumption")
+def donation_deduction(ctx: RuleContext, market_value: Decimal, count: int, asset: str) -> Out:
+    """s.16D allows approved charitable donations (money given to an s.88 charity or the Government, up to 35%
+    of assessable profits); tokens are not money, so a donation of them allows nothing under s.16D."""
+    ctx.assume(A_DONATION_IN_KIND)
+    ctx.fact("donations", count)
+    ctx.fact("market_value_hkd", market_value)
+    return Out(ZERO, f"{count} donation(s) of {asset}, market value HKD {A(market_value)}: not a donation of money, "
+               "so no s.16D deduction (HKD 0).", label="s16d")
+
+
+@rule("pt.outflow.deemed_proceeds", "Tokens given away or donated: market value as trading receipts",
+      cite=[IRO("s.15BA"), DIPN(1, "para 43 (stock disposed of otherwise than in the course of trade)"),
+            DIPN(39, "para 46 (capital assets outside the charge)"),
+            HKVATAX("docs/decisions/0165-outflows-and-gifts.md")],
+      status="assumption")
+def deemed_proceeds_line(ctx: RuleContext, market_value: Decimal, count: int, asset: str, loss_type: str,
+                         character: str, sample: Sequence[FactUse], s16d: Figure | None = None) -> Out:
+    """A gift or donation of trading stock brings in its market value (the cost of the tokens is in the
+    disposals line, as for any disposal); a capital asset given away brings in nothing."""
+    ctx.assume(A_GIVEN_AT_MARKET_VALUE)
+    ctx.fact("loss_type", loss_type)
+    ctx.fact("character", character)
+    ctx.fact("market_value_hkd", market_value)
+    extra = (s16d,) if s16d is not None else ()
+    if character != "revenue":
+        return Out(ZERO, f"{count} {loss_type}(s) of {asset}, market value HKD {A(market_value)}: a capital asset "
+                   "given away, nothing brought in (HKD 0).", label="line", facts=tuple(sample), inputs=extra)
+    return Out(market_value, f"{count} {loss_type}(s) of {asset}: trading stock disposed of otherwise than in the "
+               f"course of trade, market value HKD {A(market_value)} brought in as trading receipts.", label="line",
+               facts=tuple(sample), inputs=extra)
+
+
+@rule("pt.outflow.loss", "Tokens lost, stolen or slashed: the cost is a loss of the trade",
+      cite=[IRO("s.14(1)"), IRO("s.16(1)"), DIPN(1, "paras 39-46 (trading stock)"),
+            DIPN(39, "para 46 (capital assets)"), HKVATAX("docs/decisions/0165-outflows-and-gifts.md")])
+def outflow_loss(ctx: RuleContext, market_value: Decimal, count: int, asset: str, loss_type: str,
+                 character: str) -> Out:
+    """Trading stock lost, stolen or slashed has left the stock with nothing received: its cost is deducted (a
+    disposal with no proceeds, in the disposals line). A capital asset lost: nil, as its disposal is outside s.14."""
+    ctx.fact("loss_type", loss_type)
+    ctx.fact("losses", count)
+    ctx.fact("stated_market_value_hkd", market_value)
+    stated = f" (stated market value HKD {A(market_value)})" if market_value else ""
+    if character == "revenue":
+        return Out("deductible at cost", f"{count} {loss_type}(s) of {asset}{stated}: trading stock lost, its cost "
+                   "is deducted through the disposals line (nil proceeds).", label="outflow", unit="text")
+    return Out("nil", f"{count} {loss_type}(s) of {asset}{stated}: a capital asset lost, no deduction.",
+               label="outflow", unit="text")
 
 
 @rule("ledger.income", "Fiat income (interest, dividends, other)",
@@ -434,6 +531,36 @@ def _disposal_groups(year: YearOfAssessment, agg: LedgerAggregates, ledger: Ledg
     return out
 
 
+def _outflow_figures(ctx: RuleContext, year: YearOfAssessment, agg: LedgerAggregates, tp: Taxpayerish,
+                     taxpayer_character: str
+                     ) -> tuple[dict[tuple[str, bool], list[Figure]],
+                                dict[tuple[str, str, str, bool], tuple[Figure, int]]]:
+    """The year's tokens that left without a sale (decision 0165): for losses, thefts and slashings a node
+    per asset (an input of its disposals line); for gifts and donations a deemed-proceeds figure per type,
+    asset and character. The character is the asset's (override) or the taxpayer's; lot overrides do not
+    split these."""
+    lost: dict[tuple[str, bool], list[Figure]] = defaultdict(list)
+    given: dict[tuple[str, str, str, bool], tuple[Figure, int]] = {}
+    tp_offshore = bool(tp.offshore)
+    for (y, loss_type, asset, off), g in agg.outflows.items():
+        if y != year:
+            continue
+        override = tp.asset_character.get(asset)
+        char = override.character.value if override else taxpayer_character
+        offshore = tp_offshore or off
+        where = "off" if offshore else "hk"
+        if loss_type in ("gift", "donation"):
+            s16d = donation_deduction(ctx, g.total, g.count, asset, key=f"{asset}:{where}") \
+                if loss_type == "donation" else None
+            fig = deemed_proceeds_line(ctx, g.total, g.count, asset, loss_type, char, _sample(g.samples, g.count),
+                                       s16d, key=f"{loss_type}:{asset}:{char}:{where}")
+            given[(loss_type, asset, char, offshore)] = (fig, g.count)
+        else:
+            lost[(asset, offshore)].append(outflow_loss(ctx, g.total, g.count, asset, loss_type, char,
+                                                        key=f"{loss_type}:{asset}:{where}"))
+    return dict(lost), given
+
+
 def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: Taxpayerish, assets: Sequence[Asset],
                 taxpayer_character: Literal["capital", "revenue"], *,
                 detail: LedgerResult | None = None) -> list[ProfitLine]:
@@ -467,16 +594,27 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
         return (a.extension_class.value if a.extension_class else None), (a.category.value if a.category else None)
 
     lines: list[ProfitLine] = []
-    for (asset, char, offshore), acc in sorted(_disposal_groups(year, agg, detail, tp, taxpayer_character).items()):
+    groups = _disposal_groups(year, agg, detail, tp, taxpayer_character)
+    lost, given = _outflow_figures(ctx, year, agg, tp, taxpayer_character)
+    for (asset, char, offshore), acc in sorted(groups.items()):
         fig = disposals_line(ctx, acc.total, acc.receipts, acc.count, asset, char, offshore, acc.method,
                              _sample(acc.samples or [], acc.count), acc.reason,
-                             key=f"disposals:{asset}:{char}:{'off' if offshore else 'hk'}")
+                             key=f"disposals:{asset}:{char}:{'off' if offshore else 'hk'}",
+                             **({"losses": lost.pop((asset, offshore))} if (asset, offshore) in lost else {}))
         va, cls = klass(asset)
         lines.append(ProfitLine(
             key=f"disposal:{asset}:{char}:{'offshore' if offshore else 'hk'}", kind="disposal", asset=asset,
             virtual_asset=va, sch16c_class=cls, character=cast(Literal["capital", "revenue"], char),
             offshore=offshore, figure=fig, trading_receipts=acc.receipts, count=acc.count,
             extension_class=more(asset)[0], token_category=more(asset)[1],
+        ))
+    for (loss_type, asset, char, offshore), (fig, count) in sorted(given.items()):
+        va, cls = klass(asset)
+        lines.append(ProfitLine(
+            key=f"outflow:{loss_type}:{asset}:{char}:{'offshore' if offshore else 'hk'}", kind="disposal", asset=asset,
+            virtual_asset=va, sch16c_class=cls, character=cast(Literal["capital", "revenue"], char), offshore=offshore,
+            figure=fig, trading_receipts=fig.value, count=count, extension_class=more(asset)[0],
+            token_category=more(asset)[1],
         ))
     line_char: Literal["capital", "revenue"] = "revenue" if taxpayer_character == "revenue" else "capital"
     receipts: dict[tuple[str, str, bool], _Acc] = defaultdict(_Acc)
@@ -493,13 +631,17 @@ def build_lines(ctx: RuleContext, ledger: LedgerAggregates | LedgerResult, tp: T
             if y == year:
                 outgoings[(kind, deductible)].take(g.total, g.receipts, g.count, g.samples)
     for (rtype, asset, offshore), acc in sorted(receipts.items()):
-        fig = receipts_line(ctx, acc.total, acc.count, asset, rtype, _sample(acc.samples or [], acc.count),
-                            key=f"receipts:{rtype}:{asset}:{'off' if offshore else 'hk'}")
+        rkey = f"receipts:{rtype}:{asset}:{'off' if offshore else 'hk'}"
+        if rtype == "gift":
+            fig = gift_received_line(ctx, acc.total, acc.count, asset, _sample(acc.samples or [], acc.count), key=rkey)
+        else:
+            fig = receipts_line(ctx, acc.total, acc.count, asset, rtype, _sample(acc.samples or [], acc.count),
+                                key=rkey)
         va, cls = klass(asset)
         lines.append(ProfitLine(
             key=f"receipt:{rtype}:{asset}:{'offshore' if offshore else 'hk'}", kind="receipt", asset=asset,
             virtual_asset=va, sch16c_class=cls, character=line_char, offshore=offshore, figure=fig,
-            trading_receipts=acc.total, count=acc.count, receipt_type=rtype,
+            trading_receipts=fig.value, count=acc.count, receipt_type=rtype,
             extension_class=more(asset)[0], token_category=more(asset)[1],
         ))
     for (itype, rel, offshore), acc in sorted(incomes.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):

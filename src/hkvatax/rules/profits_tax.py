@@ -104,7 +104,10 @@ def line_treatment(ctx: RuleContext, line: ProfitLine, business: bool, decision:
     elif line.kind == "receipt" and line.receipt_type == "salary":
         treatment, why = "excluded", "salary in tokens is a salaries-tax item (DIPN 39 para 52), not a business receipt"
     elif line.kind == "receipt":
-        if business:
+        if business and line.receipt_type == "gift":
+            treatment, why = "assessable", "a gift received is not a receipt of the business: counted at nil " \
+                "(A-GIFT-RECEIVED)"
+        elif business:
             if line.receipt_type in {"staking", "mining", "lending_interest"}:
                 ctx.assume(A_RECEIPTS_BUSINESS)
             treatment, why = "assessable", "business receipt at market value (DIPN 39 paras 49, 51)"
