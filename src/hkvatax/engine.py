@@ -29,7 +29,7 @@ from .models.table import RANK, EventTable
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context, fmt_exact, fmt_hkd, isolated
 from .periods import YearEnd, YearOfAssessment, parse_year_range
-from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
+from .rules.classification import CharacterDecision, LedgerStats, build_lines, decide_character, ledger_stats
 from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
 from .rules.params import ParamStore, default_params
@@ -52,7 +52,7 @@ from .rules.profits_tax import (
     tax_payable,
 )
 from .rules.registry import Figure, RuleContext
-from .trace import Trace, Tracer
+from .trace import Assumption, Node, Trace, Tracer
 
 if TYPE_CHECKING:
     from .explain import Explanation
@@ -629,20 +629,56 @@ def _lot_overrides(scenario: Scenario) -> bool:
     return any(getattr(e, "character", None) is not None for e in scenario.events)
 
 
-def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
-           wanted: list[YearOfAssessment] | None) -> tuple[str, LedgerAggregates]:
+@dataclass(frozen=True)
+class _Decided:
+    """A year's character decided under the law in force while choosing the receipt cost basis (:func:`_basis`),
+    with the trace nodes and assumptions that decision recorded, in order."""
+
+    stats: LedgerStats
+    decision: CharacterDecision
+    nodes: tuple[Node, ...]
+    assumptions: tuple[Assumption, ...]
+
+    def same(self, stats: LedgerStats) -> bool:
+        """Whether ``stats`` are these to the digit (then deciding again would record the very same nodes)."""
+        return (stats.disposals == self.stats.disposals
+                and repr(stats.mean_holding_days) == repr(self.stats.mean_holding_days))
+
+    def replay(self, tracer: Tracer) -> CharacterDecision:
+        """Record the decision in ``tracer`` as deciding it there would (its assumptions, then its nodes)."""
+        for a in self.assumptions:
+            tracer.assume(a)
+        for node in self.nodes:
+            tracer.add(node)
+        return self.decision
+
+
+def _basis(matched: Matched, scenario: Scenario, params: ParamStore, wanted: list[YearOfAssessment] | None
+           ) -> tuple[str, LedgerAggregates, dict[int, _Decided]]:
     """The receipt cost basis and its aggregates: nil for tokens received (staking, airdrops …) by a holder
-    whose every year is capital, else market value (decision 0013); both were matched in the one pass."""
+    whose every year is capital, else market value (decision 0013); both were matched in the one pass.
+
+    Deciding the basis decides each year's character under the law in force (node ids ``baseline/…``); those
+    decisions are returned by year, so that an assessment under the law in force on market-value aggregates
+    records them instead of deciding each year twice (decision 0183). The rules that decide the character
+    read only the year, the parameters, the taxpayer and the year's ledger statistics."""
     if len(matched.by_basis) == 1:
-        return next(iter(matched.by_basis.items()))
+        basis, agg = next(iter(matched.by_basis.items()))
+        return basis, agg, {}
     agg = matched.by_basis["market_value"]
     span, _ = _year_range(agg, wanted)
-    scratch = Tracer()
     tp = scenario.taxpayer
-    pre = [decide_character(RuleContext(y, params, scratch), tp, ledger_stats(agg, y)) for y in span]
+    decided: dict[int, _Decided] = {}
+    for y in span:
+        scratch = Tracer()  # one a year: a year's decision uses no node of another year
+        stats = ledger_stats(agg, y)
+        decision = decide_character(RuleContext(y, params, scratch), tp, stats)
+        decided[y.start_year] = _Decided(stats, decision, tuple(scratch.nodes.values()),
+                                         tuple(scratch.assumptions.values()))
+    pre = [d.decision for d in decided.values()]
     if pre and all(d.character == "capital" for d in pre) and any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
-        return "nil", matched.by_basis["nil"]
-    return "market_value", agg
+        return "nil", matched.by_basis["nil"], {}
+    return "market_value", agg, decided
 
 
 def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extension: bool,
@@ -798,7 +834,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
         else:
             matched = ledger_scenario(scenario, records=_lot_overrides(scenario))
     with exact_context():
-        basis, agg = _basis(matched, scenario, params, wanted_years)
+        basis, agg, decided = _basis(matched, scenario, params, wanted_years)
         ledger = matched.results.get(basis)
         if ledger is None and _lot_overrides(scenario):  # lot-level overrides split disposals by matched lot
             ledger = matched.records(basis)
@@ -814,7 +850,10 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
                 results[y.label] = skipped
                 continue
             ctx = RuleContext(y, params, tracer, scenario=regime, settings=settings)
-            decision = decide_character(ctx, tp, ledger_stats(agg, y))
+            stats = ledger_stats(agg, y)
+            early = decided.get(y.start_year) if regime == "baseline" else None
+            decision = early.replay(tracer) if early is not None and early.same(stats) else \
+                decide_character(ctx, tp, stats)
             branch_names: list[Literal["capital", "revenue"]] = (
                 ["capital", "revenue"] if decision.character == "indeterminate" else [decision.character])
             branches: dict[str, BranchAssessment] = {}
