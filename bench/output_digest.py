@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import io
 import json
 import sys
@@ -96,13 +97,18 @@ def digest_customers(found: dict[str, str], taxpayers: int, first_year: int) -> 
     profiles = {c.pop("taxpayer_id"): c for c in customers}
     options = BatchOptions(regimes=("baseline", "va_extension"))
     columns = list(generate.HEADER)
+    by_columns = "cells" in inspect.signature(assess_customer).parameters  # as the batch does since decision 0183
     for rows in ledgers:
         tid = rows[0][0]
         key = f"customer/{first_year}/{tid}"
         if tid not in profiles:
             continue
         try:
-            outcomes = assess_customer(tid, [tuple(r[1:]) for r in rows], columns, profiles[tid], options)
+            if by_columns:
+                cells = {h: [r[j + 1] for r in rows] for j, h in enumerate(columns)}
+                outcomes = assess_customer(tid, (), columns, profiles[tid], options, cells=cells)
+            else:
+                outcomes = assess_customer(tid, [tuple(r[1:]) for r in rows], columns, profiles[tid], options)
         except InputError as exc:
             found[key] = _h(json.dumps([p.to_dict() for p in exc.problems], sort_keys=True, default=str))
             continue

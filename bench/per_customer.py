@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -35,28 +36,48 @@ FIRST = 2024
 WARM = 5
 
 
-def customers(n: int, offset: int = 0) -> list[tuple[str, list[tuple[str, ...]], dict[str, object]]]:
+Customers = tuple[Any, dict[str, dict[str, object]]]  # a bucket (hkvatax.batch.core._Bucket) and the profiles
+
+
+def customers(n: int, offset: int = 0) -> Customers:
+    """Customers ``offset`` .. ``offset + n - 1`` held as the batch holds a bucket: column by column."""
+    from hkvatax.batch.core import _Bucket
+
     made, ledgers, _ = batch_data.customer_rows(n + offset, 100, 11, 0, FIRST)
-    return [(str(c.pop("taxpayer_id")), [tuple(r[1:]) for r in rows], c)
-            for c, rows in list(zip(made, ledgers, strict=True))[offset:]]
+    profiles = {str(c.pop("taxpayer_id")): c for c in made[offset:]}
+    rows = [r for rs in ledgers[offset:] for r in rs]
+    by: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by.setdefault(r[0], []).append(i)
+    cells = tuple([r[j] for r in rows] for j in range(1, len(batch_data.HEADER)))
+    return _Bucket(tuple(generate.HEADER), cells, [0] * len(rows), list(range(len(rows))), by), profiles
 
 
-def run(batch: list[tuple[str, list[tuple[str, ...]], dict[str, object]]], compare: bool) -> int:
+def run(batch: Customers, compare: bool) -> int:
+    """Each customer as :func:`hkvatax.batch.core.assess_bucket` assesses it (its rows taken from the bucket,
+    column by column where the batch does so), with its summary rows."""
+    import inspect
+
     from hkvatax.batch.core import BatchOptions, _summary_rows, assess_customer
 
+    held, profiles = batch
     options = BatchOptions(regimes=("baseline", "va_extension") if compare else ("baseline",))
-    columns = list(generate.HEADER)
+    by_columns = "cells" in inspect.signature(assess_customer).parameters  # since decision 0183
     rows_out = 0
-    for tid, rows, profile in batch:
-        for outcome in assess_customer(tid, rows, columns, profile, options):
-            rows_out += len(_summary_rows(tid, outcome, len(rows)))
+    for tid in sorted(held.by_taxpayer):
+        if by_columns:
+            outcomes = assess_customer(tid, (), held.header, profiles[tid], options, cells=held.columns(tid))
+        else:
+            outcomes = assess_customer(tid, held.rows(tid), held.header, profiles[tid], options)
+        for outcome in outcomes:
+            rows_out += len(_summary_rows(tid, outcome, len(held.by_taxpayer[tid])))
     return rows_out
 
 
 def cpu(n: int, compare: bool) -> dict[str, float]:
     run(customers(WARM), compare)
     batch = customers(n, WARM)
-    events = sum(len(r) for _, r, _ in batch)
+    events = len(batch[0].part)
     c = time.process_time()
     run(batch, compare)
     spent = time.process_time() - c

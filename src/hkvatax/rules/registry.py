@@ -230,14 +230,19 @@ class RuleContext:
         return self._frames.pop()
 
 
+#: Types of rule argument that are neither a figure nor hold figures (learnt as met: a type's answer never changes).
+_OPAQUE: set[type] = {str, Decimal, bool, int, float, type(None)}
+
+
 def _figures(values: Iterable[Any], out: list[Figure] | None = None) -> list[Figure]:
     """The figures among a rule's arguments, in order, looking into lists, tuples and dicts' values."""
     if out is None:
         out = []
     for v in values:
-        if type(v) is Figure:
+        t = type(v)
+        if t is Figure:
             out.append(v)
-        elif isinstance(v, (str, Decimal, bool, int)) or v is None:
+        elif t in _OPAQUE:
             continue
         elif isinstance(v, Figure):
             out.append(v)
@@ -245,6 +250,8 @@ def _figures(values: Iterable[Any], out: list[Figure] | None = None) -> list[Fig
             _figures(v, out)
         elif isinstance(v, dict):
             _figures(v.values(), out)
+        else:
+            _OPAQUE.add(t)
     return out
 
 
