@@ -605,7 +605,8 @@ def _ledger_columns(cells: Mapping[str, Sequence[str]], profile: str | Path | Ma
         reader = _Reader(header, file, zone)
         for first in range(0, n, chunk):
             m = min(chunk, n - first)
-            table = reader.chunk(first + 1, m, [list(c[first:first + m]) for c in data])
+            table = reader.chunk(first + 1, m, [c[first:first + m] if isinstance(c, list) else list(c[first:first + m])
+                                                for c in data])
             if not reader.invalid:
                 yield table
         if reader.invalid:
@@ -711,9 +712,10 @@ def _basis(matched: Matched, scenario: Scenario, params: ParamStore, wanted: lis
     whose every year is capital, else market value (decision 0013); both were matched in the one pass.
 
     Deciding the basis decides each year's character under the law in force (node ids ``baseline/…``); those
-    decisions are returned by year, so that an assessment under the law in force on market-value aggregates
-    records them instead of deciding each year twice (decision 0183). The rules that decide the character
-    read only the year, the parameters, the taxpayer and the year's ledger statistics."""
+    decisions are returned by year, so that an assessment under the law in force records them instead of
+    deciding each year twice, wherever the aggregates it assesses give the year the same ledger statistics
+    (decision 0183): the rules that decide the character read only the year, the parameters, the taxpayer
+    and those statistics."""
     if len(matched.by_basis) == 1:
         basis, agg = next(iter(matched.by_basis.items()))
         return basis, agg, {}
@@ -729,7 +731,7 @@ def _basis(matched: Matched, scenario: Scenario, params: ParamStore, wanted: lis
                                          tuple(scratch.assumptions.values()))
     pre = [d.decision for d in decided.values()]
     if pre and all(d.character == "capital" for d in pre) and any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
-        return "nil", matched.by_basis["nil"], {}
+        return "nil", matched.by_basis["nil"], decided  # used only where the nil basis's statistics are the same
     return "market_value", agg, decided
 
 

@@ -184,7 +184,8 @@ class RuleContext:
         self.scenario = scenario
         self.settings = dict(settings or {})
         self._frames: list[_Frame] = []
-        self._prefix = f"{scenario}/{year.label}/"  # of every node id (node_id)
+        self._label = year.label
+        self._prefix = f"{scenario}/{self._label}/"  # of every node id (node_id)
 
     def for_year(self, year: YearOfAssessment) -> RuleContext:
         ctx = RuleContext(year, self.params, self.tracer, scenario=self.scenario, settings=self.settings)
@@ -343,7 +344,7 @@ def rule(
             facts = tuple(frame.facts)
             node = Node(node_id, rule_id, title, citations, _BY_RANK[rank], out.value, out.unit, label,
                         out.explanation, inputs, tuple(frame.params), facts + tuple(out.facts) if out.facts else facts,
-                        tuple(dict.fromkeys(assumed)) if assumed else (), out.rounding, year.label)
+                        tuple(dict.fromkeys(assumed)) if assumed else (), out.rounding, ctx._label)
             if known and node_id not in nodes:
                 nodes[node_id] = node  # what Tracer.add checks holds: a new id, its inputs and assumptions known
             else:
