@@ -720,17 +720,20 @@ def _basis(matched: Matched, scenario: Scenario, params: ParamStore, wanted: lis
         basis, agg = next(iter(matched.by_basis.items()))
         return basis, agg, {}
     agg = matched.by_basis["market_value"]
+    if not any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
+        return "market_value", agg, {}  # no receipt whose cost the basis changes: no need to decide
     span, _ = _year_range(agg, wanted)
     tp = scenario.taxpayer
     decided: dict[int, _Decided] = {}
-    for y in span:
+    for y in span:  # until a year that is not capital (then market value, whatever the later years)
         scratch = Tracer()  # one a year: a year's decision uses no node of another year
         stats = ledger_stats(agg, y)
         decision = decide_character(RuleContext(y, params, scratch), tp, stats)
         decided[y.start_year] = _Decided(stats, decision, tuple(scratch.nodes.values()),
                                          tuple(scratch.assumptions.values()))
-    pre = [d.decision for d in decided.values()]
-    if pre and all(d.character == "capital" for d in pre) and any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
+        if decision.character != "capital":
+            return "market_value", agg, decided
+    if decided:  # every year capital
         return "nil", matched.by_basis["nil"], decided  # used only where the nil basis's statistics are the same
     return "market_value", agg, decided
 
