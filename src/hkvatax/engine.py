@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .errors import ArgumentError, InputError, InvariantError, Problem
-from .io.csvtable import RowsInvalid, read_tables, read_text, rows_table
+from .io.csvtable import RowsInvalid, _Reader, read_tables, read_text, rows_table
 from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
@@ -30,7 +30,7 @@ from .models.table import KIND_CODES, RANK, EventTable, epoch_us
 from .models.taxpayers import FamilyOffice, Individual, PrivateFund
 from .money import exact_context, fmt_exact, fmt_hkd, isolated
 from .periods import YearEnd, YearOfAssessment, parse_year_range
-from .rules.classification import CharacterDecision, build_lines, decide_character, ledger_stats
+from .rules.classification import CharacterDecision, LedgerStats, build_lines, decide_character, ledger_stats
 from .rules.extension import A_EXT_FIRST_YEAR, extension_in_force
 from .rules.lines import ConditionResult, ProfitLine, RegimeResult
 from .rules.params import ParamStore, default_params
@@ -53,7 +53,7 @@ from .rules.profits_tax import (
     tax_payable,
 )
 from .rules.registry import Figure, RuleContext
-from .trace import Trace, Tracer
+from .trace import Assumption, Node, Trace, Tracer
 
 if TYPE_CHECKING:
     from .explain import Explanation
@@ -717,6 +717,59 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
                              {b: r for b, (_, r) in found.items() if r is not None}, remake)
 
 
+@isolated
+def _ledger_columns(cells: Mapping[str, Sequence[str]], profile: str | Path | Mapping[str, Any], *,
+                    file: str = "<rows>", records: bool = False, chunk: int = 1_000, allow_files: AllowFiles = None
+                    ) -> tuple[Scenario, Matched]:
+    """:func:`ledger_rows` for a ledger held column by column — ``{column: cells}``, every cell a string ("" for
+    an empty one), as the batch holds a bucket's rows — handed to the column-wise reader as they are, without
+    making a tuple per row and taking them apart again (decision 0183). The same result as ``ledger_rows`` of
+    the same rows; any problem (or a cell the bulk reader cannot take) is reported by ``ledger_rows`` itself."""
+    header = list(cells)
+    data = [cells[h] for h in header]
+    n = len(data[0]) if data else 0
+    if any(len(c) != n for c in data):
+        raise ValueError("the columns of a ledger must have the same number of cells")
+
+    def as_rows() -> tuple[Scenario, Matched]:
+        return ledger_rows(list(zip(*data, strict=True)), profile, columns=header, file=file, records=records,
+                           chunk=chunk, allow_files=allow_files)
+
+    scenario, zone, problems = profile_scenario(profile, allow_files=allow_files)
+    if problems:
+        return as_rows()
+
+    def tables() -> Iterator[EventTable]:  # as rows_table reads the same rows, chunk by chunk
+        if not n:
+            return
+        reader = _Reader(header, file, zone)
+        for first in range(0, n, chunk):
+            m = min(chunk, n - first)
+            table = reader.chunk(first + 1, m, [c[first:first + m] if isinstance(c, list) else list(c[first:first + m])
+                                                for c in data])
+            if not reader.invalid:
+                yield table
+        if reader.invalid:
+            raise RowsInvalid
+
+    learnt = _Order()
+    possible_nil = scenario.settings.receipt_cost_basis is None and "subtype" in cells and any(
+        c in NIL_BASIS_TYPES for c in cells["subtype"])
+    try:
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt)
+    except RowsInvalid:
+        return as_rows()
+
+    def remake(basis: str, records: Records = True) -> LedgerResult:
+        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
+                        learnt=learnt)[basis][1]
+        assert result is not None
+        return result
+
+    return scenario, Matched({b: agg for b, (agg, _) in found.items()},
+                             {b: r for b, (_, r) in found.items() if r is not None}, remake)
+
+
 def _report_rows(rows: list[Any], columns: Sequence[str] | None, file: str,
                  profile: str | Path | Mapping[str, Any], allow_files: AllowFiles = None) -> None:
     """Raise the row reader's report for in-memory rows (floats named as ``float_money``)."""
@@ -786,21 +839,60 @@ def _with_state_lots(ledger: LedgerResult | None, state: YearState | None) -> Le
     return replace(ledger, lots=carried + ledger.lots) if carried else ledger
 
 
-def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
-           wanted: list[YearOfAssessment] | None, after: YearOfAssessment | None = None
-           ) -> tuple[str, LedgerAggregates]:
+@dataclass(frozen=True)
+class _Decided:
+    """A year's character decided under the law in force while choosing the receipt cost basis (:func:`_basis`),
+    with the trace nodes and assumptions that decision recorded, in order."""
+
+    stats: LedgerStats
+    decision: CharacterDecision
+    nodes: tuple[Node, ...]
+    assumptions: tuple[Assumption, ...]
+
+    def same(self, stats: LedgerStats) -> bool:
+        """Whether ``stats`` are these to the digit (then deciding again would record the very same nodes)."""
+        return (stats.disposals == self.stats.disposals
+                and repr(stats.mean_holding_days) == repr(self.stats.mean_holding_days))
+
+    def replay(self, tracer: Tracer) -> CharacterDecision:
+        """Record the decision in ``tracer`` as deciding it there would (its assumptions, then its nodes)."""
+        for a in self.assumptions:
+            tracer.assume(a)
+        for node in self.nodes:
+            tracer.add(node)
+        return self.decision
+
+
+def _basis(matched: Matched, scenario: Scenario, params: ParamStore, wanted: list[YearOfAssessment] | None,
+           after: YearOfAssessment | None = None) -> tuple[str, LedgerAggregates, dict[int, _Decided]]:
     """The receipt cost basis and its aggregates: nil for tokens received (staking, airdrops …) by a holder
-    whose every year is capital, else market value (decision 0013); both were matched in the one pass."""
+    whose every year is capital, else market value (decision 0013); both were matched in the one pass.
+
+    Deciding the basis decides each year's character under the law in force (node ids ``baseline/…``); those
+    decisions are returned by year, so that an assessment under the law in force records them instead of
+    deciding each year twice, wherever the aggregates it assesses give the year the same ledger statistics
+    (decision 0183): the rules that decide the character read only the year, the parameters, the taxpayer
+    and those statistics."""
     if len(matched.by_basis) == 1:
-        return next(iter(matched.by_basis.items()))
+        basis, agg = next(iter(matched.by_basis.items()))
+        return basis, agg, {}
     agg = matched.by_basis["market_value"]
+    if not any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
+        return "market_value", agg, {}  # no receipt whose cost the basis changes: no need to decide
     span, _ = _year_range(agg, wanted, after)
-    scratch = Tracer()
     tp = scenario.taxpayer
-    pre = [decide_character(RuleContext(y, params, scratch), tp, ledger_stats(agg, y)) for y in span]
-    if pre and all(d.character == "capital" for d in pre) and any(key[1] in NIL_BASIS_TYPES for key in agg.receipts):
-        return "nil", matched.by_basis["nil"]
-    return "market_value", agg
+    decided: dict[int, _Decided] = {}
+    for y in span:  # until a year that is not capital (then market value, whatever the later years)
+        scratch = Tracer()  # one a year: a year's decision uses no node of another year
+        stats = ledger_stats(agg, y)
+        decision = decide_character(RuleContext(y, params, scratch), tp, stats)
+        decided[y.start_year] = _Decided(stats, decision, tuple(scratch.nodes.values()),
+                                         tuple(scratch.assumptions.values()))
+        if decision.character != "capital":
+            return "market_value", agg, decided
+    if decided:  # every year capital
+        return "nil", matched.by_basis["nil"], decided  # used only where the nil basis's statistics are the same
+    return "market_value", agg, decided
 
 
 def _concession(ctx: RuleContext, tp: Any, lines: Sequence[ProfitLine], extension: bool,
@@ -993,7 +1085,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
     if state is not None:
         after = _state_carry(state, regime, ext_first, wanted_years, carry)
     with exact_context():
-        basis, agg = _basis(matched, scenario, params, wanted_years, after)
+        basis, agg, decided = _basis(matched, scenario, params, wanted_years, after)
         ledger = matched.results.get(basis)
         if ledger is None and _lot_overrides(scenario, state):  # lot-level overrides split disposals by matched lot
             ledger = matched.records(basis)
@@ -1009,7 +1101,10 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
                 results[y.label] = skipped
                 continue
             ctx = RuleContext(y, params, tracer, scenario=regime, settings=settings)
-            decision = decide_character(ctx, tp, ledger_stats(agg, y))
+            stats = ledger_stats(agg, y)
+            early = decided.get(y.start_year) if regime == "baseline" else None
+            decision = early.replay(tracer) if early is not None and early.same(stats) else \
+                decide_character(ctx, tp, stats)
             branch_names: list[Literal["capital", "revenue"]] = (
                 ["capital", "revenue"] if decision.character == "indeterminate" else [decision.character])
             branches: dict[str, BranchAssessment] = {}

@@ -161,6 +161,14 @@ class _Bucket:
         cells = self.cells
         return [tuple(c[i] for c in cells) for i in self.by_taxpayer.get(taxpayer_id, ())]
 
+    def columns(self, taxpayer_id: str) -> dict[str, list[str]]:
+        """The taxpayer's rows column by column, ``{column: cells}`` in ``header`` order (what the core reads)."""
+        found = self.by_taxpayer.get(taxpayer_id, ())
+        return {h: [c[i] for i in found] for h, c in zip(self.header, self.cells, strict=True)}
+
+    def count(self, taxpayer_id: str) -> int:
+        return len(self.by_taxpayer.get(taxpayer_id, ()))
+
     def origin(self, taxpayer_id: str, row: int | None, inputs: Sequence[str]) -> tuple[str | None, int | None]:
         """The input file and row of the taxpayer's ``row``-th row (1-based), if there is one."""
         found = self.by_taxpayer.get(taxpayer_id, [])
@@ -229,22 +237,28 @@ def _summary_rows(taxpayer_id: str, outcome: Any, events: int) -> list[dict[str,
 
 
 def assess_customer(taxpayer_id: str, rows: Sequence[Sequence[str]], columns: Sequence[str],
-                    profile: Mapping[str, Any], options: BatchOptions) -> list[Any]:
+                    profile: Mapping[str, Any], options: BatchOptions, *,
+                    cells: Mapping[str, Sequence[str]] | None = None) -> list[Any]:
     """The assessments of one taxpayer (one per regime asked), from its own rows (tuples in ``columns``'
     order) through the in-memory column-wise entry :func:`hkvatax.assess_rows` (or
     :func:`hkvatax.compare_rows` for both regimes, matched once). The ledger is named
-    ``customer <id>`` and its rows are numbered from 1."""
-    from ..compare import compare_rows
-    from ..engine import assess_rows
+    ``customer <id>`` and its rows are numbered from 1. ``cells``: the same rows column by column
+    (``{column: cells}``, strings), as a bucket holds them: then handed to the core as they are and
+    ``rows`` is not read (the same result; decision 0183)."""
+    from ..compare import compare
+    from ..engine import _ledger_columns, assess, ledger_rows
 
     label = customer_label(taxpayer_id)
+    if cells is not None:
+        scenario, matched = _ledger_columns(cells, profile, file=label)
+    else:
+        scenario, matched = ledger_rows(rows, profile, columns=columns, file=label)
     if set(options.regimes) == {"baseline", "va_extension"}:
-        both = compare_rows(rows, profile, options.years, columns=columns,
-                            extension_first_year=options.extension_first_year, file=label)
+        both = compare(scenario, options.years, extension_first_year=options.extension_first_year, matched=matched)
         return [both.baseline, both.extension] if options.regimes[0] == "baseline" else [both.extension,
                                                                                         both.baseline]
-    return [assess_rows(rows, profile, options.years, columns=columns, regime=options.regimes[0],
-                        extension_first_year=options.extension_first_year, file=label)]
+    return [assess(scenario, options.years, regime=options.regimes[0],
+                   extension_first_year=options.extension_first_year, matched=matched)]
 
 
 def _problem(code: str, message: str) -> Any:
@@ -269,10 +283,10 @@ def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[
     errors: list[dict[str, Any]] = []
     explanations: list[str] = []
     for tid in ids:
-        rows = held.rows(tid)
+        count = held.count(tid)
         profile = customers.get(tid)
         if not tid:
-            errors.extend(_error_rows(tid, [_problem("missing_field", f"{len(rows)} rows have no taxpayer id")],
+            errors.extend(_error_rows(tid, [_problem("missing_field", f"{count} rows have no taxpayer id")],
                                       held, inputs))
             continue
         if profile is None:
@@ -283,7 +297,7 @@ def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[
             errors.extend(_error_rows(tid, [_problem("invalid_field", profile)], held, inputs))
             continue
         try:
-            outcomes = assess_customer(tid, rows, held.header, profile, options)
+            outcomes = assess_customer(tid, (), held.header, profile, options, cells=held.columns(tid))
         except InputError as exc:
             from ..engine import further_problems
 
@@ -301,7 +315,7 @@ def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[
                            "input_row": None})
             continue
         for outcome in outcomes:
-            summary.extend(_summary_rows(tid, outcome, len(rows)))
+            summary.extend(_summary_rows(tid, outcome, count))
             if options.explain:
                 explanations.append(json.dumps({"taxpayer_id": tid, "regime": outcome.regime,
                                                 "explanation": outcome.explain(detail=options.explain).to_dict()},

@@ -33,16 +33,25 @@ def year_summaries(assessment: Assessment) -> list[dict[str, Any]]:
     for label, ya in assessment.years.items():
         roots = ([ya.decision.figure.id] if ya.decision else []) + [
             f.id for b in ya.branches.values() for f in b.figures.values()]
+        # every node the year's figures depend on, each visited once (a walk of the year's trace, not one per figure)
         assumptions: set[str] = set()
         proposed = False
+        nodes = trace.nodes
         seen: set[str] = set()
-        for root in roots:
-            if root in seen:
+        stack = roots
+        while stack:
+            nid = stack.pop()
+            if nid in seen:
                 continue
-            for node in trace.descendants(root):
-                seen.add(node.id)
+            seen.add(nid)
+            node = nodes.get(nid)
+            if node is None:
+                continue
+            if node.assumptions:
                 assumptions.update(node.assumptions)
-                proposed = proposed or node.status == "proposed"
+            if node.status == "proposed":
+                proposed = True
+            stack.extend(node.inputs)
         record: dict[str, Any] = {"year": label, "regime": assessment.regime, "status": ya.status,
                                   "character": ya.decision.character if ya.decision else None}
         result = ya.result

@@ -35,6 +35,7 @@ from typing import Any
 
 from ..errors import DataTableGapError, ParamsFileError
 from ..periods import YearOfAssessment
+from ..trace import ParamUse
 
 __all__ = ["ParamValue", "ParamStore", "default_params"]
 
@@ -67,6 +68,11 @@ class ParamStore:
         years = [y for entries in self._tables.values() for e in entries for y in (e.valid_from, e.valid_to) if y]
         #: The last year of assessment the tables were compiled for; later years are projected.
         self.horizon: YearOfAssessment | None = horizon if horizon is not None else max(years, default=None)
+        # Look-ups memoised by (path, first year of assessment): a store never changes once made (overrides make
+        # a new store), and the rules ask the same few dozen questions of every year of every assessment.
+        self._found: dict[tuple[str, int], ParamValue] = {}
+        self._has: dict[tuple[str, int], bool] = {}
+        self._uses: dict[tuple[str, int], tuple[ParamUse, bool]] = {}
 
     def is_projected(self, year: YearOfAssessment) -> bool:
         """True for a year after the last year in the tables (values there are carried forward, not sourced)."""
@@ -89,6 +95,31 @@ class ParamStore:
         return cls(tables)
 
     def at(self, path: str, year: YearOfAssessment) -> ParamValue:
+        found = self._found.get((path, year.start_year))
+        if found is None:
+            found = self._found[(path, year.start_year)] = self._at(path, year)
+        return found
+
+    def use(self, path: str, year: YearOfAssessment) -> tuple[ParamUse, bool]:
+        """How a rule's trace node records the value of ``path`` for ``year`` (made once per store, path and year;
+        the same value each time), and whether that value is *projected*: a value hkvatax ships, read for a year
+        after the tables, i.e. the latest carried forward — then recorded with status "assumption" (or weaker)
+        and a citation that says so (decision 0121). Raises as :meth:`at`."""
+        key = (path, year.start_year)
+        done = self._uses.get(key)
+        if done is None:
+            value = self.at(path, year)
+            projected = value.origin is None and self.is_projected(year)
+            status, citation = value.status, value.citation
+            if projected:
+                status = "proposed" if status == "proposed" else "assumption"  # the weaker of the two
+                citation = (f"{citation} [value for {value.valid_from.label} onward, carried forward to "
+                            f"{year.label} beyond the tables: A-YEAR-BEYOND-TABLES]")
+            done = self._uses[key] = (ParamUse(path, value.value, year.label, citation, status, value.source,
+                                               value.origin), projected)
+        return done
+
+    def _at(self, path: str, year: YearOfAssessment) -> ParamValue:
         entries = self._tables.get(path)
         if entries is None:
             raise DataTableGapError(f"no parameter named {path!r}")
@@ -101,7 +132,10 @@ class ParamStore:
             "another year's value")
 
     def has(self, path: str, year: YearOfAssessment) -> bool:
-        return any(e.covers(year) for e in self._tables.get(path, ()))
+        found = self._has.get((path, year.start_year))
+        if found is None:
+            found = self._has[(path, year.start_year)] = any(e.covers(year) for e in self._tables.get(path, ()))
+        return found
 
     def paths(self) -> list[str]:
         return sorted(self._tables)

@@ -21,14 +21,14 @@ parameters' statuses, and outcomes list every proposed or assumed rule they depe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec
 
 from ..errors import HkvataxError, SourceRef
 from ..money import RoundingStep
 from ..periods import YearOfAssessment
-from ..trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer
+from ..trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer, quick_init
 from .params import ParamStore
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
 P = ParamSpec("P")
 
 _STATUS_ORDER = {"enacted": 0, "assumption": 1, "proposed": 2}
+_BY_RANK = ("enacted", "assumption", "proposed")
 
 
 def weakest(statuses: Iterable[str]) -> str:
@@ -96,6 +97,7 @@ def beyond_tables(params: ParamStore) -> Assumption:
     )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Figure:
     """A computed value and the id of the trace node that explains it."""
@@ -107,6 +109,7 @@ class Figure:
         return f"Figure({self.id!r}, {self.value!r})"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Out:
     """What a rule body returns; the decorator turns it into a trace node."""
@@ -158,12 +161,16 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-@dataclass
 class _Frame:
-    params: list[ParamUse] = field(default_factory=list)
-    facts: list[FactUse] = field(default_factory=list)
-    assumptions: list[str] = field(default_factory=list)
-    inputs: list[Figure] = field(default_factory=list)
+    """What one rule call's body records (parameters read, facts noted, assumptions made, figures used)."""
+
+    __slots__ = ("params", "facts", "assumptions", "inputs")
+
+    def __init__(self) -> None:
+        self.params: list[ParamUse] = []
+        self.facts: list[FactUse] = []
+        self.assumptions: list[str] = []
+        self.inputs: list[Figure] = []
 
 
 class RuleContext:
@@ -177,6 +184,8 @@ class RuleContext:
         self.scenario = scenario
         self.settings = dict(settings or {})
         self._frames: list[_Frame] = []
+        self._label = year.label
+        self._prefix = f"{scenario}/{self._label}/"  # of every node id (node_id)
 
     def for_year(self, year: YearOfAssessment) -> RuleContext:
         ctx = RuleContext(year, self.params, self.tracer, scenario=self.scenario, settings=self.settings)
@@ -190,19 +199,12 @@ class RuleContext:
         latest in the tables carried forward: it is recorded with status "assumption" (or weaker) and the
         node names the A-YEAR-BEYOND-TABLES assumption.
         """
-        value = self.params.at(path, self.year)
-        projected = value.origin is None and self.params.is_projected(self.year)
+        use, projected = self.params.use(path, self.year)
         if self._frames:
-            status, citation = value.status, value.citation
-            if projected:
-                status = weakest([status, "assumption"])
-                citation = (f"{citation} [value for {value.valid_from.label} onward, carried forward to "
-                            f"{self.year.label} beyond the tables: A-YEAR-BEYOND-TABLES]")
-            self._frames[-1].params.append(ParamUse(path, value.value, self.year.label, citation, status,
-                                                    value.source, value.origin))
+            self._frames[-1].params.append(use)
         if projected:
             self.assume(beyond_tables(self.params))
-        return value.value
+        return use.value  # type: ignore[return-value]  # a table's value is a Decimal
 
     def fact(self, name: str, value: Any, source: SourceRef | None = None) -> Any:
         if self._frames:
@@ -219,8 +221,7 @@ class RuleContext:
             self._frames[-1].inputs.extend(figures)
 
     def node_id(self, label: str, key: str | None = None) -> str:
-        base = f"{self.scenario}/{self.year.label}/{label}"
-        return f"{base}[{key}]" if key else base
+        return f"{self._prefix}{label}[{key}]" if key else self._prefix + label
 
     # -- used by the decorator ---------------------------------------------------------------
     def _push(self) -> None:
@@ -230,15 +231,28 @@ class RuleContext:
         return self._frames.pop()
 
 
-def _figures(values: Iterable[Any]) -> list[Figure]:
-    out: list[Figure] = []
+#: Types of rule argument that are neither a figure nor hold figures (learnt as met: a type's answer never changes).
+_OPAQUE: set[type] = {str, Decimal, bool, int, float, type(None)}
+
+
+def _figures(values: Iterable[Any], out: list[Figure] | None = None) -> list[Figure]:
+    """The figures among a rule's arguments, in order, looking into lists, tuples and dicts' values."""
+    if out is None:
+        out = []
     for v in values:
-        if isinstance(v, Figure):
+        t = type(v)
+        if t is Figure:
+            out.append(v)
+        elif t in _OPAQUE:
+            continue
+        elif isinstance(v, Figure):
             out.append(v)
         elif isinstance(v, (list, tuple)):
-            out.extend(_figures(v))
+            _figures(v, out)
         elif isinstance(v, dict):
-            out.extend(_figures(v.values()))
+            _figures(v.values(), out)
+        else:
+            _OPAQUE.add(t)
     return out
 
 
@@ -273,36 +287,69 @@ def rule(
         )
         RULES[rule_id] = meta
 
+        first = meta.valid_from.start_year if meta.valid_from is not None else None
+        last = meta.valid_to.start_year if meta.valid_to is not None else None
+        fixed_rank = _STATUS_ORDER[status] if status_param is None else None
+        citations = meta.citations
+
         def wrapper(ctx: RuleContext, /, *args: Any, key: object = None, **kwargs: Any) -> Figure:
-            if not meta.applies_to(ctx.year):
+            # The fixed cost of every rule call (≈ 150 an assessment): kept to plain local operations, the
+            # same node as before (docs/decisions/0182-rule-call-fixed-cost.md).
+            year = ctx.year
+            start_year = year.start_year
+            if (first is not None and start_year < first) or (last is not None and start_year > last):
                 raise NoApplicableRuleError(
                     f"rule {rule_id} ({title}) does not apply to {ctx.year.label} (valid {meta.validity})")
-            ctx._push()
+            frame = _Frame()
+            frames = ctx._frames
+            frames.append(frame)
             try:
                 out = fn(ctx, *args, **kwargs)
             finally:
-                frame = ctx._pop()
-            given = _figures(args) + _figures(kwargs.values()) if out.depends is None else list(out.depends)
-            inputs = given + list(out.inputs) + frame.inputs
-            seen: dict[str, None] = {}
-            for f in inputs:
-                seen.setdefault(f.id, None)
-            statuses = [meta.status_at(ctx.params, ctx.year)] + [p.status for p in frame.params]
-            assumed = list(frame.assumptions)
-            for dep in seen:
-                dep_node = ctx.tracer.nodes.get(dep)
-                if dep_node is not None:
-                    statuses.append(dep_node.status)
-                    assumed += [a for a in dep_node.assumptions if ctx.tracer.assumptions[a].propagates]
-            node = Node(
-                id=ctx.node_id(out.label or rule_id, str(key) if key is not None else None),
-                rule_id=rule_id, title=title, citations=meta.citations, status=weakest(statuses),
-                value=out.value, unit=out.unit, label=out.label or rule_id, explanation=out.explanation,
-                inputs=tuple(seen), params=tuple(frame.params), facts=tuple(frame.facts) + tuple(out.facts),
-                assumptions=tuple(dict.fromkeys(assumed)), rounding=out.rounding, year=ctx.year.label,
-            )
-            ctx.tracer.add(node)
-            return Figure(node.id, out.value)
+                frame = frames.pop()
+            if out.depends is None:
+                given = _figures(args)
+                if kwargs:
+                    _figures(kwargs.values(), given)
+            else:
+                given = list(out.depends)
+            if out.inputs:
+                given.extend(out.inputs)
+            if frame.inputs:
+                given.extend(frame.inputs)
+            inputs = tuple(dict.fromkeys([f.id for f in given]))
+            rank = fixed_rank if fixed_rank is not None else _STATUS_ORDER[meta.status_at(ctx.params, year)]
+            for p in frame.params:
+                r = _STATUS_ORDER[p.status]
+                if r > rank:
+                    rank = r
+            assumed = frame.assumptions
+            tracer = ctx.tracer
+            nodes = tracer.nodes
+            known = True
+            for dep in inputs:
+                dep_node = nodes.get(dep)
+                if dep_node is None:
+                    known = False
+                    continue
+                r = _STATUS_ORDER[dep_node.status]
+                if r > rank:
+                    rank = r
+                if dep_node.assumptions:
+                    table = tracer.assumptions
+                    assumed += [a for a in dep_node.assumptions if table[a].propagates]
+            label = out.label or rule_id
+            suffix = None if key is None else str(key)
+            node_id = f"{ctx._prefix}{label}[{suffix}]" if suffix else ctx._prefix + label  # as ctx.node_id
+            facts = tuple(frame.facts)
+            node = Node(node_id, rule_id, title, citations, _BY_RANK[rank], out.value, out.unit, label,
+                        out.explanation, inputs, tuple(frame.params), facts + tuple(out.facts) if out.facts else facts,
+                        tuple(dict.fromkeys(assumed)) if assumed else (), out.rounding, ctx._label)
+            if known and node_id not in nodes:
+                nodes[node_id] = node  # what Tracer.add checks holds: a new id, its inputs and assumptions known
+            else:
+                tracer.add(node)  # raises the invariant error
+            return Figure(node_id, out.value)
 
         wrapper.__name__ = fn.__name__
         wrapper.__qualname__ = fn.__qualname__

@@ -1,0 +1,157 @@
+"""The batch's per-customer cost: N generated 100-event customers through the batch's per-customer function.
+
+    python bench/per_customer.py --customers 300                  # CPU seconds (time.process_time)
+    python bench/per_customer.py --customers 300 --single 200000  # and the single-taxpayer core per event
+    python bench/per_customer.py --callgrind                      # instructions per customer (valgrind)
+    python bench/per_customer.py --profile 200                    # cProfile of the customers, top 30
+
+Each customer is one of bench/batch_data.py's (seed 11, every taxpayer kind in turn, 100 events over
+2024/25 and 2025/26, as bench/batch_run.py makes them), assessed by :func:`hkvatax.batch.core.assess_customer`
+(``assess_rows`` under the law in force, or ``compare_rows`` with ``--compare``) with its summary rows built
+(``_summary_rows``): the batch's work without its files. A few customers are assessed first (imports,
+parameter tables). CPU time is ``time.process_time`` of this process, so another job on the machine
+changes it less than wall time; instruction counts (``--callgrind``: the difference between two runs of
+``--customers`` 5 and 25 under ``valgrind --tool=callgrind``, divided by 20, so start-up cancels out) do
+not depend on the machine's load at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import batch_data  # noqa: E402
+import generate  # noqa: E402
+
+FIRST = 2024
+WARM = 5
+
+
+Customers = tuple[Any, dict[str, dict[str, object]]]  # a bucket (hkvatax.batch.core._Bucket) and the profiles
+
+
+def customers(n: int, offset: int = 0) -> Customers:
+    """Customers ``offset`` .. ``offset + n - 1`` held as the batch holds a bucket: column by column."""
+    from hkvatax.batch.core import _Bucket
+
+    made, ledgers, _ = batch_data.customer_rows(n + offset, 100, 11, 0, FIRST)
+    profiles = {str(c.pop("taxpayer_id")): c for c in made[offset:]}
+    rows = [r for rs in ledgers[offset:] for r in rs]
+    by: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by.setdefault(r[0], []).append(i)
+    cells = tuple([r[j] for r in rows] for j in range(1, len(batch_data.HEADER)))
+    return _Bucket(tuple(generate.HEADER), cells, [0] * len(rows), list(range(len(rows))), by), profiles
+
+
+def run(batch: Customers, compare: bool) -> int:
+    """Each customer as :func:`hkvatax.batch.core.assess_bucket` assesses it (its rows taken from the bucket,
+    column by column where the batch does so), with its summary rows."""
+    import inspect
+
+    from hkvatax.batch.core import BatchOptions, _summary_rows, assess_customer
+
+    held, profiles = batch
+    options = BatchOptions(regimes=("baseline", "va_extension") if compare else ("baseline",))
+    by_columns = "cells" in inspect.signature(assess_customer).parameters  # since decision 0183
+    rows_out = 0
+    for tid in sorted(held.by_taxpayer):
+        if by_columns:
+            outcomes = assess_customer(tid, (), held.header, profiles[tid], options, cells=held.columns(tid))
+        else:
+            outcomes = assess_customer(tid, held.rows(tid), held.header, profiles[tid], options)
+        for outcome in outcomes:
+            rows_out += len(_summary_rows(tid, outcome, len(held.by_taxpayer[tid])))
+    return rows_out
+
+
+def cpu(n: int, compare: bool) -> dict[str, float]:
+    run(customers(WARM), compare)
+    batch = customers(n, WARM)
+    events = len(batch[0].part)
+    c = time.process_time()
+    run(batch, compare)
+    spent = time.process_time() - c
+    return {"customers": n, "events": events, "cpu_s": spent, "cpu_ms_per_customer": spent / n * 1e3,
+            "cpu_us_per_event": spent / events * 1e6}
+
+
+def single(rows: int, work: Path) -> dict[str, float]:
+    """One taxpayer's ``rows``-row ledger (bench/generate.py seed 7) through ``assess_csv``: CPU per event."""
+    from hkvatax import assess_csv
+
+    path = work / f"ledger-{rows}.csv"
+    if not path.exists():
+        generate.write_hkvatax(generate.generate(rows, seed=7), path)
+    prof = {"taxpayer": {"kind": "corporation", "name": "Co", "methods": [{"method": "fifo", "from_year": "2018/19"}]}}
+    assess_csv(path, prof)  # warm (and the file in the page cache)
+    c = time.process_time()
+    assess_csv(path, prof)
+    spent = time.process_time() - c
+    return {"single_rows": rows, "single_cpu_s": spent, "single_cpu_us_per_event": spent / rows * 1e6}
+
+
+def callgrind(compare: bool, small: int = 5, large: int = 25) -> dict[str, float]:
+    counts = {}
+    for n in (small, large):
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+               "--customers", str(n), "--quiet"] + (["--compare"] if compare else [])
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        assert found, done.stderr[-2000:]
+        counts[n] = int(found.group(1))
+    per = (counts[large] - counts[small]) / (large - small)
+    return {"instructions_per_customer": per, "instructions_per_event": per / 100,
+            **{f"instructions_total_{n}": float(v) for n, v in counts.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=int, default=300)
+    ap.add_argument("--compare", action="store_true", help="both regimes (compare_rows) instead of the law in force")
+    ap.add_argument("--single", type=int, default=0, help="also the single-taxpayer core on a ledger of this many rows")
+    ap.add_argument("--callgrind", action="store_true", help="instructions per customer under valgrind")
+    ap.add_argument("--profile", type=int, default=0, help="cProfile this many customers")
+    ap.add_argument("--quiet", action="store_true", help="(for --callgrind) only run the customers")
+    ap.add_argument("--work", type=Path, default=HERE / "data")
+    args = ap.parse_args(argv)
+    if args.quiet:  # the run valgrind measures: warm-up included in both sizes, so it cancels out
+        run(customers(WARM), args.compare)
+        run(customers(args.customers, WARM), args.compare)
+        return 0
+    if args.profile:
+        import cProfile
+        import pstats
+
+        run(customers(WARM), args.compare)
+        batch = customers(args.profile, WARM)
+        prof = cProfile.Profile()
+        prof.runcall(run, batch, args.compare)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+        return 0
+    res: dict[str, float] = {}
+    if args.callgrind:
+        res.update(callgrind(args.compare))
+    if args.customers:
+        res.update(cpu(args.customers, args.compare))
+    if args.single:
+        args.work.mkdir(parents=True, exist_ok=True)
+        res.update(single(args.single, args.work if args.work.exists() else Path(tempfile.gettempdir())))
+        if "cpu_us_per_event" in res:
+            res["ratio_batch_to_single"] = res["cpu_us_per_event"] / res["single_cpu_us_per_event"]
+    print(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
