@@ -147,8 +147,8 @@ class Comparison:
 
     @isolated
     def figures(self, year: str) -> list[tuple[str, str, Decimal | None, Decimal | None]]:
-        ya_b = self.baseline.years[year]
-        ya_e = self.extension.years[year]
+        ya_b = self.baseline[year]
+        ya_e = self.extension[year]
         rows = []
         for branch in ya_b.branches:
             fb = ya_b.branches[branch].figures
@@ -162,7 +162,7 @@ class Comparison:
         """(title, baseline outcome, extension outcome) for each concession condition of the year."""
         rows: dict[str, list[str | None]] = {}
         for i, run in enumerate((self.baseline, self.extension)):
-            ya = run.years[year]
+            ya = run[year]
             first = next(iter(ya.branches.values()), None)  # none in a year not assessed
             for c in first.conditions if first is not None else ():
                 rows.setdefault(c.title, [None, None])[i] = c.outcome

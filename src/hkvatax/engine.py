@@ -233,7 +233,12 @@ class Assessment:
         return self.matched is not None and self.matched.each_disposal(self.basis, visit)
 
     def __getitem__(self, year: str | int | YearOfAssessment) -> YearAssessment:
-        return self.years[YearOfAssessment.parse(year).label]
+        label = YearOfAssessment.parse(year).label
+        found = self.years.get(label)
+        if found is None:  # an ArgumentError naming the years there are, never a bare KeyError
+            raise ArgumentError("year", f"{label} is not a year of this assessment",
+                                f"assessed years: {', '.join(self.years) or 'none'}")
+        return found
 
     @property
     def taxpayer_name(self) -> str:

@@ -162,7 +162,7 @@ class Explanation:
         out the nodes of each disposal and fragment that ``"full"`` adds (:func:`write_json` streams them)."""
         if detail not in DETAILS:
             raise ArgumentError("detail", f"{detail!r} is not a detail level", "summary, per_asset or full")
-        labels = list(assessment.years) if year is None else [YearOfAssessment.parse(year).label]
+        labels = list(assessment.years) if year is None else [assessment[year].year.label]
         trace = assessment.trace
         nodes: dict[str, Node] = {}
         years: list[YearEntry] = []

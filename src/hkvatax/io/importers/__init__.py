@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...errors import ArgumentError
 from ..loaders import CSV_COLUMNS
 from ..safe_csv import write_csv
 from .base import FIAT, GenericRow, Importer, ImportResult, Movement, PriceObservation
@@ -43,11 +44,11 @@ IMPORTERS: dict[str, Importer] = {imp.name: imp for imp in (
 
 def import_file(fmt: str, path: str | Path | None = None, *, text: str | None = None, file: str | None = None,
                 context: Mapping[str, Any] | None = None) -> ImportResult:
-    """Import an exchange export. Raises KeyError for an unknown format name."""
-    try:
-        importer = IMPORTERS[fmt.lower()]
-    except KeyError:
-        raise KeyError(f"unknown format {fmt!r}; known: {', '.join(sorted(IMPORTERS))}") from None
+    """Import an exchange export. An unknown format name is an :class:`~hkvatax.errors.ArgumentError`
+    (``invalid_argument``) whose suggestion lists the formats."""
+    importer = IMPORTERS.get(fmt.lower()) if isinstance(fmt, str) else None
+    if importer is None:
+        raise ArgumentError("format", f"{fmt!r} is not an import format", f"one of {', '.join(sorted(IMPORTERS))}")
     return importer.read(path, text=text, file=file, context=context)
 
 
