@@ -75,7 +75,13 @@ def _require_tags(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_schema() -> dict[str, Any]:
-    """The scenario file's schema, as the loader accepts it (``hkvatax schema``)."""
+    """The scenario file's schema, as the loader accepts it (``hkvatax schema``).
+
+    Examples:
+        >>> schema = scenario_schema()
+        >>> schema["title"], sorted(schema["required"])
+        ('Scenario', ['taxpayer'])
+    """
     from .models import Scenario
 
     schema: dict[str, Any] = _require_tags(_fix_numbers(Scenario.model_json_schema()))
@@ -132,7 +138,12 @@ _NAMES_TO_IDS = {"type": "object", "additionalProperties": {"type": "object", "a
 
 
 def explanation_schema() -> dict[str, Any]:
-    """``hkvatax.explanation/1``: the statement per year and branch (figure → node id) and the nodes."""
+    """``hkvatax.explanation/1``: the statement per year and branch (figure → node id) and the nodes.
+
+    Examples:
+        >>> explanation_schema()["properties"]["schema"]
+        {'const': 'hkvatax.explanation/1'}
+    """
     year = {
         "type": "object", "additionalProperties": False,
         "required": ["year", "status", "character", "character_node", "missing_facts", "branches", "notes",
@@ -176,7 +187,12 @@ def explanation_schema() -> dict[str, Any]:
 
 
 def comparison_schema() -> dict[str, Any]:
-    """``hkvatax.comparison/1``: both regimes' figures per year, and each difference with its causes."""
+    """``hkvatax.comparison/1``: both regimes' figures per year, and each difference with its causes.
+
+    Examples:
+        >>> comparison_schema()["properties"]["schema"]
+        {'const': 'hkvatax.comparison/1'}
+    """
     figure = {"type": "object", "additionalProperties": False, "required": ["branch", "figure", "baseline", "extension"],
               "properties": {"branch": {"type": "string"}, "figure": {"type": "string"},
                              "baseline": _EXACT_OR_NULL, "extension": _EXACT_OR_NULL}}
@@ -205,7 +221,12 @@ def comparison_schema() -> dict[str, Any]:
 
 def flat_schema() -> dict[str, Any]:
     """``Assessment.to_flat()``: ``{year: {figure: exact string}}`` (null for an indeterminate year, whose
-    branches are under ``"<year>~capital"`` and ``"<year>~revenue"``)."""
+    branches are under ``"<year>~capital"`` and ``"<year>~revenue"``).
+
+    Examples:
+        >>> flat_schema()["type"]
+        'object'
+    """
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax flat result",
             "type": "object",
             "propertyNames": {"pattern": r"^\d{4}/\d{2}(~(capital|revenue))?$"},
@@ -213,7 +234,12 @@ def flat_schema() -> dict[str, Any]:
 
 
 def error_schema() -> dict[str, Any]:
-    """What ``HkvataxError.to_dict()`` returns and ``--format json`` prints on failure."""
+    """What ``HkvataxError.to_dict()`` returns and ``--format json`` prints on failure.
+
+    Examples:
+        >>> sorted(error_schema()["required"])
+        ['code', 'error', 'message', 'problems']
+    """
     from .errors import ERROR_CODES
 
     problem = {"type": "object", "additionalProperties": False,
@@ -234,5 +260,11 @@ SCHEMAS = {"scenario": scenario_schema, "explanation": explanation_schema, "comp
 
 
 def schema_json(which: str = "scenario") -> str:
-    """One schema as the JSON text committed under docs/ (sorted keys, two-space indent)."""
+    """One schema as the JSON text committed under docs/ (sorted keys, two-space indent).
+
+    Examples:
+        >>> import json
+        >>> json.loads(schema_json("error")) == error_schema(), sorted(SCHEMAS)[:2]
+        (True, ['comparison', 'error'])
+    """
     return json.dumps(SCHEMAS[which](), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
