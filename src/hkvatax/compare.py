@@ -37,6 +37,13 @@ class Difference:
     """One figure that differs between the law in force and the proposed extension, and the rules that cause it.
 
     ``baseline + delta == extension`` exactly, whatever the caller's decimal context.
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> first = compare(load_scenario(example_path("family_office"))).differences[0]
+        >>> first.figure, first.baseline + first.delta == first.extension, first.origins
+        ('revenue_disposal_profits', True, ('fihv.min_assets', 'ext.applies'))
     """
 
     year: str
@@ -353,7 +360,18 @@ def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], year
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
                 default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None,
                 allow_files: AllowFiles = None) -> Comparison:
-    """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
+    """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`).
+
+    Examples:
+        >>> import io
+        >>> ledger = io.StringIO("id,timestamp,kind,asset,quantity,amount\\n"
+        ...                      "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000\\n"
+        ...                      "s1,2025-09-01T10:00:00+08:00,disposal,BTC,1,650000\\n")
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> comparison = compare_csv(ledger, profile, file="ledger.csv")
+        >>> comparison  # a plain corporation: the proposed extension changes nothing
+        <Comparison 'Harbour Ltd' years=[2025/26] differences=0>
+    """
     scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
                    law_settings=law_settings)
@@ -364,7 +382,16 @@ def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str
                  years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",
                  params: ParamStore | None = None, file: str = "<rows>",
                  law_settings: Mapping[str, Any] | None = None) -> Comparison:
-    """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`)."""
+    """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`).
+
+    Examples:
+        >>> rows = [("b1", "2025-05-01T10:00:00+08:00", "acquisition", "BTC", "2", "1000000"),
+        ...         ("s1", "2025-09-01T10:00:00+08:00", "disposal", "BTC", "1", "650000")]
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> comparison = compare_rows(rows, profile, columns=("id", "timestamp", "kind", "asset", "quantity", "amount"))
+        >>> comparison.baseline["2025/26"].tax_payable, comparison.differences
+        (Decimal('9375'), ())
+    """
     scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
                    law_settings=law_settings)

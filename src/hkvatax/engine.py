@@ -99,7 +99,16 @@ Years = str | int | YearOfAssessment | Iterable[str | int | YearOfAssessment] | 
 
 @dataclass(frozen=True)
 class BranchAssessment:
-    """The computation for one year under one character (both are shown when it is indeterminate)."""
+    """The computation for one year under one character (both are shown when it is indeterminate).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> branch = outcome["2025/26"].result
+        >>> branch.character, branch["net_profit"] == branch.assessable_profits, branch.tax_payable
+        ('revenue', True, Decimal('150045'))
+    """
 
     year: YearOfAssessment
     character: Literal["capital", "revenue"]
@@ -153,6 +162,14 @@ class YearAssessment:
 
     A year before the first year the parameter tables cover has status ``"not_assessed"``: no decision, no
     branches, and ``reason`` says why (its events still went through the ledger; decision 0120).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> year = outcome["2025/26"]
+        >>> year.status, year.decision.character, year.assessable_profits
+        ('determined', 'revenue', Decimal('1855100'))
     """
 
     year: YearOfAssessment
@@ -204,7 +221,19 @@ class YearAssessment:
 
 @dataclass(frozen=True)
 class Assessment:
-    """What :func:`assess` returns: per year figures, the ledger, and the trace that explains them."""
+    """What :func:`assess` returns: per year figures, the ledger, and the trace that explains them.
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> outcome
+        <Assessment 'Harbour Digital Ltd' regime=baseline tax_payable={2025/26: 150,045.00}>
+        >>> outcome["2025/26"].tax_payable, outcome.to_flat()["2025/26"]["net_profit"]
+        (Decimal('150045'), '1855100')
+        >>> outcome.explain("2025/26").to_dict()["schema"]
+        'hkvatax.explanation/1'
+    """
 
     scenario: Scenario
     regime: str
@@ -468,7 +497,16 @@ def ledger_scenario(scenario: Scenario, *, records: bool = False) -> Matched:
 
 @isolated
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
-    """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records)."""
+    """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> ledger = match_scenario(load_scenario(example_path("corporation")))
+        >>> first = ledger.disposals[0]
+        >>> first.asset, first.year.label, first.method
+        ('BTC', '2024/25', 'weighted_average')
+    """
     table = EventTable.from_events(scenario.events)
     basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or "market_value"
     result = _match(scenario, lambda: [table], possible_nil=False, records=True, bases=(basis,))[basis][1]
@@ -760,7 +798,18 @@ def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years
     """Assess a generic CSV ledger (a path, or an open text file such as an upload, named ``file`` in the
     provenance) with its profile: read in chunks, validated column by column and matched as it is read, so
     a million rows never exist as a million objects (docs/decisions/0032-one-core.md). ``allow_files``: where
-    a file the profile names may be (default: the profile's own folder; docs/security.md)."""
+    a file the profile names may be (default: the profile's own folder; docs/security.md).
+
+    Examples:
+        >>> import io
+        >>> ledger = io.StringIO("id,timestamp,kind,asset,quantity,amount\\n"
+        ...                      "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000\\n"
+        ...                      "s1,2025-09-01T10:00:00+08:00,disposal,BTC,1,650000\\n")
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> outcome = assess_csv(ledger, profile, file="ledger.csv")
+        >>> outcome["2025/26"].assessable_profits, outcome["2025/26"].tax_payable
+        (Decimal('150000'), Decimal('9375'))
+    """
     scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
                    matched=matched, law_settings=law_settings)

@@ -69,7 +69,17 @@ class Fragment:
 
 @dataclass(frozen=True, slots=True)
 class DisposalRecord:
-    """One disposal of one asset: a sale, the given-up side of a swap, a fee in kind, a payment, a loss."""
+    """One disposal of one asset: a sale, the given-up side of a swap, a fee in kind, a payment, a loss.
+
+    Examples:
+        >>> from hkvatax.ledger import run_ledger
+        >>> from hkvatax.models import Acquisition, Disposal
+        >>> events = [Acquisition(id="b", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000"),
+        ...           Disposal(id="s", timestamp="2025-09-01T10:00:00+08:00", asset="BTC", quantity="0.5", proceeds="300000")]
+        >>> sale = run_ledger(events).disposals[0]
+        >>> sale.disposal_id, sale.kind, sale.year.label, sale.quantity, len(sale.fragments)
+        ('s', 'disposal', '2025/26', Decimal('0.5'), 1)
+    """
 
     disposal_id: str  # event id, or "<event id>#fee<n>" for a fee paid in a token
     event_id: str
@@ -235,7 +245,19 @@ class LedgerNote:
 
 @dataclass(frozen=True, slots=True)
 class LedgerResult:
-    """Everything the ledger found, in time order."""
+    """Everything the ledger found, in time order.
+
+    Examples:
+        >>> from hkvatax.ledger import run_ledger
+        >>> from hkvatax.models import Acquisition, Disposal
+        >>> events = [Acquisition(id="b", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000"),
+        ...           Disposal(id="s", timestamp="2025-09-01T10:00:00+08:00", asset="BTC", quantity="0.5", proceeds="300000")]
+        >>> result = run_ledger(events)
+        >>> result
+        <LedgerResult events=2 disposals=1 lots=1 receipts=0 years=[2025/26]>
+        >>> [(p.asset, p.quantity) for p in result.closing[result.disposals[0].year]]
+        [('BTC', Decimal('1.5'))]
+    """
 
     disposals: tuple[DisposalRecord, ...]
     lots: tuple[LotRecord, ...]
