@@ -81,9 +81,10 @@ def _module_of(value: object) -> ModuleType:
 
 def test_the_api_reference_shows_every_public_module_and_the_package_exports() -> None:
     shown = set(re.findall(r"^::: (\S+)", API.read_text(encoding="utf-8"), flags=re.M))
-    for module in ("hkvatax.periods", "hkvatax.io.importers", "hkvatax.money", "hkvatax.errors", "hkvatax.trace"):
+    for module in ("hkvatax.models", "hkvatax.periods", "hkvatax.io.importers", "hkvatax.money", "hkvatax.errors",
+                   "hkvatax.trace"):
         assert module in shown, f"{module} is not in docs/api.md"
-    assert len(PUBLIC) > 90
+    assert len(PUBLIC) > 140
     for name in hkvatax.__all__:
         value = getattr(hkvatax, name)
         if _documentable(value):
@@ -91,9 +92,9 @@ def test_the_api_reference_shows_every_public_module_and_the_package_exports() -
 
 
 def test_every_public_function_and_class_has_a_docstring_with_an_example() -> None:
-    missing = [name for name, value in PUBLIC.items() if not inspect.getdoc(value)]
+    missing = [name for name, value in PUBLIC.items() if not (value.__doc__ or "").strip()]  # its own docstring
     assert not missing, f"no docstring: {missing}"
-    without = [name for name, value in PUBLIC.items() if ">>>" not in (value.__doc__ or "")]
+    without = [name for name, value in PUBLIC.items() if ">>>" not in (value.__doc__ or "")]  # its own, not inherited
     assert not without, f"no example (>>>) in the docstring: {without}"
 
 
