@@ -24,6 +24,9 @@ API = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
 #: modules whose examples need an optional extra (import name), skipped without it
 EXTRAS: dict[str, str] = {"hkvatax.render.frames": "pandas", "hkvatax.render.charts": "matplotlib"}
+#: methods whose examples need an optional extra
+METHOD_EXTRAS: dict[str, str] = {"to_frames": "pandas", "to_pandas": "pandas", "plot_waterfall": "matplotlib",
+                                 "plot_tax_by_year": "matplotlib"}
 
 #: the context every example runs in: the default one, whatever the caller's or another test's
 FIXED = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN,
@@ -70,7 +73,23 @@ def public_objects() -> dict[str, object]:
     return found
 
 
+def public_methods() -> dict[str, object]:
+    """The public methods (not properties) of the classes a user holds: those hkvatax exports, and the
+    :class:`~hkvatax.explain.Explanation` every assessment gives."""
+    from hkvatax.explain import Explanation
+
+    classes = [getattr(hkvatax, n) for n in hkvatax.__all__ if inspect.isclass(getattr(hkvatax, n))]
+    found: dict[str, object] = {}
+    for cls in [*classes, Explanation]:
+        for name, member in vars(cls).items():
+            function = member.__func__ if isinstance(member, classmethod | staticmethod) else member
+            if not name.startswith("_") and inspect.isfunction(function):
+                found[f"{cls.__module__}.{cls.__qualname__}.{name}"] = function
+    return found
+
+
 PUBLIC = public_objects()
+METHODS = public_methods()
 
 
 def _module_of(value: object) -> ModuleType:
@@ -98,17 +117,24 @@ def test_every_public_function_and_class_has_a_docstring_with_an_example() -> No
     assert not without, f"no example (>>>) in the docstring: {without}"
 
 
+def test_every_public_method_of_the_exported_classes_has_a_docstring_with_an_example() -> None:
+    assert len(METHODS) > 35
+    without = [name for name, value in METHODS.items() if ">>>" not in (value.__doc__ or "")]
+    assert not without, f"no example (>>>) in the docstring: {without}"
+
+
 def _examples(value: object) -> list[doctest.DocTest]:
     module = _module_of(value)
     finder = doctest.DocTestFinder(recurse=False, exclude_empty=True)
     name = f"{module.__name__}.{value.__qualname__}"  # type: ignore[attr-defined]
+    # a method's examples run in its module's namespace, as its class's do
     return finder.find(value, name, module=module, globs=dict(vars(module)))
 
 
-@pytest.mark.parametrize("name", list(PUBLIC))
+@pytest.mark.parametrize("name", [*PUBLIC, *METHODS])
 def test_the_example_runs(name: str) -> None:
-    value = PUBLIC[name]
-    extra = EXTRAS.get(_module_of(value).__name__)
+    value = PUBLIC.get(name) or METHODS[name]
+    extra = EXTRAS.get(_module_of(value).__name__) or METHOD_EXTRAS.get(name.rsplit(".", 1)[-1])
     if extra is not None:
         pytest.importorskip(extra)
     tests = _examples(value)

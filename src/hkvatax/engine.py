@@ -246,7 +246,15 @@ class Assessment:
     basis: str = "market_value"
 
     def full_ledger(self) -> LedgerResult | None:
-        """Every disposal and fragment of the ledger assessed (kept, or matched again on request)."""
+        """Every disposal and fragment of the ledger assessed (kept, or matched again on request).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.full_ledger()  # matched again: the assessment kept only the ledger's sums
+            <LedgerResult events=7 disposals=2 lots=2 receipts=0 years=[2024/25, 2025/26]>
+        """
         if self.ledger is not None:
             return self.ledger
         return None if self.matched is None else self.matched.records(self.basis)
@@ -254,7 +262,18 @@ class Assessment:
     def each_disposal(self, visit: Callable[[DisposalRecord], None]) -> bool:
         """Hand every disposal record (with its fragments) to ``visit``, in ledger order, without keeping
         them: from the ledger kept, else the ledger matched again with its records streamed. False when the
-        assessment was made from aggregates alone (no records to give)."""
+        assessment was made from aggregates alone (no records to give).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> seen = []
+            >>> outcome.each_disposal(lambda d: seen.append((d.disposal_id, d.year.label)))
+            True
+            >>> seen
+            [('co-2', '2024/25'), ('co-4', '2025/26')]
+        """
         if self.ledger is not None:
             for d in self.ledger.disposals:
                 visit(d)
@@ -274,7 +293,20 @@ class Assessment:
         return self.scenario.taxpayer.name
 
     def explain(self, year: str | YearOfAssessment | None = None, *, detail: str = "summary") -> Explanation:
-        """The explanation of ``year`` (all years if None) at ``detail`` summary / per_asset / full."""
+        """The explanation of ``year`` (all years if None) at ``detail`` summary / per_asset / full.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> explanation = outcome.explain("2025/26", detail="per_asset")
+            >>> explanation.detail, [y["year"] for y in explanation.years]
+            ('per_asset', ['2025/26'])
+            >>> outcome.explain("2031/32")
+            Traceback (most recent call last):
+                ...
+            hkvatax.errors.ArgumentError: year: 2031/32 is not a year of this assessment (assessed years: 2025/26)
+        """
         assert EXPLAINER is not None, "hkvatax.explain registers the explainer when hkvatax is imported"
         explanation: Explanation = EXPLAINER(self, year=year, detail=detail)
         return explanation
@@ -288,6 +320,17 @@ class Assessment:
         return f"<Assessment {self.taxpayer_name!r} regime={self.regime} tax_payable={{{years}}}>"
 
     def to_json(self, *, detail: str = "summary") -> str:
+        """The explanation's JSON (``explain(detail=detail).to_json()``): schema ``hkvatax.explanation/1``.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> import json
+            >>> json.loads(outcome.to_json())["schema"]
+            'hkvatax.explanation/1'
+        """
+
         return self.explain(detail=detail).to_json()
 
     def write_json(self, fp: IO[str], *, detail: str = "summary", year: str | YearOfAssessment | None = None,
@@ -295,22 +338,60 @@ class Assessment:
         """Write the explanation's JSON to the text file ``fp`` as a stream: the same text as
         ``explain(year, detail=detail).to_json()`` (``indent=None``: as ``json.dumps(...to_dict(),
         sort_keys=True)``), but at ``detail="full"`` the node of every disposal and lot fragment is written
-        as the ledger is matched again, never all held at once (docs/decisions/0170-streamed-full-json.md)."""
+        as the ledger is matched again, never all held at once (docs/decisions/0170-streamed-full-json.md).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> import io, json
+            >>> out = io.StringIO()
+            >>> outcome.write_json(out, indent=None)
+            >>> json.loads(out.getvalue()) == outcome.explain().to_dict()
+            True
+        """
         assert JSON_WRITER is not None, "hkvatax.explain registers the writer when hkvatax is imported"
         JSON_WRITER(self, fp, year=year, detail=detail, indent=indent)
 
     def to_frames(self) -> dict[str, Any]:
         """pandas DataFrames (the ``pandas`` extra): ``statements``, ``conditions`` and, when the ledger is
-        kept, ``disposals``, ``fragments`` and ``pools``. Dtypes: docs/notebooks.md."""
+        kept, ``disposals``, ``fragments`` and ``pools``. Dtypes: docs/notebooks.md.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> sorted(outcome.to_frames())
+            ['conditions', 'disposals', 'fragments', 'pools', 'statements']
+        """
         frames: dict[str, Any] = _view("frames")(self)
         return frames
 
     def to_pandas(self) -> Any:
-        """The statements as one DataFrame (year, branch, figure, label, value, status, rule_id, node)."""
+        """The statements as one DataFrame (year, branch, figure, label, value, status, rule_id, node).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> statements = outcome.to_pandas()
+            >>> statements[statements.figure == "tax_payable"].value.tolist()
+            [Decimal('150045')]
+        """
         return self.to_frames()["statements"]
 
     def plot_waterfall(self, year: str | YearOfAssessment, ax: Any = None) -> Any:
-        """A waterfall from profits to tax for ``year`` (the ``charts`` extra); returns the matplotlib axes."""
+        """A waterfall from profits to tax for ``year`` (the ``charts`` extra); returns the matplotlib axes.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.plot_waterfall("2025/26").get_title()
+            '2025/26 (revenue): from profits to tax'
+        """
         ya = self[year]
         branch = ya.result or next(iter(ya.branches.values()), None)
         if branch is None:
@@ -324,6 +405,14 @@ class Assessment:
         Values are normalised exact decimal strings (``None`` where the year is indeterminate: its branches
         are under ``"<year>~capital"`` and ``"<year>~revenue"``; a year not assessed maps to ``{}``).
         Schema: ``docs/schemas/flat.schema.json``.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> flat = outcome.to_flat()
+            >>> flat["2025/26"]["tax_payable"], flat["2025/26"]["net_profit"]
+            ('150045', '1855100')
         """
         out: dict[str, dict[str, str | None]] = {}
         for label, ya in self.years.items():
@@ -339,6 +428,16 @@ class Assessment:
         return out
 
     def depends_on_proposed_law(self) -> bool:
+        """Whether any figure rests on a rule whose status is *proposed* (a Bill or a Budget measure, not yet law).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.depends_on_proposed_law(), outcome.trace.proposed_rules[:1]
+            (True, ('pt.reduction.one_off',))
+        """
+
         return bool(self.trace.proposed_rules)
 
 

@@ -192,7 +192,12 @@ class HkvataxError(Exception):
         return [p.code for p in self.problems]
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as JSON-ready data (what ``--format json`` prints on failure)."""
+        """The error as JSON-ready data (what ``--format json`` prints on failure).
+
+        Examples:
+            >>> InputError([Problem("oversell", "sells 2, holds 1", SourceRef(file="l.csv", row=3))]).to_dict()["problems"][0]["row"]
+            3
+        """
         problems = self.problems
         return {"error": type(self).__name__, "code": problems[0].code if problems else self.code,
                 "message": str(self), "problems": [p.to_dict() for p in problems]}

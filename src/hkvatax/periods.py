@@ -120,7 +120,16 @@ class YearOfAssessment:
 
     @classmethod
     def parse(cls, text: str | int | YearOfAssessment) -> YearOfAssessment:
-        """Parse ``"2025/26"``, ``"2025-26"``, ``"2025/2026"`` or ``2025`` (the starting year)."""
+        """Parse ``"2025/26"``, ``"2025-26"``, ``"2025/2026"`` or ``2025`` (the starting year).
+
+        Examples:
+            >>> YearOfAssessment.parse("2025/26") == YearOfAssessment.parse("2025-2026") == YearOfAssessment.parse(2025)
+            True
+            >>> YearOfAssessment.parse("25/26")
+            Traceback (most recent call last):
+                ...
+            hkvatax.errors.ArgumentError: year: '25/26' is not a year of assessment (write it like 2025/26)
+        """
         if isinstance(text, YearOfAssessment):
             return text
         if isinstance(text, int):
@@ -140,12 +149,25 @@ class YearOfAssessment:
 
     @classmethod
     def containing(cls, instant: datetime) -> YearOfAssessment:
-        """The YA in which ``instant`` falls, reading its date in Hong Kong time."""
+        """The YA in which ``instant`` falls, reading its date in Hong Kong time.
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> YearOfAssessment.containing(datetime(2026, 3, 31, 16, 30, tzinfo=timezone.utc)).label  # 1 April, 00:30 HKT
+            '2026/27'
+        """
         local = to_hk(instant)
         return cls(local.year if (local.month, local.day) >= (4, 1) else local.year - 1)
 
     @classmethod
     def of_date(cls, day: date) -> YearOfAssessment:
+        """The year of assessment (1 April to 31 March) in which the calendar date ``day`` falls.
+
+        Examples:
+            >>> YearOfAssessment.of_date(date(2026, 3, 31)).label, YearOfAssessment.of_date(date(2026, 4, 1)).label
+            ('2025/26', '2026/27')
+        """
+
         return cls(day.year if (day.month, day.day) >= (4, 1) else day.year - 1)
 
     @property
@@ -171,9 +193,23 @@ class YearOfAssessment:
         return datetime(self.start_year + 1, 4, 1, tzinfo=HKT)
 
     def next(self) -> YearOfAssessment:
+        """The following year of assessment.
+
+        Examples:
+            >>> YearOfAssessment(2025).next()
+            YearOfAssessment('2026/27')
+        """
+
         return YearOfAssessment(self.start_year + 1)
 
     def previous(self) -> YearOfAssessment:
+        """The year of assessment before this one.
+
+        Examples:
+            >>> YearOfAssessment(2025).previous()
+            YearOfAssessment('2024/25')
+        """
+
         return YearOfAssessment(self.start_year - 1)
 
     def __lt__(self, other: object) -> bool:

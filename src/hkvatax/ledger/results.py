@@ -281,7 +281,17 @@ class LedgerResult:
         return tuple(sorted(seen))
 
     def closing_pools(self, year: YearOfAssessment) -> tuple[PoolSnapshot, ...]:
-        """Pools at the end of ``year``'s basis period (the latest snapshot not after it)."""
+        """Pools at the end of ``year``'s basis period (the latest snapshot not after it).
+
+        Examples:
+            >>> from hkvatax import match_scenario
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> from hkvatax.periods import YearOfAssessment
+            >>> result = match_scenario(load_scenario(example_path("corporation")))
+            >>> [(p.asset, p.quantity) for p in result.closing_pools(YearOfAssessment(2025))][:1]
+            [('BTC', Decimal('1'))]
+        """
         best: YearOfAssessment | None = None
         for y in self.closing:
             if y <= year and (best is None or y > best):
@@ -291,4 +301,16 @@ class LedgerResult:
         return self.closing[best]
 
     def disposals_in(self, year: YearOfAssessment) -> tuple[DisposalRecord, ...]:
+        """The disposals whose basis period falls in ``year``, in time order.
+
+        Examples:
+            >>> from hkvatax import match_scenario
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> from hkvatax.periods import YearOfAssessment
+            >>> result = match_scenario(load_scenario(example_path("corporation")))
+            >>> [d.disposal_id for d in result.disposals_in(YearOfAssessment(2025))]
+            ['co-4']
+        """
+
         return tuple(d for d in self.disposals if d.year == year)
