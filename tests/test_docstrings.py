@@ -148,3 +148,20 @@ def test_the_example_runs(name: str) -> None:
     result = runner.summarize(verbose=False)
     assert result.failed == 0, "".join(report)
     assert result.attempted > 0, f"{name}: every example is skipped"
+
+
+def test_docstring_examples_stay_out_of_the_published_schemas() -> None:
+    """pydantic describes a model by its docstring: the schema and the OpenAPI document keep the description
+    and drop the examples."""
+    import json
+
+    from hkvatax.schemas import scenario_schema
+
+    text = json.dumps(scenario_schema())
+    assert ">>>" not in text and "Examples:" not in text
+    assert "A purchase of ``quantity`` of ``asset``" in text  # the description itself is kept
+    pytest.importorskip("fastapi")
+    from hkvatax.server import ServerSettings, create_app
+
+    app = create_app(ServerSettings(workers=0))
+    assert ">>>" not in json.dumps(app.openapi())

@@ -14,9 +14,10 @@ A backend can put these in its OpenAPI document as response models.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-__all__ = ["DECIMAL_PATTERN", "scenario_schema", "explanation_schema", "comparison_schema", "flat_schema",
+__all__ = ["DECIMAL_PATTERN", "without_examples", "scenario_schema", "explanation_schema", "comparison_schema", "flat_schema",
            "error_schema", "SCHEMAS", "schema_json"]
 
 #: A decimal string as the loader reads it: optional sign, digits (thousands commas allowed), optional
@@ -74,6 +75,27 @@ def _require_tags(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def without_examples(node: Any) -> Any:
+    """A JSON Schema with the ``Examples:`` section of every description cut off: pydantic describes a model
+    or an enum by its docstring, whose doctest examples (decision 0190) are for Python readers, not for a
+    schema or an OpenAPI document.
+
+    Examples:
+        >>> described = {"description": "A sale." + chr(10) * 2 + "Examples:" + chr(10) + "    ...", "type": "object"}
+        >>> without_examples(described)
+        {'description': 'A sale.', 'type': 'object'}
+    """
+    if isinstance(node, list):
+        return [without_examples(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: without_examples(v) for k, v in node.items()}
+    text = out.get("description")
+    if isinstance(text, str) and "Examples:" in text:
+        out["description"] = re.split(r"\n\s*Examples:\s*\n", text, maxsplit=1)[0].rstrip()
+    return out
+
+
 def scenario_schema() -> dict[str, Any]:
     """The scenario file's schema, as the loader accepts it (``hkvatax schema``).
 
@@ -84,7 +106,7 @@ def scenario_schema() -> dict[str, Any]:
     """
     from .models import Scenario
 
-    schema: dict[str, Any] = _require_tags(_fix_numbers(Scenario.model_json_schema()))
+    schema: dict[str, Any] = _require_tags(_fix_numbers(without_examples(Scenario.model_json_schema())))
     schema["properties"]["default_timezone"] = {
         "type": "string", "title": "Default Timezone",
         "description": "IANA zone (e.g. Asia/Hong_Kong) for timestamps written without an offset; read by the "

@@ -411,8 +411,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 # ------------------------------------------------------------------------------------------ documents
 def _scenario_schema() -> dict[str, Any]:
     from ..models import Scenario
+    from ..schemas import without_examples
 
-    return Scenario.model_json_schema()
+    schema: dict[str, Any] = without_examples(Scenario.model_json_schema())
+    return schema
 
 
 def _profile_schema() -> dict[str, Any]:
@@ -445,9 +447,10 @@ def _rules_document() -> dict[str, Any]:
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         from ..models import Scenario
+        from ..schemas import without_examples
 
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        found = Scenario.model_json_schema(ref_template="#/components/schemas/{model}")
+        found = without_examples(Scenario.model_json_schema(ref_template="#/components/schemas/{model}"))
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         for name, sub in found.pop("$defs", {}).items():
             components.setdefault(name, sub)
