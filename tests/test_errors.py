@@ -148,3 +148,20 @@ def test_a_server_setting_from_the_environment_that_is_not_a_number_names_the_va
     _argument(exc, "HKVATAX_WORKERS")
     monkeypatch.setenv("HKVATAX_WORKERS", "3")
     assert ServerSettings.from_env(timeout_seconds=5).workers == 3
+
+
+def test_an_unknown_figure_and_a_foreign_explanation_document_are_argument_errors() -> None:
+    from hkvatax import assess
+    from hkvatax.examples import example_path
+    from hkvatax.explain import Explanation
+    from hkvatax.io import load_scenario
+
+    branch = assess(load_scenario(example_path("corporation")), "2025/26")["2025/26"].result
+    assert branch is not None
+    with pytest.raises(ArgumentError) as exc:
+        branch["tax_payble"]
+    assert "tax_payable" in (_argument(exc, "figure").suggestion or "")
+    for text in ("{", '{"schema": "other/1"}', '{"schema": "hkvatax.explanation/1"}', "[1]"):
+        with pytest.raises(ArgumentError) as exc:
+            Explanation.from_json(text)
+        _argument(exc, "text")

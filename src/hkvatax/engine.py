@@ -131,7 +131,11 @@ class BranchAssessment:
         return {k[len("deemed["):-1]: v for k, v in self.concession.extra.items() if k.startswith("deemed[")}
 
     def __getitem__(self, name: str) -> Decimal:
-        value = self.figures[name].value
+        found = self.figures.get(name)
+        if found is None:  # an ArgumentError naming the figures there are, never a bare KeyError
+            raise ArgumentError("figure", f"{name!r} is not a figure of this computation",
+                                f"one of {', '.join(self.figures)}")
+        value = found.value
         assert isinstance(value, Decimal)
         return value
 

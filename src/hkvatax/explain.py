@@ -281,15 +281,25 @@ class Explanation:
             True
         """
 
-        d = json.loads(text)
-        if d.get("schema") != SCHEMA:
-            raise ValueError(f"not an {SCHEMA} document")
-        return cls(
-            taxpayer=d["taxpayer"], taxpayer_kind=d["taxpayer_kind"], regime=d["regime"], detail=d["detail"],
-            years=tuple(d["years"]), nodes={k: _node_from_dict(v) for k, v in d["nodes"].items()},
-            assumptions={k: Assumption(v["id"], v["text"], v.get("how_to_change")) for k, v in d["assumptions"].items()},
-            proposed_rules=tuple(d["proposed_rules"]),
-        )
+        def refuse(why: str) -> ArgumentError:  # one error hierarchy: never a bare ValueError or KeyError
+            return ArgumentError("text", f"not an {SCHEMA} document: {why}", "the text of Explanation.to_json()")
+
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise refuse(f"not JSON ({exc})") from None
+        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
+            raise refuse("its schema is not " + SCHEMA)
+        try:
+            return cls(
+                taxpayer=d["taxpayer"], taxpayer_kind=d["taxpayer_kind"], regime=d["regime"], detail=d["detail"],
+                years=tuple(d["years"]), nodes={k: _node_from_dict(v) for k, v in d["nodes"].items()},
+                assumptions={k: Assumption(v["id"], v["text"], v.get("how_to_change"))
+                             for k, v in d["assumptions"].items()},
+                proposed_rules=tuple(d["proposed_rules"]),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise refuse(f"{type(exc).__name__}: {exc}") from None
 
     # ------------------------------------------------------------------ helpers
     def _fmt(self, node: Node) -> str:
