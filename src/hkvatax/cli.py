@@ -673,7 +673,16 @@ def _os_problem(exc: OSError | UnicodeDecodeError, args: argparse.Namespace | No
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 input problems, 2 usage, 3 internal error)."""
+    """Run the command line; returns the exit code (0 ok, 1 input problems, 2 usage, 3 internal error).
+
+    Examples:
+        >>> main(["--version"])
+        hkvatax 0.1.0
+        0
+        >>> from hkvatax.examples import example_path
+        >>> main(["assess", str(example_path("corporation")), "--year", "25/26"])  # a usage error: exit code 2
+        2
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(argv)
     parser = build_parser()

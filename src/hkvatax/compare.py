@@ -38,6 +38,13 @@ class Difference:
     """One figure that differs between the law in force and the proposed extension, and the rules that cause it.
 
     ``baseline + delta == extension`` exactly, whatever the caller's decimal context.
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> first = compare(load_scenario(example_path("family_office"))).differences[0]
+        >>> first.figure, first.baseline + first.delta == first.extension, first.origins
+        ('revenue_disposal_profits', True, ('fihv.min_assets', 'ext.applies'))
     """
 
     year: str
@@ -148,8 +155,18 @@ class Comparison:
 
     @isolated
     def figures(self, year: str) -> list[tuple[str, str, Decimal | None, Decimal | None]]:
-        ya_b = self.baseline.years[year]
-        ya_e = self.extension.years[year]
+        """``(branch, figure, baseline, extension)`` for every figure of ``year`` (exact values).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> comparison.figures("2025/26")[-2]
+            ('revenue', 'tax_payable', Decimal('1597533'), Decimal('0'))
+        """
+
+        ya_b = self.baseline[year]
+        ya_e = self.extension[year]
         rows = []
         for branch in ya_b.branches:
             fb = ya_b.branches[branch].figures
@@ -160,10 +177,18 @@ class Comparison:
 
     @isolated
     def conditions(self, year: str) -> list[tuple[str, str | None, str | None]]:
-        """(title, baseline outcome, extension outcome) for each concession condition of the year."""
+        """(title, baseline outcome, extension outcome) for each concession condition of the year.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> comparison.conditions("2025/26")[0]
+            ('The FIHV has elected in writing for the concession (irrevocable)', 'met', 'met')
+        """
         rows: dict[str, list[str | None]] = {}
         for i, run in enumerate((self.baseline, self.extension)):
-            ya = run.years[year]
+            ya = run[year]
             first = next(iter(ya.branches.values()), None)  # none in a year not assessed
             for c in first.conditions if first is not None else ():
                 rows.setdefault(c.title, [None, None])[i] = c.outcome
@@ -171,15 +196,36 @@ class Comparison:
 
     @isolated
     def deemed(self, year: str) -> list[tuple[str, Decimal | None, Decimal | None]]:
+        """``(investor, baseline, extension)`` deemed assessable profits of each resident investor in ``year``.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> name, baseline, extension = compare(load_scenario(example_path("private_fund"))).deemed("2025/26")[0]
+            >>> name, baseline < extension
+            ('Mr Lee (HK resident, 35%)', True)
+        """
+
         out: dict[str, list[Decimal | None]] = {}
         for i, run in enumerate((self.baseline, self.extension)):
-            for b in run.years[year].branches.values():
+            for b in run[year].branches.values():
                 for who, fig in b.deemed_profits.items():
                     out.setdefault(who, [None, None])[i] = fig.value
         return [(w, v[0], v[1]) for w, v in out.items()]
 
     @isolated
     def to_dict(self) -> dict[str, Any]:
+        """The comparison as JSON-ready data (schema ``hkvatax.comparison/1``; exact values as normalised strings).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> data = comparison.to_dict()
+            >>> data["schema"], len(data["differences"]) == len(comparison.differences)
+            ('hkvatax.comparison/1', True)
+        """
+
         years = {}
         for label in self.baseline.years:
             years[label] = [
@@ -197,18 +243,42 @@ class Comparison:
         }
 
     def to_json(self) -> str:
+        """The comparison as JSON text (``to_dict()``, sorted keys, two-space indent).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> import json
+            >>> json.loads(comparison.to_json())["schema"]
+            'hkvatax.comparison/1'
+        """
+
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @staticmethod
     @isolated
     def delta(baseline: Decimal, extension: Decimal) -> Decimal:
-        """``extension − baseline``, exact whatever the caller's decimal context."""
+        """``extension − baseline``, exact whatever the caller's decimal context.
+
+        Examples:
+            >>> Comparison.delta(Decimal("1597533"), Decimal("0"))
+            Decimal('-1597533')
+        """
         return extension - baseline
 
     def to_frames(self) -> dict[str, Any]:
         """pandas DataFrames (the ``pandas`` extra): ``comparison`` (baseline, extension, difference, causes),
         the baseline's ``statements``/``conditions`` and the extension's as ``extension_statements``/
-        ``extension_conditions``, and the shared ledger's ``disposals``, ``fragments`` and ``pools``."""
+        ``extension_conditions``, and the shared ledger's ``disposals``, ``fragments`` and ``pools``.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> sorted(comparison.to_frames())[:3]
+            ['comparison', 'conditions', 'disposals']
+        """
         from .render.frames import assessment_frames, comparison_frame
 
         out = {"comparison": comparison_frame(self), **assessment_frames(self.baseline)}
@@ -217,19 +287,46 @@ class Comparison:
         return out
 
     def to_pandas(self) -> Any:
-        """The comparison as one DataFrame (see :meth:`to_frames`)."""
+        """The comparison as one DataFrame (see :meth:`to_frames`).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> frame = comparison.to_pandas()
+            >>> frame[frame.figure == "tax_payable"].difference.tolist()
+            [Decimal('-1597533')]
+        """
         from .render.frames import comparison_frame
 
         return comparison_frame(self)
 
     def plot_tax_by_year(self, ax: Any = None) -> Any:
-        """Tax payable by year, baseline against extension (the ``charts`` extra); returns the axes."""
+        """Tax payable by year, baseline against extension (the ``charts`` extra); returns the axes.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> [t.get_text() for t in comparison.plot_tax_by_year().get_xticklabels()]
+            ['2025/26']
+        """
         from .render.charts import tax_by_year_chart
 
         return tax_by_year_chart(self, ax)
 
     def causes_html(self, causes: Iterable[str]) -> str:
-        """The causing rules, each with its title and status, as HTML."""
+        """The causing rules, each with its title and status, as HTML.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> comparison.causes_html(["fihv.min_assets"])
+            'fihv.min_assets (Specified assets of at least HK$240 million managed by the ESFO; enacted)'
+        """
         return html.escape(self._cause_text(causes))
 
     def __repr__(self) -> str:
@@ -245,6 +342,16 @@ class Comparison:
 
     @isolated
     def to_text(self) -> str:
+        """The comparison as a plain-text table per year, with each difference and the rules that cause it.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> print([line for line in comparison.to_text().splitlines() if "Tax payable" in line][0])
+              Tax payable                                                    1,597,533.00             0.00    -1,597,533.00
+        """
+
         lines = [f"hkvatax compare — {T(self.scenario.taxpayer.name)} ({self.scenario.taxpayer.kind}): baseline (law in "
                  "force) vs va_extension (Bill gazetted 12 June 2026, proposed; first year "
                  f"{self.extension.settings.get('extension_first_year')} assumed)"]
@@ -283,6 +390,16 @@ class Comparison:
 
     @isolated
     def to_markdown(self) -> str:
+        """The comparison as Markdown: a table per year and the causes of each difference.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> print([line for line in comparison.to_markdown().splitlines() if "Tax payable" in line][0])
+            | Tax payable | 1,597,533.00 | 0.00 | -1,597,533.00 |
+        """
+
         out = [f"# {M(self.scenario.taxpayer.name)}: baseline vs va_extension", ""]
         for label in self.baseline.years:
             out += [f"## {label}", "", "| figure | baseline | extension | difference |", "|---|---:|---:|---:|"]
@@ -298,7 +415,15 @@ class Comparison:
         return "\n".join(out)
 
     def to_html(self) -> str:
-        """Baseline and extension side by side, differences and their causes highlighted (scoped CSS)."""
+        """Baseline and extension side by side, differences and their causes highlighted (scoped CSS).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> comparison = compare(load_scenario(example_path("family_office")))
+            >>> comparison.to_html().startswith('<div class="hkvatax">')
+            True
+        """
         return comparison_html(self)
 
     def _repr_html_(self) -> str:
@@ -356,7 +481,18 @@ def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], year
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
                 default_tz: str | None = None, law_settings: Mapping[str, Any] | None = None,
                 allow_files: AllowFiles = None, state: YearState | None = None) -> Comparison:
-    """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`)."""
+    """:func:`compare` for a generic CSV ledger, read in chunks and matched once (see :func:`assess_csv`).
+
+    Examples:
+        >>> import io
+        >>> ledger = io.StringIO("id,timestamp,kind,asset,quantity,amount\\n"
+        ...                      "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000\\n"
+        ...                      "s1,2025-09-01T10:00:00+08:00,disposal,BTC,1,650000\\n")
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> comparison = compare_csv(ledger, profile, file="ledger.csv")
+        >>> comparison  # a plain corporation: the proposed extension changes nothing
+        <Comparison 'Harbour Ltd' years=[2025/26] differences=0>
+    """
     scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files,
                                    state=state)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
@@ -368,7 +504,16 @@ def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str
                  years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",
                  params: ParamStore | None = None, file: str = "<rows>",
                  law_settings: Mapping[str, Any] | None = None) -> Comparison:
-    """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`)."""
+    """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`).
+
+    Examples:
+        >>> rows = [("b1", "2025-05-01T10:00:00+08:00", "acquisition", "BTC", "2", "1000000"),
+        ...         ("s1", "2025-09-01T10:00:00+08:00", "disposal", "BTC", "1", "650000")]
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> comparison = compare_rows(rows, profile, columns=("id", "timestamp", "kind", "asset", "quantity", "amount"))
+        >>> comparison.baseline["2025/26"].tax_payable, comparison.differences
+        (Decimal('9375'), ())
+    """
     scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
                    law_settings=law_settings)

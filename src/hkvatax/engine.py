@@ -100,7 +100,16 @@ Years = str | int | YearOfAssessment | Iterable[str | int | YearOfAssessment] | 
 
 @dataclass(frozen=True)
 class BranchAssessment:
-    """The computation for one year under one character (both are shown when it is indeterminate)."""
+    """The computation for one year under one character (both are shown when it is indeterminate).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> branch = outcome["2025/26"].result
+        >>> branch.character, branch["net_profit"] == branch.assessable_profits, branch.tax_payable
+        ('revenue', True, Decimal('150045'))
+    """
 
     year: YearOfAssessment
     character: Literal["capital", "revenue"]
@@ -123,7 +132,11 @@ class BranchAssessment:
         return {k[len("deemed["):-1]: v for k, v in self.concession.extra.items() if k.startswith("deemed[")}
 
     def __getitem__(self, name: str) -> Decimal:
-        value = self.figures[name].value
+        found = self.figures.get(name)
+        if found is None:  # an ArgumentError naming the figures there are, never a bare KeyError
+            raise ArgumentError("figure", f"{name!r} is not a figure of this computation",
+                                f"one of {', '.join(self.figures)}")
+        value = found.value
         assert isinstance(value, Decimal)
         return value
 
@@ -154,6 +167,14 @@ class YearAssessment:
 
     A year before the first year the parameter tables cover has status ``"not_assessed"``: no decision, no
     branches, and ``reason`` says why (its events still went through the ledger; decision 0120).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> year = outcome["2025/26"]
+        >>> year.status, year.decision.character, year.assessable_profits
+        ('determined', 'revenue', Decimal('1855100'))
     """
 
     year: YearOfAssessment
@@ -205,7 +226,19 @@ class YearAssessment:
 
 @dataclass(frozen=True)
 class Assessment:
-    """What :func:`assess` returns: per year figures, the ledger, and the trace that explains them."""
+    """What :func:`assess` returns: per year figures, the ledger, and the trace that explains them.
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> outcome
+        <Assessment 'Harbour Digital Ltd' regime=baseline tax_payable={2025/26: 150,045.00}>
+        >>> outcome["2025/26"].tax_payable, outcome.to_flat()["2025/26"]["net_profit"]
+        (Decimal('150045'), '1855100')
+        >>> outcome.explain("2025/26").to_dict()["schema"]
+        'hkvatax.explanation/1'
+    """
 
     scenario: Scenario
     regime: str
@@ -218,7 +251,15 @@ class Assessment:
     basis: str = "market_value"
 
     def full_ledger(self) -> LedgerResult | None:
-        """Every disposal and fragment of the ledger assessed (kept, or matched again on request)."""
+        """Every disposal and fragment of the ledger assessed (kept, or matched again on request).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.full_ledger()  # matched again: the assessment kept only the ledger's sums
+            <LedgerResult events=7 disposals=2 lots=2 receipts=0 years=[2024/25, 2025/26]>
+        """
         if self.ledger is not None:
             return self.ledger
         return None if self.matched is None else self.matched.records(self.basis)
@@ -226,7 +267,18 @@ class Assessment:
     def each_disposal(self, visit: Callable[[DisposalRecord], None]) -> bool:
         """Hand every disposal record (with its fragments) to ``visit``, in ledger order, without keeping
         them: from the ledger kept, else the ledger matched again with its records streamed. False when the
-        assessment was made from aggregates alone (no records to give)."""
+        assessment was made from aggregates alone (no records to give).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> seen = []
+            >>> outcome.each_disposal(lambda d: seen.append((d.disposal_id, d.year.label)))
+            True
+            >>> seen
+            [('co-2', '2024/25'), ('co-4', '2025/26')]
+        """
         if self.ledger is not None:
             for d in self.ledger.disposals:
                 visit(d)
@@ -234,14 +286,32 @@ class Assessment:
         return self.matched is not None and self.matched.each_disposal(self.basis, visit)
 
     def __getitem__(self, year: str | int | YearOfAssessment) -> YearAssessment:
-        return self.years[YearOfAssessment.parse(year).label]
+        label = YearOfAssessment.parse(year).label
+        found = self.years.get(label)
+        if found is None:  # an ArgumentError naming the years there are, never a bare KeyError
+            raise ArgumentError("year", f"{label} is not a year of this assessment",
+                                f"assessed years: {', '.join(self.years) or 'none'}")
+        return found
 
     @property
     def taxpayer_name(self) -> str:
         return self.scenario.taxpayer.name
 
     def explain(self, year: str | YearOfAssessment | None = None, *, detail: str = "summary") -> Explanation:
-        """The explanation of ``year`` (all years if None) at ``detail`` summary / per_asset / full."""
+        """The explanation of ``year`` (all years if None) at ``detail`` summary / per_asset / full.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> explanation = outcome.explain("2025/26", detail="per_asset")
+            >>> explanation.detail, [y["year"] for y in explanation.years]
+            ('per_asset', ['2025/26'])
+            >>> outcome.explain("2031/32")
+            Traceback (most recent call last):
+                ...
+            hkvatax.errors.ArgumentError: year: 2031/32 is not a year of this assessment (assessed years: 2025/26)
+        """
         assert EXPLAINER is not None, "hkvatax.explain registers the explainer when hkvatax is imported"
         explanation: Explanation = EXPLAINER(self, year=year, detail=detail)
         return explanation
@@ -255,6 +325,17 @@ class Assessment:
         return f"<Assessment {self.taxpayer_name!r} regime={self.regime} tax_payable={{{years}}}>"
 
     def to_json(self, *, detail: str = "summary") -> str:
+        """The explanation's JSON (``explain(detail=detail).to_json()``): schema ``hkvatax.explanation/1``.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> import json
+            >>> json.loads(outcome.to_json())["schema"]
+            'hkvatax.explanation/1'
+        """
+
         return self.explain(detail=detail).to_json()
 
     def write_json(self, fp: IO[str], *, detail: str = "summary", year: str | YearOfAssessment | None = None,
@@ -262,22 +343,60 @@ class Assessment:
         """Write the explanation's JSON to the text file ``fp`` as a stream: the same text as
         ``explain(year, detail=detail).to_json()`` (``indent=None``: as ``json.dumps(...to_dict(),
         sort_keys=True)``), but at ``detail="full"`` the node of every disposal and lot fragment is written
-        as the ledger is matched again, never all held at once (docs/decisions/0170-streamed-full-json.md)."""
+        as the ledger is matched again, never all held at once (docs/decisions/0170-streamed-full-json.md).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> import io, json
+            >>> out = io.StringIO()
+            >>> outcome.write_json(out, indent=None)
+            >>> json.loads(out.getvalue()) == outcome.explain().to_dict()
+            True
+        """
         assert JSON_WRITER is not None, "hkvatax.explain registers the writer when hkvatax is imported"
         JSON_WRITER(self, fp, year=year, detail=detail, indent=indent)
 
     def to_frames(self) -> dict[str, Any]:
         """pandas DataFrames (the ``pandas`` extra): ``statements``, ``conditions`` and, when the ledger is
-        kept, ``disposals``, ``fragments`` and ``pools``. Dtypes: docs/notebooks.md."""
+        kept, ``disposals``, ``fragments`` and ``pools``. Dtypes: docs/notebooks.md.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> sorted(outcome.to_frames())
+            ['conditions', 'disposals', 'fragments', 'pools', 'statements']
+        """
         frames: dict[str, Any] = _view("frames")(self)
         return frames
 
     def to_pandas(self) -> Any:
-        """The statements as one DataFrame (year, branch, figure, label, value, status, rule_id, node)."""
+        """The statements as one DataFrame (year, branch, figure, label, value, status, rule_id, node).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> statements = outcome.to_pandas()
+            >>> statements[statements.figure == "tax_payable"].value.tolist()
+            [Decimal('150045')]
+        """
         return self.to_frames()["statements"]
 
     def plot_waterfall(self, year: str | YearOfAssessment, ax: Any = None) -> Any:
-        """A waterfall from profits to tax for ``year`` (the ``charts`` extra); returns the matplotlib axes."""
+        """A waterfall from profits to tax for ``year`` (the ``charts`` extra); returns the matplotlib axes.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.plot_waterfall("2025/26").get_title()
+            '2025/26 (revenue): from profits to tax'
+        """
         ya = self[year]
         branch = ya.result or next(iter(ya.branches.values()), None)
         if branch is None:
@@ -291,6 +410,14 @@ class Assessment:
         Values are normalised exact decimal strings (``None`` where the year is indeterminate: its branches
         are under ``"<year>~capital"`` and ``"<year>~revenue"``; a year not assessed maps to ``{}``).
         Schema: ``docs/schemas/flat.schema.json``.
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> flat = outcome.to_flat()
+            >>> flat["2025/26"]["tax_payable"], flat["2025/26"]["net_profit"]
+            ('150045', '1855100')
         """
         out: dict[str, dict[str, str | None]] = {}
         for label, ya in self.years.items():
@@ -306,6 +433,16 @@ class Assessment:
         return out
 
     def depends_on_proposed_law(self) -> bool:
+        """Whether any figure rests on a rule whose status is *proposed* (a Bill or a Budget measure, not yet law).
+
+        Examples:
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.depends_on_proposed_law(), outcome.trace.proposed_rules[:1]
+            (True, ('pt.reduction.one_off',))
+        """
+
         return bool(self.trace.proposed_rules)
 
 
@@ -601,7 +738,16 @@ def ledger_scenario(scenario: Scenario, *, records: bool = False, state: YearSta
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None,
                    state: YearState | None = None) -> LedgerResult:
     """Every disposal, fragment, lot and closing pool of a scenario's ledger (the full records), from a
-    closing ``state`` if given (its receipt cost basis then applies)."""
+    closing ``state`` if given (its receipt cost basis then applies).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> ledger = match_scenario(load_scenario(example_path("corporation")))
+        >>> first = ledger.disposals[0]
+        >>> first.asset, first.year.label, first.method
+        ('BTC', '2024/25', 'weighted_average')
+    """
     table = EventTable.from_events(scenario.events)
     basis = receipt_cost_basis or scenario.settings.receipt_cost_basis or (
         state.receipt_cost_basis if state is not None else "market_value")
@@ -1036,7 +1182,18 @@ def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years
     provenance) with its profile: read in chunks, validated column by column and matched as it is read, so
     a million rows never exist as a million objects (docs/decisions/0032-one-core.md). ``allow_files``: where
     a file the profile names may be (default: the profile's own folder; docs/security.md). ``state``: start
-    from a closing state, as in :func:`assess`."""
+    from a closing state, as in :func:`assess`.
+
+    Examples:
+        >>> import io
+        >>> ledger = io.StringIO("id,timestamp,kind,asset,quantity,amount\\n"
+        ...                      "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000\\n"
+        ...                      "s1,2025-09-01T10:00:00+08:00,disposal,BTC,1,650000\\n")
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> outcome = assess_csv(ledger, profile, file="ledger.csv")
+        >>> outcome["2025/26"].assessable_profits, outcome["2025/26"].tax_payable
+        (Decimal('150000'), Decimal('9375'))
+    """
     scenario, matched = ledger_csv(source, profile, file=file, default_tz=default_tz, allow_files=allow_files,
                                    state=state)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,

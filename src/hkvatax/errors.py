@@ -90,7 +90,12 @@ ERROR_CODES: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """Where a fact came from: a file and a 1-based row (a JSON path for JSON input)."""
+    """Where a fact came from: a file and a 1-based row (a JSON path for JSON input).
+
+    Examples:
+        >>> str(SourceRef(file="ledger.csv", row=7)), str(SourceRef(path="events[2].cost")), str(SourceRef())
+        ('ledger.csv, row 7', 'events[2].cost', '(input)')
+    """
 
     file: str | None = None
     row: int | None = None
@@ -109,7 +114,15 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One problem in an input: a stable code, a message, and where it is."""
+    """One problem in an input: a stable code, a message, and where it is.
+
+    Examples:
+        >>> p = Problem("oversell", "sells 2 BTC, holds 1", SourceRef(file="ledger.csv", row=7), "quantity", "add the purchase")
+        >>> print(p)
+        [oversell] ledger.csv, row 7, field 'quantity': sells 2 BTC, holds 1 (suggestion: add the purchase)
+        >>> p.to_dict()["row"], p.to_dict()["suggestion"]
+        (7, 'add the purchase')
+    """
 
     code: str
     message: str
@@ -181,14 +194,28 @@ class HkvataxError(Exception):
         return [p.code for p in self.problems]
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as JSON-ready data (what ``--format json`` prints on failure)."""
+        """The error as JSON-ready data (what ``--format json`` prints on failure).
+
+        Examples:
+            >>> InputError([Problem("oversell", "sells 2, holds 1", SourceRef(file="l.csv", row=3))]).to_dict()["problems"][0]["row"]
+            3
+        """
         problems = self.problems
         return {"error": type(self).__name__, "code": problems[0].code if problems else self.code,
                 "message": str(self), "problems": [p.to_dict() for p in problems]}
 
 
 class InputError(HkvataxError):
-    """An input with one or more problems; ``problems`` lists them all."""
+    """An input with one or more problems; ``problems`` lists them all.
+
+    Examples:
+        >>> from hkvatax.io import load_scenario
+        >>> try:
+        ...     load_scenario("<request>", content=b'{"taxpayer": {"kind": "individual", "name": "Ann"}, "events": [1]}')
+        ... except InputError as exc:
+        ...     print(exc.problems[0].code, exc.problems[0].source.path)
+        invalid_field events[0]
+    """
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...], *, partial: Any = None):
         problems = tuple(problems)
@@ -206,7 +233,18 @@ class InputError(HkvataxError):
 
 
 class ArgumentError(HkvataxError, ValueError):
-    """A bad argument to a public function or a command-line option (also a :class:`ValueError`)."""
+    """A bad argument to a public function or a command-line option (also a :class:`ValueError`).
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> try:
+        ...     assess(load_scenario(example_path("corporation")), regime="foo")
+        ... except ArgumentError as exc:
+        ...     print(exc.problems[0].code, exc.argument, isinstance(exc, ValueError))
+        invalid_argument regime True
+    """
 
     code = "invalid_argument"
 
@@ -217,7 +255,13 @@ class ArgumentError(HkvataxError, ValueError):
 
 
 class LedgerError(HkvataxError):
-    """A ledger that cannot be matched as given."""
+    """A ledger that cannot be matched as given.
+
+    Examples:
+        >>> err = LedgerError(Problem("unknown_lot", "lot 'x' is used up", SourceRef(file="ledger.csv", row=4)))
+        >>> err.code, err.to_dict()["problems"][0]["row"]
+        ('unknown_lot', 4)
+    """
 
     def __init__(self, problem: Problem):
         self.problem = problem
@@ -226,28 +270,58 @@ class LedgerError(HkvataxError):
 
 
 class OversellError(LedgerError):
-    """A disposal of more than is held."""
+    """A disposal of more than is held.
+
+    Examples:
+        >>> err = OversellError(Problem("oversell", "sells 2 BTC, holds 1", SourceRef(file="ledger.csv", row=9)))
+        >>> err.code, isinstance(err, LedgerError)
+        ('oversell', True)
+    """
 
 
 class MethodError(HkvataxError):
-    """A lot-matching method that is not allowed (e.g. LIFO)."""
+    """A lot-matching method that is not allowed (e.g. LIFO).
+
+    Examples:
+        >>> MethodError("LIFO is not an accepted cost formula (DIPN 1 para 48)").to_dict()["code"]
+        'lifo_refused'
+    """
 
     code = "lifo_refused"
 
 
 class DataTableGapError(HkvataxError):
-    """A dated parameter has no value for the year asked; never falls back to another year."""
+    """A dated parameter has no value for the year asked; never falls back to another year.
+
+    Examples:
+        >>> DataTableGapError("pt.rates.tax has no value for 2300/01").to_dict()["code"]
+        'year_gap'
+    """
 
     code = "year_gap"
 
 
 class ParamsFileError(HkvataxError):
-    """A user-supplied parameter file (``--params``) that cannot be used; nothing of it is applied."""
+    """A user-supplied parameter file (``--params``) that cannot be used; nothing of it is applied.
+
+    Examples:
+        >>> from hkvatax.rules import default_params
+        >>> try:
+        ...     default_params().with_overrides("no-such-file.toml")
+        ... except ParamsFileError as exc:
+        ...     print(exc.problems[0].code)
+        bad_params_file
+    """
 
     code = "bad_params_file"
 
 
 class InvariantError(HkvataxError):
-    """An internal consistency check failed: a bug in hkvatax, please report it."""
+    """An internal consistency check failed: a bug in hkvatax, please report it.
+
+    Examples:
+        >>> InvariantError("the pools do not balance").problems[0].code
+        'invariant'
+    """
 
     code = "invariant"

@@ -42,7 +42,12 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def escape_text(value: object) -> str:
-    """``value`` as one line of plain text with every control character made visible."""
+    """``value`` as one line of plain text with every control character made visible.
+
+    Examples:
+        >>> print(escape_text("Ann" + chr(27) + "[2J" + chr(10) + "Bob"))
+        Ann\\x1b[2J\\nBob
+    """
     text = "" if value is None else str(value)
     return CONTROL.sub(_visible, text) if CONTROL.search(text) else text
 
@@ -53,7 +58,13 @@ _NOT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e
 def escape_lines(text: str) -> str:
     """A whole text, Markdown, CSV or HTML document as it goes to a terminal or a file: every control
     character except the line feeds between its lines made visible (the last line of defence behind the
-    per-field escaping; JSON is left to :mod:`json`, which escapes control characters itself)."""
+    per-field escaping; JSON is left to :mod:`json`, which escapes control characters itself).
+
+    Examples:
+        >>> print(escape_lines("line 1" + chr(10) + "line" + chr(7) + " 2"))
+        line 1
+        line\\x07 2
+    """
     return _NOT_NEWLINE.sub(_visible, text) if _NOT_NEWLINE.search(text) else text
 
 
@@ -69,7 +80,14 @@ def _md_char(match: re.Match[str]) -> str:
 
 def escape_markdown(value: object) -> str:
     """``value`` as Markdown inline text that renders as the text itself: no HTML, links, images,
-    emphasis, table cells, headings, quotes or list items can come from it."""
+    emphasis, table cells, headings, quotes or list items can come from it.
+
+    Examples:
+        >>> print(escape_markdown("<img src=x onerror=alert(1)> *bold* # not a heading"))
+        &lt;img src=x onerror=alert(1)&gt; \\*bold\\* # not a heading
+        >>> print(escape_markdown("# Heading"))
+        \\# Heading
+    """
     text = escape_text(value)
     text = _MD_INLINE.sub(_md_char, text)
     block = _MD_BLOCK.match(text)
@@ -87,7 +105,12 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 def neutralise_formula(value: object) -> str:
     """The cell text, with a leading apostrophe if a spreadsheet could read it as a formula (OWASP "CSV
-    injection"); a number such as ``-1234.50`` is left a number (``+5`` is written ``5``)."""
+    injection"); a number such as ``-1234.50`` is left a number (``+5`` is written ``5``).
+
+    Examples:
+        >>> neutralise_formula("=HYPERLINK(1)"), neutralise_formula("-1234.50"), neutralise_formula("+5")
+        ("'=HYPERLINK(1)", '-1234.50', '5')
+    """
     text = "" if value is None else str(value)
     if text.startswith(_FORMULA):
         if _NUMBER.match(text):
@@ -97,5 +120,10 @@ def neutralise_formula(value: object) -> str:
 
 
 def escape_csv(value: object) -> str:
-    """A CSV cell: control characters visible, a leading formula character neutralised."""
+    """A CSV cell: control characters visible, a leading formula character neutralised.
+
+    Examples:
+        >>> escape_csv("@SUM(A1)"), escape_csv("BTC" + chr(13))
+        ("'@SUM(A1)", 'BTC\\\\r')
+    """
     return neutralise_formula(escape_text(value))

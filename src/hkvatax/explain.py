@@ -160,10 +160,19 @@ class Explanation:
     def build(cls, assessment: Assessment, *, year: str | YearOfAssessment | None = None,
               detail: str = "summary", expand: bool = True) -> Explanation:
         """The explanation of ``assessment`` (``year``, or every year) at ``detail``; ``expand=False`` leaves
-        out the nodes of each disposal and fragment that ``"full"`` adds (:func:`write_json` streams them)."""
+        out the nodes of each disposal and fragment that ``"full"`` adds (:func:`write_json` streams them).
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> Explanation.build(outcome, detail="summary").to_dict() == outcome.explain().to_dict()
+            True
+        """
         if detail not in DETAILS:
             raise ArgumentError("detail", f"{detail!r} is not a detail level", "summary, per_asset or full")
-        labels = list(assessment.years) if year is None else [YearOfAssessment.parse(year).label]
+        labels = list(assessment.years) if year is None else [assessment[year].year.label]
         trace = assessment.trace
         nodes: dict[str, Node] = {}
         years: list[YearEntry] = []
@@ -219,6 +228,19 @@ class Explanation:
     # ------------------------------------------------------------------ JSON
     @isolated
     def to_dict(self) -> JsonObject:
+        """The explanation as JSON-ready data (schema ``hkvatax.explanation/1``; exact values as normalised strings).
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> data = explanation.to_dict()
+            >>> node = data["years"][0]["branches"]["revenue"]["tax_payable"]
+            >>> data["nodes"][node]["value"]
+            '150045'
+        """
+
         return {
             "schema": SCHEMA,
             "taxpayer": self.taxpayer,
@@ -233,20 +255,52 @@ class Explanation:
 
     @isolated
     def to_json(self) -> str:
+        """The explanation as JSON text (``to_dict()``, sorted keys, two-space indent).
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> explanation.to_json().startswith('{')
+            True
+        """
+
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
     @isolated
     def from_json(cls, text: str) -> Explanation:
-        d = json.loads(text)
-        if d.get("schema") != SCHEMA:
-            raise ValueError(f"not an {SCHEMA} document")
-        return cls(
-            taxpayer=d["taxpayer"], taxpayer_kind=d["taxpayer_kind"], regime=d["regime"], detail=d["detail"],
-            years=tuple(d["years"]), nodes={k: _node_from_dict(v) for k, v in d["nodes"].items()},
-            assumptions={k: Assumption(v["id"], v["text"], v.get("how_to_change")) for k, v in d["assumptions"].items()},
-            proposed_rules=tuple(d["proposed_rules"]),
-        )
+        """An explanation read back from its JSON (``to_json()``); a document of another schema is refused.
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> Explanation.from_json(explanation.to_json()).to_dict() == explanation.to_dict()
+            True
+        """
+
+        def refuse(why: str) -> ArgumentError:  # one error hierarchy: never a bare ValueError or KeyError
+            return ArgumentError("text", f"not an {SCHEMA} document: {why}", "the text of Explanation.to_json()")
+
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise refuse(f"not JSON ({exc})") from None
+        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
+            raise refuse("its schema is not " + SCHEMA)
+        try:
+            return cls(
+                taxpayer=d["taxpayer"], taxpayer_kind=d["taxpayer_kind"], regime=d["regime"], detail=d["detail"],
+                years=tuple(d["years"]), nodes={k: _node_from_dict(v) for k, v in d["nodes"].items()},
+                assumptions={k: Assumption(v["id"], v["text"], v.get("how_to_change"))
+                             for k, v in d["assumptions"].items()},
+                proposed_rules=tuple(d["proposed_rules"]),
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise refuse(f"{type(exc).__name__}: {exc}") from None
 
     # ------------------------------------------------------------------ helpers
     def _fmt(self, node: Node) -> str:
@@ -264,7 +318,17 @@ class Explanation:
         return order
 
     def shown(self, node: Node, root: str) -> bool:
-        """Whether ``node`` is explained at this detail level under the figure ``root``."""
+        """Whether ``node`` is explained at this detail level under the figure ``root``.
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> root = explanation.years[0]["branches"]["revenue"]["tax_payable"]
+            >>> explanation.shown(explanation.nodes[root], root)
+            True
+        """
         if self.detail == "summary" and node.rule_id in _LINE_RULE_IDS and node.id != root:
             return False
         if self.detail != "full" and node.rule_id in {"ledger.disposal", "ledger.fragment"}:
@@ -292,6 +356,17 @@ class Explanation:
     # ------------------------------------------------------------------ text
     @isolated
     def to_text(self) -> str:
+        """The explanation as plain text for a terminal: per year, the statement and every figure's rule and reasoning.
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> print([line for line in explanation.to_text().splitlines() if "Tax payable" in line][0])
+                Tax payable                                                          150,045.00
+        """
+
         lines: list[str] = []
         lines.append(f"hkvatax — {T(self.taxpayer)} ({self.taxpayer_kind}) — regime: {self.regime}")
         for y in self.years:
@@ -360,6 +435,17 @@ class Explanation:
     # ------------------------------------------------------------------ Markdown
     @isolated
     def to_markdown(self) -> str:
+        """The explanation as Markdown: a statement table per year with rules and citations, and the reasoning.
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> explanation.to_markdown().splitlines()[0]
+            '# Harbour Digital Ltd (corporation) — regime `baseline`'
+        """
+
         out: list[str] = [f"# {M(self.taxpayer)} ({self.taxpayer_kind}) — regime `{self.regime}`", ""]
         if self.proposed_rules:
             out += ["> **Depends on proposed law** (not yet in force): " + ", ".join(f"`{r}`" for r in
@@ -431,7 +517,16 @@ class Explanation:
 
     # ------------------------------------------------------------------ HTML
     def to_html(self) -> str:
-        """A designed HTML statement with its own scoped stylesheet (see :mod:`hkvatax.render.html`)."""
+        """A designed HTML statement with its own scoped stylesheet (see :mod:`hkvatax.render.html`).
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> explanation = assess(load_scenario(example_path("corporation")), "2025/26").explain("2025/26")
+            >>> "150,045.00" in explanation.to_html()
+            True
+        """
         return explanation_html(self)
 
     def _repr_html_(self) -> str:

@@ -79,7 +79,14 @@ def make_context(*, trap_inexact: bool = False) -> decimal.Context:
 
 @contextmanager
 def exact_context(*, trap_inexact: bool = False) -> Iterator[decimal.Context]:
-    """Run the enclosed block in hkvatax's local decimal context (the global one is untouched)."""
+    """Run the enclosed block in hkvatax's local decimal context (the global one is untouched).
+
+    Examples:
+        >>> with exact_context() as ctx:
+        ...     third = Decimal(1) / 3
+        >>> ctx.prec, len(str(third)) > 28
+        (80, True)
+    """
     with decimal.localcontext(make_context(trap_inexact=trap_inexact)) as ctx:
         yield ctx
 
@@ -128,6 +135,13 @@ def allocate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     toward zero keeps ``0 ≤ share ≤ total`` when ``0 ≤ part ≤ whole``. Must run inside
     :func:`exact_context`. For a value too large for the grid within 80 digits (beyond 10^40), the
     exponent is raised just enough to fit.
+
+    Examples:
+        >>> with exact_context():
+        ...     share = allocate(Decimal("100"), Decimal("1"), Decimal("3"))
+        ...     rest = Decimal("100") - share
+        >>> share + rest == Decimal("100"), share.as_tuple().exponent
+        (True, -40)
     """
     raw = total * part / whole
     if raw == 0:
@@ -143,7 +157,17 @@ class FloatMoneyError(ValueError):
 
 
 def reject_float(value: Any) -> Any:
-    """Pydantic before-validator: refuse floats (and bools) for money and quantities."""
+    """Pydantic before-validator: refuse floats (and bools) for money and quantities.
+
+    Examples:
+        >>> reject_float("0.1")
+        '0.1'
+        >>> try:
+        ...     reject_float(0.1)
+        ... except ValueError as exc:
+        ...     print(str(exc).split(":")[0])
+        float 0.1 refused
+    """
     if isinstance(value, bool):
         raise ValueError("a boolean is not an amount")
     if isinstance(value, float):
@@ -155,7 +179,17 @@ def reject_float(value: Any) -> Any:
 
 
 def to_decimal(value: str | int | Decimal, *, field: str = "amount") -> Decimal:
-    """Parse a string or int into a finite Decimal, with an error naming ``field``."""
+    """Parse a string or int into a finite Decimal, with an error naming ``field``.
+
+    Examples:
+        >>> to_decimal("1,234.50"), to_decimal(7)
+        (Decimal('1234.50'), Decimal('7'))
+        >>> try:
+        ...     to_decimal("NaN", field="cost")
+        ... except ValueError as exc:
+        ...     print(exc)
+        cost: 'NaN' is not a finite number
+    """
     if isinstance(value, float) or isinstance(value, bool):
         raise FloatMoneyError(f"{field}: float {value!r} refused; give a string or an integer")
     try:
@@ -169,7 +203,13 @@ def to_decimal(value: str | int | Decimal, *, field: str = "amount") -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class RoundingStep:
-    """One application of a rounding policy, recorded in the trace."""
+    """One application of a rounding policy, recorded in the trace.
+
+    Examples:
+        >>> step = ROUND_TAX.apply(Decimal("153045.75"))
+        >>> step.before, step.after, step.mode
+        (Decimal('153045.75'), Decimal('153045'), 'ROUND_DOWN')
+    """
 
     policy: str
     before: Decimal
@@ -183,7 +223,14 @@ class RoundingStep:
 @dataclass(frozen=True, slots=True)
 class RoundingPolicy:
     """A named rounding step. The only code in hkvatax that calls ``quantize`` lives here (and in
-    :func:`allocate`, which cuts shares to a fixed grid far below any displayed digit)."""
+    :func:`allocate`, which cuts shares to a fixed grid far below any displayed digit).
+
+    Examples:
+        >>> ROUND_TAX.name, ROUND_TAX.exponent, ROUND_TAX.apply(Decimal("99.99")).after
+        ('tax_to_dollar', 0, Decimal('99'))
+        >>> DISPLAY_CENTS.apply(Decimal("-0.001")).after
+        Decimal('0.00')
+    """
 
     name: str
     exponent: int  # 0 = whole dollars, -2 = cents
@@ -343,6 +390,11 @@ class Reconciled:
 
     ``parts`` are the parts' rounded values, ``rounding`` the explicit rounding line (zero when the parts
     already tie out) and ``total`` the total rounded; ``sum(parts) + rounding == total`` always holds.
+
+    Examples:
+        >>> r = reconcile([Decimal("0.125"), Decimal("0.125")], Decimal("0.25"))
+        >>> r.parts, r.rounding, r.total, sum(r.parts) + r.rounding == r.total
+        ((Decimal('0.12'), Decimal('0.12')), Decimal('0.01'), Decimal('0.25'), True)
     """
 
     parts: tuple[Decimal, ...]

@@ -48,11 +48,26 @@ _FIXED_FROM = datetime(1980, 1, 1, tzinfo=UTC)
 
 
 class NaiveTimestampError(ValueError):
-    """A timestamp without a time zone, and no default zone was named."""
+    """A timestamp without a time zone, and no default zone was named.
+
+    Examples:
+        >>> from datetime import datetime
+        >>> try:
+        ...     ensure_aware(datetime(2025, 5, 1, 10, 0))
+        ... except NaiveTimestampError as exc:
+        ...     print(isinstance(exc, ValueError))
+        True
+    """
 
 
 def ensure_aware(value: datetime, default_tz: tzinfo | None = None, *, field: str = "timestamp") -> datetime:
-    """Return ``value`` if it carries a zone; attach ``default_tz`` if given; else raise."""
+    """Return ``value`` if it carries a zone; attach ``default_tz`` if given; else raise.
+
+    Examples:
+        >>> from datetime import datetime
+        >>> ensure_aware(datetime(2025, 5, 1, 10, 0), HKT).isoformat()
+        '2025-05-01T10:00:00+08:00'
+    """
     if value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None:
         return value
     if default_tz is None:
@@ -64,7 +79,13 @@ def ensure_aware(value: datetime, default_tz: tzinfo | None = None, *, field: st
 
 
 def to_hk(value: datetime) -> datetime:
-    """The same instant in Hong Kong time."""
+    """The same instant in Hong Kong time.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> to_hk(datetime(2025, 3, 31, 20, 0, tzinfo=timezone.utc)).isoformat()
+        '2025-04-01T04:00:00+08:00'
+    """
     if value.tzinfo is None:
         raise NaiveTimestampError(f"{value.isoformat()} has no time zone")
     if value >= _FIXED_FROM:
@@ -78,7 +99,18 @@ _LABEL = re.compile(r"^\s*(\d{4})\s*(?:[/\-–]\s*(\d{2}|\d{4}))?\s*$")
 @total_ordering
 @dataclass(frozen=True, slots=True)
 class YearOfAssessment:
-    """A Hong Kong year of assessment, named by the calendar year in which it starts."""
+    """A Hong Kong year of assessment, named by the calendar year in which it starts.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> year = YearOfAssessment.parse("2025-26")
+        >>> year, year.label, year.first_day, year.last_day
+        (YearOfAssessment('2025/26'), '2025/26', datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+        >>> YearOfAssessment.containing(datetime(2025, 3, 31, 20, 0, tzinfo=timezone.utc)).label  # 1 April in Hong Kong
+        '2025/26'
+        >>> year.next().label, year.previous().label
+        ('2026/27', '2024/25')
+    """
 
     start_year: int
 
@@ -88,7 +120,16 @@ class YearOfAssessment:
 
     @classmethod
     def parse(cls, text: str | int | YearOfAssessment) -> YearOfAssessment:
-        """Parse ``"2025/26"``, ``"2025-26"``, ``"2025/2026"`` or ``2025`` (the starting year)."""
+        """Parse ``"2025/26"``, ``"2025-26"``, ``"2025/2026"`` or ``2025`` (the starting year).
+
+        Examples:
+            >>> YearOfAssessment.parse("2025/26") == YearOfAssessment.parse("2025-2026") == YearOfAssessment.parse(2025)
+            True
+            >>> YearOfAssessment.parse("25/26")
+            Traceback (most recent call last):
+                ...
+            hkvatax.errors.ArgumentError: year: '25/26' is not a year of assessment (write it like 2025/26)
+        """
         if isinstance(text, YearOfAssessment):
             return text
         if isinstance(text, int):
@@ -108,12 +149,25 @@ class YearOfAssessment:
 
     @classmethod
     def containing(cls, instant: datetime) -> YearOfAssessment:
-        """The YA in which ``instant`` falls, reading its date in Hong Kong time."""
+        """The YA in which ``instant`` falls, reading its date in Hong Kong time.
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> YearOfAssessment.containing(datetime(2026, 3, 31, 16, 30, tzinfo=timezone.utc)).label  # 1 April, 00:30 HKT
+            '2026/27'
+        """
         local = to_hk(instant)
         return cls(local.year if (local.month, local.day) >= (4, 1) else local.year - 1)
 
     @classmethod
     def of_date(cls, day: date) -> YearOfAssessment:
+        """The year of assessment (1 April to 31 March) in which the calendar date ``day`` falls.
+
+        Examples:
+            >>> YearOfAssessment.of_date(date(2026, 3, 31)).label, YearOfAssessment.of_date(date(2026, 4, 1)).label
+            ('2025/26', '2026/27')
+        """
+
         return cls(day.year if (day.month, day.day) >= (4, 1) else day.year - 1)
 
     @property
@@ -139,9 +193,23 @@ class YearOfAssessment:
         return datetime(self.start_year + 1, 4, 1, tzinfo=HKT)
 
     def next(self) -> YearOfAssessment:
+        """The following year of assessment.
+
+        Examples:
+            >>> YearOfAssessment(2025).next()
+            YearOfAssessment('2026/27')
+        """
+
         return YearOfAssessment(self.start_year + 1)
 
     def previous(self) -> YearOfAssessment:
+        """The year of assessment before this one.
+
+        Examples:
+            >>> YearOfAssessment(2025).previous()
+            YearOfAssessment('2024/25')
+        """
+
         return YearOfAssessment(self.start_year - 1)
 
     def __lt__(self, other: object) -> bool:
@@ -158,7 +226,15 @@ class YearOfAssessment:
 
 @dataclass(frozen=True, slots=True)
 class YearEnd:
-    """The day on which a taxpayer's accounts close each year (month, day)."""
+    """The day on which a taxpayer's accounts close each year (month, day).
+
+    Examples:
+        >>> december = YearEnd(12, 31)
+        >>> december.basis_period(YearOfAssessment(2025))  # the accounts ending in the year of assessment
+        (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+        >>> december.year_of_assessment_for_date(date(2025, 6, 30)).label
+        '2025/26'
+    """
 
     month: int = 3
     day: int = 31
@@ -207,7 +283,14 @@ MARCH_31 = YearEnd(3, 31)
 def parse_year_range(text: str) -> list[YearOfAssessment]:
     """The years of ``"2025/26"`` or of an inclusive range ``"2023/24..2025/26"``, oldest first. A range
     whose end is before its start is an :class:`~hkvatax.errors.ArgumentError` (``invalid_argument``), not
-    an empty list."""
+    an empty list.
+
+    Examples:
+        >>> [y.label for y in parse_year_range("2023/24..2025/26")]
+        ['2023/24', '2024/25', '2025/26']
+        >>> parse_year_range("2025/26")
+        [YearOfAssessment('2025/26')]
+    """
     if not isinstance(text, str):
         raise ArgumentError("year", f"{text!r} is not a year of assessment", "write it like 2025/26")
     if ".." not in text:

@@ -14,10 +14,11 @@ A backend can put these in its OpenAPI document as response models.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-__all__ = ["DECIMAL_PATTERN", "scenario_schema", "explanation_schema", "comparison_schema", "flat_schema",
-           "error_schema", "state_schema", "SCHEMAS", "schema_json"]
+__all__ = ["DECIMAL_PATTERN", "without_examples", "scenario_schema", "explanation_schema", "comparison_schema",
+           "flat_schema", "error_schema", "state_schema", "SCHEMAS", "schema_json"]
 
 #: A decimal string as the loader reads it: optional sign, digits (thousands commas allowed), optional
 #: fraction, optional exponent, surrounding blanks ignored. The loader then bounds size and places.
@@ -74,11 +75,38 @@ def _require_tags(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def without_examples(node: Any) -> Any:
+    """A JSON Schema with the ``Examples:`` section of every description cut off: pydantic describes a model
+    or an enum by its docstring, whose doctest examples (decision 0190) are for Python readers, not for a
+    schema or an OpenAPI document.
+
+    Examples:
+        >>> described = {"description": "A sale." + chr(10) * 2 + "Examples:" + chr(10) + "    ...", "type": "object"}
+        >>> without_examples(described)
+        {'description': 'A sale.', 'type': 'object'}
+    """
+    if isinstance(node, list):
+        return [without_examples(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: without_examples(v) for k, v in node.items()}
+    text = out.get("description")
+    if isinstance(text, str) and "Examples:" in text:
+        out["description"] = re.split(r"\n\s*Examples:\s*\n", text, maxsplit=1)[0].rstrip()
+    return out
+
+
 def scenario_schema() -> dict[str, Any]:
-    """The scenario file's schema, as the loader accepts it (``hkvatax schema``)."""
+    """The scenario file's schema, as the loader accepts it (``hkvatax schema``).
+
+    Examples:
+        >>> schema = scenario_schema()
+        >>> schema["title"], sorted(schema["required"])
+        ('Scenario', ['taxpayer'])
+    """
     from .models import Scenario
 
-    schema: dict[str, Any] = _require_tags(_fix_numbers(Scenario.model_json_schema()))
+    schema: dict[str, Any] = _require_tags(_fix_numbers(without_examples(Scenario.model_json_schema())))
     schema["properties"]["default_timezone"] = {
         "type": "string", "title": "Default Timezone",
         "description": "IANA zone (e.g. Asia/Hong_Kong) for timestamps written without an offset; read by the "
@@ -132,7 +160,12 @@ _NAMES_TO_IDS = {"type": "object", "additionalProperties": {"type": "object", "a
 
 
 def explanation_schema() -> dict[str, Any]:
-    """``hkvatax.explanation/1``: the statement per year and branch (figure → node id) and the nodes."""
+    """``hkvatax.explanation/1``: the statement per year and branch (figure → node id) and the nodes.
+
+    Examples:
+        >>> explanation_schema()["properties"]["schema"]
+        {'const': 'hkvatax.explanation/1'}
+    """
     year = {
         "type": "object", "additionalProperties": False,
         "required": ["year", "status", "character", "character_node", "missing_facts", "branches", "notes",
@@ -176,7 +209,12 @@ def explanation_schema() -> dict[str, Any]:
 
 
 def comparison_schema() -> dict[str, Any]:
-    """``hkvatax.comparison/1``: both regimes' figures per year, and each difference with its causes."""
+    """``hkvatax.comparison/1``: both regimes' figures per year, and each difference with its causes.
+
+    Examples:
+        >>> comparison_schema()["properties"]["schema"]
+        {'const': 'hkvatax.comparison/1'}
+    """
     figure = {"type": "object", "additionalProperties": False, "required": ["branch", "figure", "baseline", "extension"],
               "properties": {"branch": {"type": "string"}, "figure": {"type": "string"},
                              "baseline": _EXACT_OR_NULL, "extension": _EXACT_OR_NULL}}
@@ -205,7 +243,12 @@ def comparison_schema() -> dict[str, Any]:
 
 def flat_schema() -> dict[str, Any]:
     """``Assessment.to_flat()``: ``{year: {figure: exact string}}`` (null for an indeterminate year, whose
-    branches are under ``"<year>~capital"`` and ``"<year>~revenue"``)."""
+    branches are under ``"<year>~capital"`` and ``"<year>~revenue"``).
+
+    Examples:
+        >>> flat_schema()["type"]
+        'object'
+    """
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "hkvatax flat result",
             "type": "object",
             "propertyNames": {"pattern": r"^\d{4}/\d{2}(~(capital|revenue))?$"},
@@ -213,7 +256,12 @@ def flat_schema() -> dict[str, Any]:
 
 
 def error_schema() -> dict[str, Any]:
-    """What ``HkvataxError.to_dict()`` returns and ``--format json`` prints on failure."""
+    """What ``HkvataxError.to_dict()`` returns and ``--format json`` prints on failure.
+
+    Examples:
+        >>> sorted(error_schema()["required"])
+        ['code', 'error', 'message', 'problems']
+    """
     from .errors import ERROR_CODES
 
     problem = {"type": "object", "additionalProperties": False,
@@ -280,5 +328,11 @@ SCHEMAS = {"scenario": scenario_schema, "explanation": explanation_schema, "comp
 
 
 def schema_json(which: str = "scenario") -> str:
-    """One schema as the JSON text committed under docs/ (sorted keys, two-space indent)."""
+    """One schema as the JSON text committed under docs/ (sorted keys, two-space indent).
+
+    Examples:
+        >>> import json
+        >>> json.loads(schema_json("error")) == error_schema(), sorted(SCHEMAS)[:2]
+        (True, ['comparison', 'error'])
+    """
     return json.dumps(SCHEMAS[which](), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

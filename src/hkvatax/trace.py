@@ -58,6 +58,14 @@ def quick_init(cls: type[_T]) -> type[_T]:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """A source a rule cites: the instrument, the provision and, where there is one, a link.
+
+    Examples:
+        >>> c = Citation("IRO (Cap. 112)", "s.19C", "https://www.elegislation.gov.hk/hk/cap112")
+        >>> str(c), c.to_dict()["provision"]
+        ('IRO (Cap. 112) s.19C', 's.19C')
+    """
+
     instrument: str  # "IRO (Cap. 112)", "DIPN 39", "Case", "Bill 2026", "hkvatax"
     provision: str  # "s.19C", "para 46", "American Leaf Blending [1979] AC 676"
     url: str | None = None
@@ -72,6 +80,18 @@ class Citation:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class ParamUse:
+    """A dated parameter a rule used: its path, value, year, citation and status (and who supplied it).
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> use = outcome.trace["baseline/2025/26/tax_at_rates"].params[0]
+        >>> use.path, use.year, use.status
+        ('profits_tax.corporation.standard_rate', '2025/26', 'enacted')
+    """
+
     path: str
     value: Decimal | str
     year: str
@@ -97,7 +117,13 @@ class ParamUse:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class FactUse:
-    """A fact from the input: a taxpayer fact, an event, an override with its reason."""
+    """A fact from the input: a taxpayer fact, an event, an override with its reason.
+
+    Examples:
+        >>> fact = FactUse("taxpayer.kind", "corporation")
+        >>> fact.to_dict()
+        {'name': 'taxpayer.kind', 'value': 'corporation', 'source': None}
+    """
 
     name: str
     value: Any
@@ -111,7 +137,17 @@ class FactUse:
 
 @dataclass(frozen=True, slots=True)
 class Assumption:
-    """A position hkvatax takes on an unsettled point, which the user can change."""
+    """A position hkvatax takes on an unsettled point, which the user can change.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> a = outcome.trace.assumptions["A-SOURCE-HK"]
+        >>> a.id, bool(a.text)
+        ('A-SOURCE-HK', True)
+    """
 
     id: str
     text: str
@@ -127,6 +163,21 @@ class Assumption:
 @quick_init
 @dataclass(frozen=True, slots=True)
 class Node:
+    """One figure of the trace: the rule that made it, its citations, status, value, unit, the nodes it was
+    computed from, the parameters and facts it used, the assumptions it rests on and any rounding step.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> node = outcome.trace["baseline/2025/26/tax_payable"]
+        >>> node.rule_id, node.value, node.unit, node.inputs
+        ('pt.round.tax', Decimal('150045'), 'HKD', ('baseline/2025/26/tax_before_rounding',))
+        >>> node.to_dict()["value"]
+        '150045'
+    """
+
     id: str
     rule_id: str
     title: str
@@ -169,7 +220,12 @@ class Node:
 
 
 def value_to_json(value: Any) -> Any:
-    """A value as JSON carries it: a Decimal as its normalised exact string (``fmt_exact``), never a float."""
+    """A value as JSON carries it: a Decimal as its normalised exact string (``fmt_exact``), never a float.
+
+    Examples:
+        >>> value_to_json(Decimal("1855100.0000000000")), value_to_json([Decimal("0E-40"), 3, None])
+        ('1855100', ['0', 3, None])
+    """
     if isinstance(value, Decimal):
         return fmt_exact(value)
     if isinstance(value, (list, tuple)):
@@ -183,7 +239,19 @@ def value_to_json(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Trace:
-    """A frozen set of nodes, in the order they were computed, with the assumptions they rest on."""
+    """A frozen set of nodes, in the order they were computed, with the assumptions they rest on.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> trace = outcome.trace
+        >>> [n.id for n in trace.descendants("baseline/2025/26/tax_payable")][:3]
+        ['baseline/2025/26/tax_payable', 'baseline/2025/26/tax_before_rounding', 'baseline/2025/26/tax_charged']
+        >>> trace["baseline/2025/26/assessable_profits"].value
+        Decimal('1855100')
+    """
 
     nodes: Mapping[str, Node]
     roots: tuple[str, ...]
@@ -218,7 +286,16 @@ class Trace:
 
 @dataclass
 class Tracer:
-    """Collects nodes while rules run (private to one computation)."""
+    """Collects nodes while rules run (private to one computation).
+
+    Examples:
+        >>> tracer = Tracer()
+        >>> node = Node("demo/x", "demo.rule", "A figure", (), "enacted", Decimal("1"), "HKD", "x", "one dollar")
+        >>> tracer.add(node)
+        'demo/x'
+        >>> tracer.freeze(["demo/x"])["demo/x"].value
+        Decimal('1')
+    """
 
     nodes: dict[str, Node] = field(default_factory=dict)
     assumptions: dict[str, Assumption] = field(default_factory=dict)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ import hkvatax
 from hkvatax import assess_csv, compare_csv, match_scenario
 from hkvatax.examples import example_path
 from hkvatax.io import load_csv_ledger, load_scenario
+from hkvatax.money import fmt_exact
 from hkvatax.render.disposals import ledger_to_dict
 from hkvatax.server import ServerSettings, create_app
 from hkvatax.server.work import assessment_document
@@ -136,9 +139,10 @@ def test_work_over_the_time_limit_is_a_503_and_the_worker_stays_usable(profile: 
 def test_schema_and_rules_describe_inputs_outputs_and_every_rule(client: TestClient) -> None:
     from hkvatax.models import Scenario
     from hkvatax.rules.catalogue import load_all_rules
+    from hkvatax.schemas import without_examples
 
     schema = client.get("/schema").json()
-    assert schema["inputs"]["scenario"] == Scenario.model_json_schema()
+    assert schema["inputs"]["scenario"] == without_examples(Scenario.model_json_schema())  # no doctests (0190)
     assert "events" not in schema["inputs"]["profile"]["properties"]
     assert set(schema["outputs"]) == {"assessment", "explanation", "comparison", "disposals", "problems"}
     assert [r["id"] for r in client.get("/rules").json()["rules"]] == list(load_all_rules())
@@ -163,3 +167,29 @@ def test_a_true_false_field_takes_only_true_or_false_as_the_library_does(client:
     paths = {p["path"] for p in want}
     assert "settings.allow_unknown_cost" in paths
     assert ("taxpayer.central_management_in_hk" in paths) == (value is not None)
+
+
+def _unnormalised(data: object, path: str = "") -> list[tuple[str, str]]:
+    """Numbers-as-strings in exponent form, with trailing zeros after the point, or a negative zero."""
+    if isinstance(data, dict):
+        return [bad for k, v in data.items() for bad in _unnormalised(v, f"{path}/{k}")]
+    if isinstance(data, list):
+        return [bad for i, v in enumerate(data) for bad in _unnormalised(v, f"{path}[{i}]")]
+    if isinstance(data, str) and re.fullmatch(r"-?\d+(\.\d+)?([eE][+-]?\d+)?", data):
+        negative_zero = data.startswith("-") and Decimal(data) == 0
+        if "e" in data.lower() or ("." in data and data.endswith("0")) or negative_zero:
+            return [(path, data)]
+    return []
+
+
+@pytest.mark.parametrize("name", (*EXAMPLES, "ledger_demo"))
+def test_exact_values_in_every_answer_are_normalised_exact_strings(client: TestClient, name: str) -> None:
+    """Issue 12 req 1: not net_profit "3794750.0000000000000000000000000000000000000000" but "3794750"."""
+    body = example_path(name).read_bytes()
+    for route in ("/assess", "/assess?regime=va_extension", "/compare", "/disposals", "/explain?detail=per_asset"):
+        got = client.post(route, content=body)
+        assert got.status_code == 200, got.text
+        assert _unnormalised(got.json()) == [], route
+    record = client.post("/assess", content=body).json()["years"][0]
+    figures = record if record["status"] == "determined" else record["if_capital"]
+    assert figures["net_profit"] == fmt_exact(Decimal(figures["net_profit"]))

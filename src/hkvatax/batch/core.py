@@ -31,8 +31,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import HkvataxError, InputError, LedgerError
+from ..errors import ArgumentError, HkvataxError, InputError, LedgerError
 from ..io.loaders import CSV_COLUMNS
+from ..periods import YearOfAssessment, parse_year_range
 
 __all__ = ["BatchOptions", "SUMMARY_COLUMNS", "ERROR_COLUMNS", "bucket_of", "split_partition", "assess_bucket",
            "read_partition", "write_table", "customer_label"]
@@ -53,15 +54,25 @@ class BatchOptions:
     summary_format: str = "parquet"  # or "csv"
 
     def __post_init__(self) -> None:
-        bad = [r for r in self.regimes if r not in ("baseline", "va_extension")]
-        if bad or not self.regimes or len(set(self.regimes)) != len(self.regimes):
-            raise ValueError(f"regimes must be baseline and/or va_extension, got {self.regimes}")
+        """Every bad value is an :class:`~hkvatax.errors.ArgumentError` (``invalid_argument``, naming the
+        option; also a ``ValueError``)."""
+        regimes = self.regimes
+        if (not isinstance(regimes, tuple) or not regimes or len(set(regimes)) != len(regimes)
+                or any(r not in ("baseline", "va_extension") for r in regimes)):
+            raise ArgumentError("regimes", f"{regimes!r} is not a set of regimes",
+                                "a tuple of baseline and/or va_extension, each once")
         if self.explain not in (None, "summary", "per_asset"):
-            raise ValueError(f"explain must be summary or per_asset, got {self.explain!r}")
+            raise ArgumentError("explain", f"{self.explain!r} is not an explanation detail", "summary or per_asset")
         if self.summary_format not in ("parquet", "csv"):
-            raise ValueError(f"summary_format must be parquet or csv, got {self.summary_format!r}")
-        if self.buckets is not None and self.buckets < 1:
-            raise ValueError("buckets must be at least 1")
+            raise ArgumentError("summary_format", f"{self.summary_format!r} is not a summary format", "parquet or csv")
+        if self.buckets is not None and (not isinstance(self.buckets, int) or isinstance(self.buckets, bool)
+                                         or self.buckets < 1):
+            raise ArgumentError("buckets", f"{self.buckets!r} is not a number of buckets", "a whole number, at least 1")
+        if not isinstance(self.id_column, str) or not self.id_column.strip():
+            raise ArgumentError("id_column", f"{self.id_column!r} is not a column name", "e.g. taxpayer_id")
+        if self.years is not None:
+            parse_year_range(self.years)  # an ArgumentError naming "year" when it is not a year or a range
+        YearOfAssessment.parse(self.extension_first_year)
 
 
 SUMMARY_COLUMNS: tuple[str, ...] = (

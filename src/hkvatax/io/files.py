@@ -48,7 +48,19 @@ def named_file(name: object, *, folder: Path | None, allow: AllowFiles = None, p
                field: str = "rates_file") -> Path:
     """The resolved path of the file a profile names in ``field``, if the policy lets hkvatax read it;
     else an :class:`~hkvatax.errors.InputError` (``file_not_allowed`` or ``bad_file``). ``folder``: the
-    profile's folder (None for a profile given as a mapping)."""
+    profile's folder (None for a profile given as a mapping).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> folder = example_path("corporation").parent
+        >>> named_file("corporation.json", folder=folder).name
+        'corporation.json'
+        >>> try:
+        ...     named_file("../secret.csv", folder=folder)
+        ... except InputError as exc:
+        ...     print(exc.problems[0].code)
+        file_not_allowed
+    """
     where = SourceRef(file=profile)
 
     def refuse(code: str, message: str, suggestion: str | None = None) -> InputError:

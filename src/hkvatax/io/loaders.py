@@ -195,7 +195,16 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
 def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
                   content: bytes | None = None) -> Scenario:
     """Load a JSON scenario file (money as strings; see docs/formats.md). ``content``: the file's bytes
-    (e.g. a request body) instead of reading ``path``, which then only names it in errors."""
+    (e.g. a request body) instead of reading ``path``, which then only names it in errors.
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> scenario = load_scenario(example_path("corporation"))
+        >>> scenario.taxpayer.name, scenario.taxpayer.kind, len(scenario.events) > 0
+        ('Harbour Digital Ltd', 'corporation', True)
+        >>> load_scenario("<request>", content=b'{"taxpayer": {"kind": "individual", "name": "Ann"}}').taxpayer.name
+        'Ann'
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
@@ -572,7 +581,17 @@ def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, 
                     default_tz: tzinfo | str | None = None, text: str | None = None,
                     file: str | None = None, allow_files: AllowFiles = None) -> Scenario:
     """A scenario from a generic CSV ledger (a path, or ``text`` named ``file``) plus a profile naming the
-    taxpayer, assets and rates. Every event is a model: for large ledgers use :func:`hkvatax.assess_csv`."""
+    taxpayer, assets and rates. Every event is a model: for large ledgers use :func:`hkvatax.assess_csv`.
+
+    Examples:
+        >>> text = ("id,timestamp,kind,asset,quantity,amount\\n"
+        ...         "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000\\n")
+        >>> profile = {"taxpayer": {"kind": "individual", "name": "Ann"}, "assets": [{"symbol": "BTC"}]}
+        >>> scenario = load_csv_ledger(None, profile, text=text, file="ledger.csv")
+        >>> event = scenario.events[0]
+        >>> event.kind, event.cost, event.source.row
+        ('acquisition', Decimal('1000000'), 2)
+    """
     scenario, zone, problems = profile_scenario(profile, default_tz=default_tz, allow_files=allow_files)
     events, row_problems = read_csv_events(path, text=text, file=file, default_tz=zone)
     problems = row_problems + problems
@@ -586,7 +605,13 @@ def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, 
 def load_any(path: str | Path, *, profile: str | Path | None = None, default_tz: str | None = None,
              allow_files: AllowFiles = None) -> Scenario:
     """A JSON scenario, or a CSV ledger with the profile named in ``profile``. No profile is looked for
-    beside the ledger: a file is read only when it is named (docs/decisions/0146-file-access-policy.md)."""
+    beside the ledger: a file is read only when it is named (docs/decisions/0146-file-access-policy.md).
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> load_any(example_path("family_office")).taxpayer.kind
+        'family_office'
+    """
     p = Path(path)
     if p.suffix.lower() == ".csv":
         if profile is None:

@@ -74,6 +74,15 @@ def run_ledger(
 
     Raises:
         InputError: with every problem found (missing rates, oversells, unknown lots, duplicate ids …).
+
+    Examples:
+        >>> from hkvatax.models import Acquisition, Disposal
+        >>> events = [Acquisition(id="b", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000"),
+        ...           Disposal(id="s", timestamp="2025-09-01T10:00:00+08:00", asset="BTC", quantity="0.5", proceeds="300000")]
+        >>> result = run_ledger(events)
+        >>> sale = result.disposals[0]
+        >>> sale.proceeds_hkd, sale.cost_hkd == 250000, sale.gain_hkd == 50000
+        (Decimal('300000'), True, True)
     """
     table = events if isinstance(events, EventTable) else EventTable.from_events(events)
     _, result = run_table(table, assets=[a.symbol for a in assets], rates=rates, opening=opening,
@@ -126,7 +135,15 @@ def match_table(scenario: Scenario, table: EventTable, *, receipt_cost_basis: st
 
 @isolated
 def match_scenario(scenario: Scenario, *, receipt_cost_basis: str | None = None) -> LedgerResult:
-    """Run the ledger for a scenario with its taxpayer's elections, basis period and settings."""
+    """Run the ledger for a scenario with its taxpayer's elections, basis period and settings.
+
+    Examples:
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> result = match_scenario(load_scenario(example_path("individual_investor")))
+        >>> result.disposals[0].asset, result.disposals[0].fragments[0].basis
+        ('BTC', 'pool')
+    """
     _, result = match_table(scenario, EventTable.from_events(scenario.events), receipt_cost_basis=receipt_cost_basis,
                             records=True)
     assert result is not None

@@ -69,7 +69,17 @@ class Fragment:
 
 @dataclass(frozen=True, slots=True)
 class DisposalRecord:
-    """One disposal of one asset: a sale, the given-up side of a swap, a fee in kind, a payment, a loss."""
+    """One disposal of one asset: a sale, the given-up side of a swap, a fee in kind, a payment, a loss.
+
+    Examples:
+        >>> from hkvatax.ledger import run_ledger
+        >>> from hkvatax.models import Acquisition, Disposal
+        >>> events = [Acquisition(id="b", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000"),
+        ...           Disposal(id="s", timestamp="2025-09-01T10:00:00+08:00", asset="BTC", quantity="0.5", proceeds="300000")]
+        >>> sale = run_ledger(events).disposals[0]
+        >>> sale.disposal_id, sale.kind, sale.year.label, sale.quantity, len(sale.fragments)
+        ('s', 'disposal', '2025/26', Decimal('0.5'), 1)
+    """
 
     disposal_id: str  # event id, or "<event id>#fee<n>" for a fee paid in a token
     event_id: str
@@ -237,7 +247,19 @@ class LedgerNote:
 
 @dataclass(frozen=True, slots=True)
 class LedgerResult:
-    """Everything the ledger found, in time order."""
+    """Everything the ledger found, in time order.
+
+    Examples:
+        >>> from hkvatax.ledger import run_ledger
+        >>> from hkvatax.models import Acquisition, Disposal
+        >>> events = [Acquisition(id="b", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000"),
+        ...           Disposal(id="s", timestamp="2025-09-01T10:00:00+08:00", asset="BTC", quantity="0.5", proceeds="300000")]
+        >>> result = run_ledger(events)
+        >>> result
+        <LedgerResult events=2 disposals=1 lots=1 receipts=0 years=[2025/26]>
+        >>> [(p.asset, p.quantity) for p in result.closing[result.disposals[0].year]]
+        [('BTC', Decimal('1.5'))]
+    """
 
     disposals: tuple[DisposalRecord, ...]
     lots: tuple[LotRecord, ...]
@@ -261,7 +283,17 @@ class LedgerResult:
         return tuple(sorted(seen))
 
     def closing_pools(self, year: YearOfAssessment) -> tuple[PoolSnapshot, ...]:
-        """Pools at the end of ``year``'s basis period (the latest snapshot not after it)."""
+        """Pools at the end of ``year``'s basis period (the latest snapshot not after it).
+
+        Examples:
+            >>> from hkvatax import match_scenario
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> from hkvatax.periods import YearOfAssessment
+            >>> result = match_scenario(load_scenario(example_path("corporation")))
+            >>> [(p.asset, p.quantity) for p in result.closing_pools(YearOfAssessment(2025))][:1]
+            [('BTC', Decimal('1'))]
+        """
         best: YearOfAssessment | None = None
         for y in self.closing:
             if y <= year and (best is None or y > best):
@@ -271,4 +303,16 @@ class LedgerResult:
         return self.closing[best]
 
     def disposals_in(self, year: YearOfAssessment) -> tuple[DisposalRecord, ...]:
+        """The disposals whose basis period falls in ``year``, in time order.
+
+        Examples:
+            >>> from hkvatax import match_scenario
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> from hkvatax.periods import YearOfAssessment
+            >>> result = match_scenario(load_scenario(example_path("corporation")))
+            >>> [d.disposal_id for d in result.disposals_in(YearOfAssessment(2025))]
+            ['co-4']
+        """
+
         return tuple(d for d in self.disposals if d.year == year)

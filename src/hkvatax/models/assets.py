@@ -21,7 +21,12 @@ __all__ = ["TokenCategory", "Sch16CClass", "ExtensionClass", "Asset"]
 
 
 class TokenCategory(StrEnum):
-    """DIPN 39 para 42 token categories, plus stablecoin, NFT and other."""
+    """DIPN 39 para 42 token categories, plus stablecoin, NFT and other.
+
+    Examples:
+        >>> TokenCategory("stablecoin"), [c.value for c in TokenCategory][:3]
+        (<TokenCategory.STABLECOIN: 'stablecoin'>, ['payment', 'security', 'utility'])
+    """
 
     PAYMENT = "payment"
     SECURITY = "security"
@@ -32,7 +37,12 @@ class TokenCategory(StrEnum):
 
 
 class Sch16CClass(StrEnum):
-    """The classes of assets in IRO Schedule 16C as in force (DIPN 61 para 72, Appendix 2)."""
+    """The classes of assets in IRO Schedule 16C as in force (DIPN 61 para 72, Appendix 2).
+
+    Examples:
+        >>> Sch16CClass("securities").value
+        'securities'
+    """
 
     SECURITIES = "securities"
     PRIVATE_COMPANY_SECURITIES = "private_company_securities"
@@ -50,7 +60,12 @@ class Sch16CClass(StrEnum):
 class ExtensionClass(StrEnum):
     """Classes of qualifying investment the proposed extension adds for funds and FIHVs (2025-26 and 2026-27
     Budgets; LegCo Panel on Financial Affairs, 2 March 2026; the Bill's own wording was not read). Proposed law:
-    they qualify only where the extension applies (docs/decisions/0072-extension-as-reported.md)."""
+    they qualify only where the extension applies (docs/decisions/0072-extension-as-reported.md).
+
+    Examples:
+        >>> ExtensionClass("digital_assets")
+        <ExtensionClass.DIGITAL_ASSETS: 'digital_assets'>
+    """
 
     NON_HK_IMMOVABLE_PROPERTY = "non_hk_immovable_property"
     CARBON_CREDITS_AND_EMISSIONS = "carbon_credits_and_emissions"  # credits, emission allowances, their derivatives
@@ -63,7 +78,13 @@ class ExtensionClass(StrEnum):
 
 
 class Asset(Frozen):
-    """One asset the taxpayer can hold (a token, or a non-virtual asset such as a listed share)."""
+    """One asset the taxpayer can hold (a token, or a non-virtual asset such as a listed share).
+
+    Examples:
+        >>> btc = Asset(symbol="BTC", name="Bitcoin", category="payment")
+        >>> btc.symbol, btc.category, btc.is_virtual_asset
+        ('BTC', <TokenCategory.PAYMENT: 'payment'>, True)
+    """
 
     symbol: Code = Field(description="Ticker or code, unique within a scenario (upper-cased).")
     name: str | None = Field(default=None, description="Human-readable name.")

@@ -68,13 +68,25 @@ __all__ = [
 
 
 class Character(StrEnum):
-    """Capital or revenue (DIPN 39 para 46)."""
+    """Capital or revenue (DIPN 39 para 46).
+
+    Examples:
+        >>> Character("capital"), Character.REVENUE.value
+        (<Character.CAPITAL: 'capital'>, 'revenue')
+    """
 
     CAPITAL = "capital"
     REVENUE = "revenue"
 
 
 class ReceiptType(StrEnum):
+    """What kind of receipt a :class:`Receipt` event is.
+
+    Examples:
+        >>> ReceiptType("airdrop")
+        <ReceiptType.AIRDROP: 'airdrop'>
+    """
+
     STAKING = "staking"
     MINING = "mining"
     AIRDROP = "airdrop"
@@ -86,6 +98,13 @@ class ReceiptType(StrEnum):
 
 
 class IncomeType(StrEnum):
+    """What kind of income an :class:`Income` event is.
+
+    Examples:
+        >>> IncomeType("dividend").value
+        'dividend'
+    """
+
     INTEREST = "interest"
     DIVIDEND = "dividend"
     OTHER = "other"
@@ -93,7 +112,12 @@ class IncomeType(StrEnum):
 
 class LossType(StrEnum):
     """Why tokens left without a sale: ``loss``, ``theft`` (a hack), ``slashing`` (a validator penalty),
-    ``gift`` (given away) or ``donation`` (to a charity)."""
+    ``gift`` (given away) or ``donation`` (to a charity).
+
+    Examples:
+        >>> [t.value for t in LossType]
+        ['loss', 'theft', 'slashing', 'gift', 'donation']
+    """
 
     LOSS = "loss"
     THEFT = "theft"
@@ -112,6 +136,11 @@ class Fee(Frozen):
 
     For a token fee, ``value``/``value_currency`` may state its market value; without it the price
     table is used.
+
+    Examples:
+        >>> fee = Fee(amount="0.0005", currency="BTC", value="250")
+        >>> fee.amount, fee.currency, fee.value
+        (Decimal('0.0005'), 'BTC', Decimal('250'))
     """
 
     amount: Amount
@@ -121,7 +150,12 @@ class Fee(Frozen):
 
 
 class LotPick(Frozen):
-    """Specific identification: take ``quantity`` from the lot created by event ``lot_id``."""
+    """Specific identification: take ``quantity`` from the lot created by event ``lot_id``.
+
+    Examples:
+        >>> LotPick(lot_id="b1", quantity="0.25").quantity
+        Decimal('0.25')
+    """
 
     lot_id: str
     quantity: Quantity
@@ -151,6 +185,19 @@ class _EventBase(Frozen):
 
 
 class Acquisition(_EventBase):
+    """A purchase of ``quantity`` of ``asset`` for ``cost`` in ``currency`` (fees separate): it creates a lot.
+
+    Examples:
+        >>> buy = Acquisition(id="b1", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000")
+        >>> buy.kind, buy.quantity, buy.cost, buy.currency
+        ('acquisition', Decimal('2'), Decimal('1000000'), 'HKD')
+        >>> try:
+        ...     Acquisition(id="b2", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity=0.1, cost="1")
+        ... except ValueError as exc:
+        ...     print("float refused" if "float" in str(exc) else exc)
+        float refused
+    """
+
     kind: Literal["acquisition"] = "acquisition"
     asset: Code
     quantity: Quantity
@@ -168,6 +215,14 @@ class Acquisition(_EventBase):
 
 
 class Disposal(_EventBase):
+    """A sale of ``quantity`` of ``asset`` for ``proceeds`` in ``currency`` (before fees).
+
+    Examples:
+        >>> sale = Disposal(id="s1", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="0.5", proceeds="39000", currency="USD")
+        >>> sale.kind, sale.proceeds, sale.currency
+        ('disposal', Decimal('39000'), 'USD')
+    """
+
     kind: Literal["disposal"] = "disposal"
     asset: Code
     quantity: Quantity
@@ -178,6 +233,15 @@ class Disposal(_EventBase):
 
 
 class Swap(_EventBase):
+    """One token exchanged for another (``give_asset`` for ``receive_asset``): a disposal and an acquisition.
+
+    Examples:
+        >>> swap = Swap(id="w1", timestamp="2025-05-01T10:00:00+08:00", give_asset="BTC", give_quantity="1", receive_asset="ETH",
+        ...             receive_quantity="25", value="780000")
+        >>> swap.kind, swap.give_asset, swap.receive_quantity
+        ('swap', 'BTC', Decimal('25'))
+    """
+
     kind: Literal["swap"] = "swap"
     give_asset: Code
     give_quantity: Quantity
@@ -205,12 +269,27 @@ class Swap(_EventBase):
 
 
 class FeePaid(_EventBase):
+    """A fee paid on its own (not part of a trade), e.g. a network fee; a fee in a token disposes of it.
+
+    Examples:
+        >>> FeePaid(id="f1", timestamp="2025-05-01T10:00:00+08:00", fee=Fee(amount="0.001", currency="ETH", value="20")).kind
+        'fee'
+    """
+
     kind: Literal["fee"] = "fee"
     fee: Fee
     purpose: str | None = None
 
 
 class Transfer(_EventBase):
+    """Tokens moved between the taxpayer's own wallets: no disposal (a fee paid in a token is one).
+
+    Examples:
+        >>> move = Transfer(id="t1", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="1", from_wallet="exchange", to_wallet="ledger")
+        >>> move.kind, move.from_wallet, move.to_wallet
+        ('transfer', 'exchange', 'ledger')
+    """
+
     kind: Literal["transfer"] = "transfer"
     asset: Code
     quantity: Quantity
@@ -229,6 +308,14 @@ class Transfer(_EventBase):
 
 
 class Receipt(_EventBase):
+    """Tokens received without a purchase (staking, mining, airdrop, fork, lending interest, a payment, salary).
+
+    Examples:
+        >>> r = Receipt(id="r1", timestamp="2025-05-01T10:00:00+08:00", receipt_type="staking", asset="ETH", quantity="0.01", value="250")
+        >>> r.kind, r.receipt_type, r.value
+        ('receipt', <ReceiptType.STAKING: 'staking'>, Decimal('250'))
+    """
+
     kind: Literal["receipt"] = "receipt"
     receipt_type: ReceiptType
     asset: Code
@@ -241,6 +328,14 @@ class Receipt(_EventBase):
 
 
 class Payment(_EventBase):
+    """Tokens spent on goods or services worth ``value``: a disposal at that value.
+
+    Examples:
+        >>> pay = Payment(id="p1", timestamp="2025-05-01T10:00:00+08:00", asset="USDT", quantity="500", value="3900", description="hosting")
+        >>> pay.kind, pay.value
+        ('payment', Decimal('3900'))
+    """
+
     kind: Literal["payment"] = "payment"
     asset: Code
     quantity: Quantity
@@ -253,7 +348,12 @@ class Payment(_EventBase):
 
 class Loss(_EventBase):
     """Tokens that leave without a sale (see :class:`LossType`): ``quantity`` left, of which
-    ``recovered_quantity`` came back (a hack with recovery), so ``quantity - recovered_quantity`` is disposed of."""
+    ``recovered_quantity`` came back (a hack with recovery), so ``quantity - recovered_quantity`` is disposed of.
+
+    Examples:
+        >>> Loss(id="l1", timestamp="2025-05-01T10:00:00+08:00", asset="ETH", quantity="3", loss_type="theft").loss_type
+        <LossType.THEFT: 'theft'>
+    """
 
     kind: Literal["loss"] = "loss"
     asset: Code
@@ -276,6 +376,13 @@ class Loss(_EventBase):
 
 
 class Income(_EventBase):
+    """Income in money (interest, dividend or other), optionally on a ``related_asset``.
+
+    Examples:
+        >>> Income(id="i1", timestamp="2025-05-01T10:00:00+08:00", income_type="interest", amount="1200").income_type
+        <IncomeType.INTEREST: 'interest'>
+    """
+
     kind: Literal["income"] = "income"
     income_type: IncomeType
     amount: Amount
@@ -284,6 +391,13 @@ class Income(_EventBase):
 
 
 class Expense(_EventBase):
+    """An outgoing in money (``amount`` in ``currency``), deductible unless ``deductible`` is false.
+
+    Examples:
+        >>> Expense(id="x1", timestamp="2025-05-01T10:00:00+08:00", amount="12000", description="custody fee").deductible
+        True
+    """
+
     kind: Literal["expense"] = "expense"
     amount: Amount
     currency: Code = "HKD"

@@ -17,6 +17,14 @@ __all__ = ["Rate"]
 
 
 class Rate(Frozen):
+    """An exchange rate: one ``base`` was worth ``rate`` ``quote`` (HKD by default) at ``at``, per ``source``.
+
+    Examples:
+        >>> usd = Rate(base="USD", rate="7.80", at="2025-04-01T00:00:00+08:00", source="HKMA indicative")
+        >>> usd.base, usd.quote, usd.rate
+        ('USD', 'HKD', Decimal('7.80'))
+    """
+
     base: Code = Field(description="What is priced: a currency or a token symbol.")
     quote: Code = Field(default="HKD", description="Currency the price is in.")
     rate: Amount = Field(description="Units of quote for one unit of base.")

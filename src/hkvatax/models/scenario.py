@@ -19,7 +19,14 @@ __all__ = ["LedgerSettings", "OpeningLot", "Scenario"]
 
 
 class OpeningLot(Frozen):
-    """A lot (or an average-cost pool) held at the start: the closing pool of an earlier run."""
+    """A lot (or an average-cost pool) held at the start: the closing pool of an earlier run.
+
+    Examples:
+        >>> lot = OpeningLot(asset="BTC", lot_id="open-1", quantity="1.5", cost_hkd="300000",
+        ...                  acquired_at="2020-06-01T00:00:00+08:00")
+        >>> lot.quantity, lot.cost_hkd
+        (Decimal('1.5'), Decimal('300000'))
+    """
 
     asset: Code
     lot_id: str
@@ -46,7 +53,13 @@ class OpeningLot(Frozen):
 
 
 class LedgerSettings(Frozen):
-    """How the ledger reads events. None of these is law; the rules layer records them as assumptions."""
+    """How the ledger reads events. None of these is law; the rules layer records them as assumptions.
+
+    Examples:
+        >>> settings = LedgerSettings(swap_valuation="given")
+        >>> settings.swap_valuation, settings.allow_unknown_cost
+        ('given', False)
+    """
 
     swap_valuation: Literal["received", "given"] = Field(
         default="received", description="Value a swap at the market value of what is received (default) or given up."
@@ -64,7 +77,17 @@ class LedgerSettings(Frozen):
 
 
 class Scenario(Frozen):
-    """Everything hkvatax needs for one taxpayer."""
+    """Everything hkvatax needs for one taxpayer.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.models import Acquisition, Asset, Corporation, Disposal
+        >>> scenario = Scenario(taxpayer=Corporation(name="Harbour Ltd"), assets=[Asset(symbol="BTC")], events=[
+        ...     Acquisition(id="b1", timestamp="2025-05-01T10:00:00+08:00", asset="BTC", quantity="2", cost="1000000"),
+        ...     Disposal(id="s1", timestamp="2025-09-01T10:00:00+08:00", asset="BTC", quantity="1", proceeds="650000")])
+        >>> assess(scenario)["2025/26"].tax_payable
+        Decimal('9375')
+    """
 
     taxpayer: Taxpayer
     assets: tuple[Asset, ...] = ()

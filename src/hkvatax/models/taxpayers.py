@@ -55,7 +55,12 @@ __all__ = [
 
 
 class LotMethod(StrEnum):
-    """Cost formulas. LIFO is not a member: DIPN 1 para 48 does not accept it."""
+    """Cost formulas. LIFO is not a member: DIPN 1 para 48 does not accept it.
+
+    Examples:
+        >>> LotMethod("fifo"), LotMethod.WEIGHTED_AVERAGE.value
+        (<LotMethod.FIFO: 'fifo'>, 'weighted_average')
+    """
 
     WEIGHTED_AVERAGE = "weighted_average"
     FIFO = "fifo"
@@ -63,7 +68,12 @@ class LotMethod(StrEnum):
 
 
 class MethodElection(Frozen):
-    """The cost formula used from a year of assessment onward (kept until the next election)."""
+    """The cost formula used from a year of assessment onward (kept until the next election).
+
+    Examples:
+        >>> MethodElection(method="fifo", from_year="2025/26").method
+        <LotMethod.FIFO: 'fifo'>
+    """
 
     method: LotMethod
     from_year: str = Field(description="First year of assessment, e.g. '2024/25'.")
@@ -90,7 +100,13 @@ class MethodElection(Frozen):
 
 
 class TradingFacts(Frozen):
-    """Facts for the badges of trade (DIPN 39 paras 46, 48). ``None`` means not stated."""
+    """Facts for the badges of trade (DIPN 39 paras 46, 48). ``None`` means not stated.
+
+    Examples:
+        >>> facts = TradingFacts(intention_at_acquisition="resale_at_profit", transactions_per_year=400)
+        >>> facts.intention_at_acquisition, facts.transactions_per_year
+        ('resale_at_profit', 400)
+    """
 
     intention_at_acquisition: Literal["long_term_investment", "resale_at_profit", "mixed"] | None = Field(
         default=None, description="Stated intention when the assets were acquired (DIPN 39 para 46)."
@@ -119,14 +135,24 @@ class TradingFacts(Frozen):
 
 
 class CharacterOverride(Frozen):
-    """A user's decision of character, with the reason that will appear in the trace."""
+    """A user's decision of character, with the reason that will appear in the trace.
+
+    Examples:
+        >>> CharacterOverride(character="capital", reason="held as a long-term investment (board minute 3/2024)").character
+        <Character.CAPITAL: 'capital'>
+    """
 
     character: Character
     reason: str = Field(min_length=1)
 
 
 class TwoTierFacts(Frozen):
-    """Two-tiered rates: the connected-entities rule (IRO s.14AAC)."""
+    """Two-tiered rates: the connected-entities rule (IRO s.14AAC).
+
+    Examples:
+        >>> TwoTierFacts(has_connected_entities=True, is_nominated_entity=True).is_nominated_entity
+        True
+    """
 
     has_connected_entities: StrictBool | None = Field(default=None, description="Any connected entity (>50% control)?")
     is_nominated_entity: StrictBool | None = Field(
@@ -204,6 +230,14 @@ class _TaxpayerBase(Frozen):
 
 
 class Individual(_TaxpayerBase):
+    """A natural person (``kind="individual"``): chargeable only on profits of a trade or business (IRO s.14).
+
+    Examples:
+        >>> ann = Individual(name="Ann Lee", trading=TradingFacts(intention_at_acquisition="long_term_investment"))
+        >>> ann.kind, ann.trading.intention_at_acquisition
+        ('individual', 'long_term_investment')
+    """
+
     kind: Literal["individual"] = "individual"
     hk_resident: StrictBool | None = None
     carries_on_business: StrictBool | None = Field(
@@ -212,6 +246,14 @@ class Individual(_TaxpayerBase):
 
 
 class Corporation(_TaxpayerBase):
+    """A company (``kind="corporation"``), presumed to carry on a business (DIPN 39 para 11).
+
+    Examples:
+        >>> co = Corporation(name="Harbour Ltd", incorporated_in="HK", two_tier=TwoTierFacts(has_connected_entities=False))
+        >>> co.kind, co.incorporated_in, co.accounting_year_end_month, co.accounting_year_end_day
+        ('corporation', 'HK', 3, 31)
+    """
+
     kind: Literal["corporation"] = "corporation"
     incorporated_in: str | None = None
     central_management_in_hk: StrictBool | None = None
@@ -222,13 +264,26 @@ class Corporation(_TaxpayerBase):
 
 
 class Partnership(_TaxpayerBase):
+    """A partnership (``kind="partnership"``).
+
+    Examples:
+        >>> Partnership(name="Lee & Wong", partners=2).kind
+        'partnership'
+    """
+
     kind: Literal["partnership"] = "partnership"
     partners: Count | None = Field(default=None, ge=1)
     carries_on_business: StrictBool | None = None
 
 
 class InterestPeriod(Frozen):
-    """A beneficial interest held over a date range (both days inclusive)."""
+    """A beneficial interest held over a date range (both days inclusive).
+
+    Examples:
+        >>> period = InterestPeriod(start="2025-04-01", end="2026-03-31", percent="40")
+        >>> period.start, period.percent
+        (datetime.date(2025, 4, 1), Decimal('40'))
+    """
 
     start: Date
     end: Date
@@ -253,7 +308,14 @@ class InterestPeriod(Frozen):
 
 
 class ResidentInvestor(Frozen):
-    """A Hong Kong resident person holding an interest in a fund (anti-round-tripping, ss.20AW–20AY)."""
+    """A Hong Kong resident person holding an interest in a fund (anti-round-tripping, ss.20AW–20AY).
+
+    Examples:
+        >>> investor = ResidentInvestor(name="Wong Ltd", interests=[InterestPeriod(start="2025-04-01", end="2026-03-31",
+        ...                                                                       percent="35")])
+        >>> investor.name, investor.interests[0].percent
+        ('Wong Ltd', Decimal('35'))
+    """
 
     name: str
     person_type: Literal["individual", "corporation", "partnership", "trustee"] = "individual"
@@ -295,7 +357,12 @@ class ResidentInvestor(Frozen):
 
 
 class SpeFacts(Frozen):
-    """A special purpose entity of the fund (s.20AO), for the Sch. 15D deeming of its exempt profits."""
+    """A special purpose entity of the fund (s.20AO), for the Sch. 15D deeming of its exempt profits.
+
+    Examples:
+        >>> SpeFacts(name="Peak SPV Ltd", fund_interest_percent="100").fund_interest_percent
+        Decimal('100')
+    """
 
     name: str
     fund_interest_percent: Percent = Field(
@@ -325,6 +392,13 @@ class SpeFacts(Frozen):
 
 
 class FundType(StrEnum):
+    """What kind of fund a :class:`FundFacts` describes (ordinary, sovereign wealth, pension …).
+
+    Examples:
+        >>> FundType("pension")
+        <FundType.PENSION: 'pension'>
+    """
+
     ORDINARY = "ordinary"
     SOVEREIGN_WEALTH = "sovereign_wealth"
     PENSION = "pension"
@@ -334,7 +408,12 @@ class FundType(StrEnum):
 
 
 class FundFacts(Frozen):
-    """Facts for the fund definition, the gateway and the exemption (IRO ss.20AM–20AN; DIPN 61)."""
+    """Facts for the fund definition, the gateway and the exemption (IRO ss.20AM–20AN; DIPN 61).
+
+    Examples:
+        >>> FundFacts(fund_type="ordinary", investor_count=12).investor_count
+        12
+    """
 
     fund_type: FundType = FundType.ORDINARY
     # s.20AM(2): three limbs, at all times in the basis period (DIPN 61 para 35, 53)
@@ -469,13 +548,25 @@ def _check_chains(investors: tuple[ResidentInvestor, ...]) -> None:
 
 
 class FspeFacts(Frozen):
+    """A family-owned special purpose entity of an FIHV: its name and the FIHV's interest in it.
+
+    Examples:
+        >>> FspeFacts(name="Chan Holdings (BVI) Ltd", fihv_interest_percent="100").fihv_interest_percent
+        Decimal('100')
+    """
+
     name: str
     fihv_interest_percent: Percent
     holds_only_investee_private_companies: StrictBool | None = None
 
 
 class EsfoFacts(Frozen):
-    """The eligible single family office (Sch. 16E)."""
+    """The eligible single family office (Sch. 16E).
+
+    Examples:
+        >>> EsfoFacts(name="Chan Family Office Ltd", family_ownership_percent="100").family_ownership_percent
+        Decimal('100')
+    """
 
     name: str | None = None
     is_private_company: StrictBool | None = None
@@ -494,7 +585,12 @@ class EsfoFacts(Frozen):
 
 
 class FihvFacts(Frozen):
-    """Facts for the FIHV concession (IRO Part 6E, Sch. 16E)."""
+    """Facts for the FIHV concession (IRO Part 6E, Sch. 16E).
+
+    Examples:
+        >>> FihvFacts(specified_assets_value_hkd="300000000").specified_assets_value_hkd
+        Decimal('300000000')
+    """
 
     family_ownership_percent: Percent | None = None
     charity_ownership_percent: Percent | None = Field(default=None, description="s.88 charity's beneficial interest.")
@@ -570,6 +666,14 @@ class StatedLine(Frozen):
 
 
 class PrivateFund(_TaxpayerBase):
+    """A fund (``kind="private_fund"``): the unified fund exemption when it qualifies (IRO ss.20AM–20AN).
+
+    Examples:
+        >>> fund = PrivateFund(name="Peak Digital Fund LP", fund=FundFacts(fund_type="ordinary"))
+        >>> fund.kind, fund.fund.fund_type
+        ('private_fund', <FundType.ORDINARY: 'ordinary'>)
+    """
+
     kind: Literal["private_fund"] = "private_fund"
     entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fund: FundFacts = Field(default_factory=FundFacts)
@@ -583,6 +687,14 @@ class PrivateFund(_TaxpayerBase):
 
 
 class FamilyOffice(_TaxpayerBase):
+    """A family-owned investment holding vehicle (``kind="family_office"``): the FIHV regime (IRO Part 6E).
+
+    Examples:
+        >>> fo = FamilyOffice(name="Chan Family Holdings Ltd", fihv=FihvFacts(family_ownership_percent="100"))
+        >>> fo.kind, fo.fihv.family_ownership_percent
+        ('family_office', Decimal('100'))
+    """
+
     kind: Literal["family_office"] = "family_office"
     entity_form: Literal["corporation", "partnership", "trust", "other"] = "corporation"
     fihv: FihvFacts = Field(default_factory=FihvFacts)

@@ -37,7 +37,19 @@ def _axes(ax: Any) -> Any:
 
 @isolated
 def tax_by_year_chart(c: Comparison, ax: Any = None) -> Any:
-    """Tax payable by year under the law in force and under the proposed extension, side by side."""
+    """Tax payable by year under the law in force and under the proposed extension, side by side.
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")  # no display needed
+        >>> from hkvatax import compare
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> comparison = compare(load_scenario(example_path("family_office")))
+        >>> ax = tax_by_year_chart(comparison)
+        >>> [t.get_text() for t in ax.get_xticklabels()]
+        ['2025/26']
+    """
     ax = _axes(ax)
     labels = list(c.baseline.years)
     xs = range(len(labels))
@@ -58,6 +70,15 @@ def waterfall_steps(b: BranchAssessment) -> list[tuple[str, Decimal, str]]:
 
     Each total equals the running sum of the steps before it, exactly: the rounding and the share of profits
     not taken in tax appear as their own steps.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> steps = waterfall_steps(outcome["2025/26"].result)
+        >>> steps[-1], [label for label, _, kind in steps if kind == "total"]
+        (('Tax payable', Decimal('150045'), 'total'), ['Net profit', 'Assessable profits', 'Tax at the rates', 'Tax payable'])
     """
     f = {k: v.value for k, v in b.figures.items()}
     z = Decimal(0)
@@ -87,7 +108,18 @@ def waterfall_steps(b: BranchAssessment) -> list[tuple[str, Decimal, str]]:
 
 @isolated
 def waterfall_chart(b: BranchAssessment, ax: Any = None) -> Any:
-    """A waterfall from profits to tax for one year's computation (``outcome[year].result``)."""
+    """A waterfall from profits to tax for one year's computation (``outcome[year].result``).
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")  # no display needed
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> waterfall_chart(outcome["2025/26"].result).get_title()
+        '2025/26 (revenue): from profits to tax'
+    """
     ax = _axes(ax)
     running = Decimal(0)
     steps = waterfall_steps(b)

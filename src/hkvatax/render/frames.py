@@ -62,7 +62,16 @@ def _frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> Any:
 
 @isolated
 def ledger_frames(result: LedgerResult) -> dict[str, Any]:
-    """``{"disposals", "fragments", "pools"}``: every disposal, every matched lot slice, every closing lot."""
+    """``{"disposals", "fragments", "pools"}``: every disposal, every matched lot slice, every closing lot.
+
+    Examples:
+        >>> from hkvatax import match_scenario
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> frames = ledger_frames(match_scenario(load_scenario(example_path("corporation"))))
+        >>> sorted(frames), list(frames["disposals"].columns[:4])
+        (['disposals', 'fragments', 'pools'], ['disposal_id', 'event_id', 'kind', 'asset'])
+    """
     disposals, fragments, pools = [], [], []
     for d in result.disposals:
         disposals.append({"disposal_id": d.disposal_id, "event_id": d.event_id, "kind": d.kind, "asset": d.asset,
@@ -92,7 +101,19 @@ def ledger_frames(result: LedgerResult) -> dict[str, Any]:
 
 @isolated
 def assessment_frames(a: Assessment) -> dict[str, Any]:
-    """``{"statements", "conditions"}`` of every year and branch, plus the ledger's frames when it is kept."""
+    """``{"statements", "conditions"}`` of every year and branch, plus the ledger's frames when it is kept.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> statements = assessment_frames(outcome)["statements"]
+        >>> list(statements.columns)
+        ['year', 'branch', 'figure', 'label', 'value', 'status', 'rule_id', 'node']
+        >>> statements.set_index("figure").loc["tax_payable", "value"]  # exact: a Decimal, never a float
+        Decimal('150045')
+    """
     statements, conditions = [], []
     for label, ya in a.years.items():
         for name, b in ya.branches.items():
@@ -116,7 +137,18 @@ def assessment_frames(a: Assessment) -> dict[str, Any]:
 
 @isolated
 def comparison_frame(c: Comparison) -> Any:
-    """One row per year, branch and figure: baseline, extension, difference (exact) and the causing rules."""
+    """One row per year, branch and figure: baseline, extension, difference (exact) and the causing rules.
+
+    Examples:
+        >>> from hkvatax import compare
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> comparison = compare(load_scenario(example_path("family_office")))
+        >>> frame = comparison_frame(comparison)
+        >>> row = frame[frame.figure == "tax_payable"].iloc[0]
+        >>> row.baseline, row.extension, row.difference, bool(row.changed)
+        (Decimal('1597533'), Decimal('0'), Decimal('-1597533'), True)
+    """
     causes = {(d.year, d.branch, d.figure): ", ".join(d.causes) for d in c.differences}
     rows = []
     for label in c.baseline.years:

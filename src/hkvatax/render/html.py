@@ -92,7 +92,13 @@ def citation_url(c: Citation) -> str | None:
 
 
 def citation_html(c: Citation) -> str:
-    """One citation as a link (or plain text when there is nowhere to link to)."""
+    """One citation as a link (or plain text when there is nowhere to link to).
+
+    Examples:
+        >>> from hkvatax.rules.registry import DIPN
+        >>> citation_html(DIPN(39, "para 46"))
+        '<a href="https://www.ird.gov.hk/eng/pdf/dipn39.pdf" target="_blank" rel="noopener">DIPN 39 para 46</a>'
+    """
     url = citation_url(c)
     text = _e(str(c))
     return f'<a href="{_e(url)}" target="_blank" rel="noopener">{text}</a>' if url else text
@@ -174,7 +180,17 @@ def _schedule_table(sch: Schedule) -> str:
 @isolated
 def explanation_html(e: Explanation, *, with_style: bool = True) -> str:
     """The explanation as a designed statement: per year and branch, the figures with their rules and
-    citations, the concession conditions, the per-asset schedules and a collapsible trace per figure."""
+    citations, the concession conditions, the per-asset schedules and a collapsible trace per figure.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> html = explanation_html(outcome.explain("2025/26"))
+        >>> html.startswith('<div class="hkvatax">'), "Tax payable" in html, "150,045.00" in html
+        (True, True, True)
+    """
     parts = [f"<h3>{_e(e.taxpayer)} <span class='muted'>({_e(e.taxpayer_kind)}) — regime "
              f"<code>{_e(e.regime)}</code>, detail <code>{_e(e.detail)}</code></span></h3>"]
     if e.proposed_rules:
@@ -242,7 +258,17 @@ def explanation_html(e: Explanation, *, with_style: bool = True) -> str:
 # ---------------------------------------------------------------------------------------------- comparison
 @isolated
 def comparison_html(c: Comparison, *, with_style: bool = True) -> str:
-    """Baseline and extension side by side, each year's differing figures highlighted with their causes."""
+    """Baseline and extension side by side, each year's differing figures highlighted with their causes.
+
+    Examples:
+        >>> from hkvatax import compare
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> comparison = compare(load_scenario(example_path("family_office")))
+        >>> html = comparison_html(comparison)
+        >>> "va_extension" in html, "1,597,533.00" in html
+        (True, True)
+    """
     parts = [f"<h3>{_e(c.scenario.taxpayer.name)} <span class='muted'>({_e(c.scenario.taxpayer.kind)}) — "
              "baseline (law in force) vs <code>va_extension</code></span></h3>",
              '<div class="banner">The extension is <b>proposed law</b> (Bill gazetted 12 June 2026); it is applied '
@@ -290,7 +316,16 @@ def comparison_html(c: Comparison, *, with_style: bool = True) -> str:
 # ---------------------------------------------------------------------------------------------- ledger, years
 @isolated
 def ledger_html(result: LedgerResult, *, limit: int = 200, with_style: bool = True) -> str:
-    """The ledger's disposals (the first ``limit``), per-year totals reconciled to the cent, and the pools."""
+    """The ledger's disposals (the first ``limit``), per-year totals reconciled to the cent, and the pools.
+
+    Examples:
+        >>> from hkvatax import match_scenario
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> html = ledger_html(match_scenario(load_scenario(example_path("corporation"))), limit=10)
+        >>> html.startswith('<div class="hkvatax">'), "BTC" in html
+        (True, True)
+    """
     from ..periods import to_hk
 
     rows = []
@@ -332,7 +367,17 @@ def _branch_rows(b: BranchAssessment) -> str:
 
 @isolated
 def year_html(ya: YearAssessment, *, with_style: bool = True) -> str:
-    """One year's statement (every branch when the year is indeterminate) and its concession conditions."""
+    """One year's statement (every branch when the year is indeterminate) and its concession conditions.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> html = year_html(outcome["2025/26"])
+        >>> "Year of assessment 2025/26" in html, "150,045.00" in html
+        (True, True)
+    """
     character = ya.decision.character if ya.decision is not None else "not assessed"
     parts = [f"<h4>Year of assessment {_e(ya.year.label)} — {_e(character)}</h4>"]
     if ya.reason is not None:
@@ -355,12 +400,27 @@ def year_html(ya: YearAssessment, *, with_style: bool = True) -> str:
 
 @isolated
 def assessment_html(a: Assessment) -> str:
-    """An assessment in a notebook: its explanation at summary detail."""
+    """An assessment in a notebook: its explanation at summary detail.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> assessment_html(outcome) == outcome._repr_html_()  # what a notebook shows
+        True
+    """
     return explanation_html(a.explain())
 
 
 def page(title: str, body: str) -> str:
-    """A self-contained HTML document around already rendered fragments (no external resource)."""
+    """A self-contained HTML document around already rendered fragments (no external resource).
+
+    Examples:
+        >>> html = page("Harbour Digital Ltd", "<p>statement</p>")
+        >>> html.startswith("<!DOCTYPE html>"), "<title>Harbour Digital Ltd</title>" in html, "http" in html.split("<body>")[0]
+        (True, True, False)
+    """
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{_e(title)}</title>{_STYLE}<style>@page{{size:A4;margin:14mm}} body{{margin:0 auto;"

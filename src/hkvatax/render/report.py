@@ -29,12 +29,31 @@ _e = html.escape
 
 
 def tax_by_year(c: Comparison) -> list[tuple[str, Decimal | None, Decimal | None]]:
-    """(year, baseline tax payable, extension tax payable); None where a year is indeterminate."""
+    """(year, baseline tax payable, extension tax payable); None where a year is indeterminate.
+
+    Examples:
+        >>> from hkvatax import compare
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> comparison = compare(load_scenario(example_path("family_office")))
+        >>> tax_by_year(comparison)
+        [('2025/26', Decimal('1597533'), Decimal('0'))]
+    """
     return [(label, ya.tax_payable, c.extension.years[label].tax_payable) for label, ya in c.baseline.years.items()]
 
 
 def tax_chart_svg(rows: list[tuple[str, Decimal | None, Decimal | None]]) -> str:
-    """Tax payable by year, baseline against extension, as an inline SVG bar chart (drawn here, no library)."""
+    """Tax payable by year, baseline against extension, as an inline SVG bar chart (drawn here, no library).
+
+    Examples:
+        >>> from hkvatax import compare
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> comparison = compare(load_scenario(example_path("family_office")))
+        >>> svg = tax_chart_svg(tax_by_year(comparison))
+        >>> svg.startswith("<svg"), "2025/26" in svg
+        (True, True)
+    """
     values = [v for _, b, x in rows for v in (b, x) if v is not None]
     top = max(values, default=Decimal(0)) or Decimal(1)
     width, height, pad, label_h = 640, 220, 40, 36

@@ -32,7 +32,12 @@ _KEY_RE = re.compile(r"\[([^\]]*)\]$")
 
 @dataclass(frozen=True, slots=True)
 class ScheduleRow:
-    """One row: a part (``kind="part"``), the rounding line (``"rounding"``) or the total (``"total"``)."""
+    """One row: a part (``kind="part"``), the rounding line (``"rounding"``) or the total (``"total"``).
+
+    Examples:
+        >>> [(r.kind, r.amount) for r in schedule_rows([("a", Decimal("0.005")), ("b", Decimal("0.005"))], Decimal("0.01"))]
+        [('part', Decimal('0.00')), ('part', Decimal('0.00')), ('rounding', Decimal('0.01')), ('total', Decimal('0.01'))]
+    """
 
     label: str
     amount: Decimal  # rounded to the cent
@@ -42,7 +47,18 @@ class ScheduleRow:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """A titled schedule whose rows sum exactly to its total (the figure, to the cent)."""
+    """A titled schedule whose rows sum exactly to its total (the figure, to the cent).
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> e = outcome.explain("2025/26", detail="per_asset")
+        >>> first = schedules(e, e.years[0]["branches"]["revenue"])[0]
+        >>> first.figure, sum(r.amount for r in first.rows if r.kind != "total") == first.rows[-1].amount
+        ('revenue_disposal_profits', True)
+    """
 
     title: str
     figure: str
@@ -78,7 +94,17 @@ def line_label(n: Node) -> str:
 
 def schedules(e: Explanation, branch: Mapping[str, str]) -> list[Schedule]:
     """The per-asset schedule of every summed figure of a branch, and (at ``detail="full"``) the per-disposal
-    schedule of every line that has disposals."""
+    schedule of every line that has disposals.
+
+    Examples:
+        >>> from hkvatax import assess
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+        >>> e = outcome.explain("2025/26", detail="per_asset")
+        >>> [(s.figure, [r.label for r in s.rows]) for s in schedules(e, e.years[0]["branches"]["revenue"])][0]
+        ('revenue_disposal_profits', ['BTC (disposals, revenue, hk)', 'Total'])
+    """
     out: list[Schedule] = []
     for key, nid in branch.items():
         n = e.nodes[nid]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..money import fmt_exact
+
 if TYPE_CHECKING:
     from ..engine import Assessment
 
@@ -23,7 +25,8 @@ HEADLINE: tuple[str, ...] = ("assessable_profits", "tax_payable", "losses_carrie
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value) if isinstance(value, Decimal) else str(value)
+    """A figure as JSON carries it: a normalised exact string (never ``0E-40`` or 40 decimals)."""
+    return None if value is None else fmt_exact(value) if isinstance(value, Decimal) else str(value)
 
 
 def year_summaries(assessment: Assessment) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..errors import ArgumentError
 from ..periods import YearOfAssessment, parse_year_range
 from . import schemas
 from .work import Job, Spooled, problem_body, run_job, upload_name
@@ -54,17 +55,38 @@ class ServerSettings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ServerSettings:
-        """Defaults, then ``HKVATAX_WORKERS``, ``HKVATAX_MAX_BODY_BYTES``, ``HKVATAX_TIMEOUT``, then ``overrides``."""
+        """Defaults, then ``HKVATAX_WORKERS``, ``HKVATAX_MAX_BODY_BYTES``, ``HKVATAX_TIMEOUT``, then ``overrides``.
+        A variable that is not a number is an :class:`~hkvatax.errors.ArgumentError` naming it."""
         base = cls()
-        env = os.environ
-        found = cls(workers=int(env.get("HKVATAX_WORKERS", base.workers)),
-                    max_body_bytes=int(env.get("HKVATAX_MAX_BODY_BYTES", base.max_body_bytes)),
-                    timeout_seconds=float(env.get("HKVATAX_TIMEOUT", base.timeout_seconds)))
+        found = cls(workers=_env_number("HKVATAX_WORKERS", int, base.workers),
+                    max_body_bytes=_env_number("HKVATAX_MAX_BODY_BYTES", int, base.max_body_bytes),
+                    timeout_seconds=_env_number("HKVATAX_TIMEOUT", float, base.timeout_seconds))
         return replace(found, **{k: v for k, v in overrides.items() if v is not None})
 
     def __post_init__(self) -> None:
-        if self.workers < 0 or self.max_body_bytes <= 0 or self.timeout_seconds <= 0:
-            raise ValueError(f"invalid server settings: {self}")
+        """Every bad value is an :class:`~hkvatax.errors.ArgumentError` (``invalid_argument``, naming the
+        setting; also a ``ValueError``)."""
+        def whole(value: object, least: int) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+        checks = (("workers", whole(self.workers, 0), "a whole number, 0 or more"),
+                  ("max_body_bytes", whole(self.max_body_bytes, 1), "a whole number of bytes, at least 1"),
+                  ("timeout_seconds", isinstance(self.timeout_seconds, int | float)
+                   and not isinstance(self.timeout_seconds, bool) and 0 < self.timeout_seconds < float("inf"),
+                   "a number of seconds above 0"))
+        for name, ok, what in checks:
+            if not ok:
+                raise ArgumentError(name, f"{getattr(self, name)!r} is not a valid {name}", what)
+
+
+def _env_number(name: str, kind: type[int] | type[float], default: int | float) -> Any:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        raise ArgumentError(name, f"{text!r} is not a number", f"unset {name} or give a number") from None
 
 
 # ------------------------------------------------------------------------------------------ errors
@@ -389,8 +411,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 # ------------------------------------------------------------------------------------------ documents
 def _scenario_schema() -> dict[str, Any]:
     from ..models import Scenario
+    from ..schemas import without_examples
 
-    return Scenario.model_json_schema()
+    schema: dict[str, Any] = without_examples(Scenario.model_json_schema())
+    return schema
 
 
 def _profile_schema() -> dict[str, Any]:
@@ -423,9 +447,10 @@ def _rules_document() -> dict[str, Any]:
 def _openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         from ..models import Scenario
+        from ..schemas import without_examples
 
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        found = Scenario.model_json_schema(ref_template="#/components/schemas/{model}")
+        found = without_examples(Scenario.model_json_schema(ref_template="#/components/schemas/{model}"))
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         for name, sub in found.pop("$defs", {}).items():
             components.setdefault(name, sub)

@@ -71,7 +71,13 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?$")
 
 @dataclass(frozen=True, slots=True)
 class GenericRow:
-    """One generic-CSV row produced by an importer, with the export row it came from."""
+    """One generic-CSV row produced by an importer, with the export row it came from.
+
+    Examples:
+        >>> row = GenericRow(SourceRef(file="wallet.csv", row=2), (("id", "w-2"), ("kind", "receipt")))
+        >>> row.as_dict()
+        {'id': 'w-2', 'kind': 'receipt'}
+    """
 
     source: SourceRef
     cells: tuple[tuple[str, str], ...]
@@ -86,6 +92,13 @@ class Movement:
 
     For ``out``, ``quantity`` is what left the account excluding ``fee``, the fee the export states in
     the same asset (None when it states none). ``txid`` is the chain transaction hash, if given.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> m = Movement(SourceRef(file="wallet.csv", row=3), "out", datetime(2025, 5, 2, tzinfo=timezone.utc), "ETH",
+        ...              Decimal("1"), fee=Decimal("0.001"), txid="0xabc")
+        >>> m.direction, m.quantity + m.fee
+        ('out', Decimal('1.001'))
     """
 
     source: SourceRef
@@ -101,7 +114,13 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class PriceObservation:
-    """One unit of ``base`` was worth ``price`` units of ``quote`` at ``at`` (ISO), as the export states."""
+    """One unit of ``base`` was worth ``price`` units of ``quote`` at ``at`` (ISO), as the export states.
+
+    Examples:
+        >>> p = PriceObservation(SourceRef(file="trades.csv", row=5), "BTC", "USDT", Decimal("65000"), "2025-05-01T02:00:00+00:00")
+        >>> f"1 {p.base} = {p.price} {p.quote} ({p.origin})"
+        '1 BTC = 65000 USDT (the trade itself)'
+    """
 
     source: SourceRef
     base: str
@@ -158,7 +177,14 @@ def trade_cells(give: str, give_qty: Decimal, get: str, get_qty: Decimal) -> dic
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What an import produced; see the module docstring for the three destinations of a row."""
+    """What an import produced; see the module docstring for the three destinations of a row.
+
+    Examples:
+        >>> from hkvatax.io.importers import import_file
+        >>> result = import_file("wallet", text="timestamp,type,asset,quantity\\n2025-05-02T02:00:00Z,receive,ETH,1\\n")
+        >>> result.format, result.rows_read, len(result.movements), result.problems, result.unaccounted()
+        ('wallet', 1, 1, (), [])
+    """
 
     format: str
     file: str
@@ -360,7 +386,14 @@ def file_tag(file: str) -> str:
 
 
 class Importer:
-    """Base class: subclasses set ``name``, ``title``, ``required`` and implement :meth:`convert`."""
+    """Base class: subclasses set ``name``, ``title``, ``required`` and implement :meth:`convert`.
+
+    Examples:
+        >>> from hkvatax.io.importers import IMPORTERS
+        >>> wallet = IMPORTERS["wallet"]
+        >>> isinstance(wallet, Importer), wallet.name, wallet.required
+        (True, 'wallet', ('timestamp', 'type', 'asset', 'quantity'))
+    """
 
     name: str = ""
     title: str = ""

@@ -51,7 +51,12 @@ _PAIRED = {"trade", "spend", "receive"}
 
 
 def kraken_asset(code: str) -> str:
-    """Kraken's asset code as a common ticker."""
+    """Kraken's asset code as a common ticker.
+
+    Examples:
+        >>> kraken_asset("XXBT"), kraken_asset("ZUSD"), kraken_asset("ETH.S")
+        ('BTC', 'USD', 'ETH')
+    """
     text = code.strip().upper()
     for suffix in _SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
