@@ -114,3 +114,13 @@ def test_every_output_of_an_example_ties_out_and_has_no_exponent(name: str) -> N
 def test_docstring_examples_hold(module: Any) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_no_trace_sentence_carries_an_exact_value_in_full(name: str) -> None:
+    """A rule's explanation sentence formats its amounts (fmt_amount): not "HK$3,723,600.0000…0000"."""
+    scenario = load_scenario(example_path(name))
+    for regime in ("baseline", "va_extension"):
+        for node in hkvatax.assess(scenario, regime=regime).trace:
+            assert not LONG_DECIMALS.search(node.explanation), (node.rule_id, node.explanation)
+            assert not re.search(r"\d\.\d*0{6,}\b", node.explanation), (node.rule_id, node.explanation)

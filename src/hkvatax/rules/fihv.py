@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ..models.taxpayers import FamilyOffice, FspeFacts
-from ..money import ZERO, exact_context
+from ..money import ZERO, exact_context, fmt_amount
 from ..trace import Assumption, Citation
 from .concessions import (
     A_TRADING_RECEIPTS,
@@ -329,7 +329,7 @@ def incidental_ratio(ctx: RuleContext, lines: Sequence[ProfitLine], classes: Seq
     ctx.assume(A_TRADING_RECEIPTS)
     with exact_context():
         ratio = ZERO if b == 0 else a / b
-    return Out(ratio, f"A = HK${a:,} ÷ B = HK${b:,}", unit="ratio")
+    return Out(ratio, f"A = HK${fmt_amount(a)} ÷ B = HK${fmt_amount(b)}", unit="ratio")
 
 
 @rule("fihv.incidental.five_percent", "FIHV incidental trading receipts do not exceed 5%",

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..models.taxpayers import FundType, InterestPeriod, PrivateFund, ResidentInvestor, SpeFacts
-from ..money import ONE, ZERO, exact_context
+from ..money import ONE, ZERO, exact_context, fmt_amount
 from ..trace import Assumption
 from .concessions import (
     A_DIVIDENDS,
@@ -671,7 +671,7 @@ def deemed_profits(ctx: RuleContext, investor: ResidentInvestor, exempt: Figure,
         return Out(ZERO, "no exempt profits: no deemed profits and never a deemed loss")
     with exact_context():
         value = exempt.value * weighted.value / (100 * d)
-    return Out(value, f"HK${exempt.value:,} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)")
+    return Out(value, f"HK${fmt_amount(exempt.value)} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)")
 
 
 @rule("ufe.art.spe_deemed_profits", "Deemed assessable profits from an SPE's exempt profits",
@@ -700,7 +700,7 @@ def spe_deemed_profits(ctx: RuleContext, investor: ResidentInvestor, spe: SpeFac
         return Out(ZERO, "no exempt SPE profits: never a deemed loss")
     with exact_context():
         value = c * weighted.value / (100 * d)
-    return Out(value, f"HK${c:,} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)")
+    return Out(value, f"HK${fmt_amount(c)} × {_num(weighted.value)} percent-days ÷ (100 × {d} days)")
 
 
 @rule("ufe.art.deemed_total", "Total deemed assessable profits of a resident person",
