@@ -187,3 +187,33 @@ def test_an_answer_that_makes_a_bad_event_is_a_problem_of_the_answers_row(tmp_pa
     book = import_sources([src(a, "cold")], answers=answers)
     assert [(p.code, p.source.file, p.source.row) for p in book.problems] == [("not_a_number", str(answers), 2)]
     assert len(book.unexplained) == 1 and book.rows == []
+
+
+def test_an_unpaired_withdrawal_answered_as_a_gift_keeps_its_value(tmp_path: Path) -> None:
+    a = wallet(tmp_path, "a.csv", "2016-06-01T00:00:00Z,receive,BTC,2,,,", "2024-01-01T00:00:00Z,send,BTC,0.5,,,")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("file,row,answer,account,amount,currency,at,subtype,pair_file,pair_row,note\n"
+                       "a.csv,2,opening_lot,,1000,USD,2015-01-01T00:00:00Z,,,,\n"
+                       "a.csv,3,loss,,20000,usd,,gift,,,to my sister (decision 0165)\n")
+    book = import_sources([src(a, "cold")], answers=answers)
+    assert book.problems == [] and book.unexplained == []
+    gift = next(r for r in book.rows if r["kind"] == "loss")
+    assert (gift["subtype"], gift["amount"], gift["currency"], gift["quantity"]) == ("gift", "20000", "USD", "0.5")
+    events, problems = read_csv_events(text=book.ledger_csv(), file="ledger.csv")
+    assert problems == [] and [e.value for e in events if e.kind == "loss"] == [Decimal(20000)]
+
+
+def test_a_generic_source_keeps_the_currency_of_its_fee_value(tmp_path: Path) -> None:
+    g = tmp_path / "manual.csv"
+    g.write_text("id,timestamp,kind,asset,quantity,wallet,to_wallet,fee_amount,fee_currency,fee_value,"
+                 "fee_value_currency\n"
+                 "t-1,2024-05-02T10:00:00+08:00,transfer,BTC,1,hot,cold,0.0001,BTC,6,USD\n")
+    book = import_sources([Source("generic", g, "otc")])
+    assert book.problems == []
+    text = book.ledger_csv()
+    assert text.splitlines()[0].endswith(",fee_value_currency")
+    events, problems = read_csv_events(text=text, file="ledger.csv")
+    assert problems == [] and events[0].fees[0].value_currency == "USD"
+    plain = import_sources([Source("wallet", wallet(tmp_path, "w.csv", "2024-01-01T00:00:00Z,receive,BTC,1,,,"),
+                                   "cold")])
+    assert "fee_value_currency" not in plain.ledger_csv().splitlines()[0]  # written only when used
