@@ -626,7 +626,15 @@ def _shifted_partial(partial: Scenario | None) -> Scenario | None:
 
 def _lot_overrides(scenario: Scenario) -> bool:
     """Whether some lot carries a character override (its disposals are then split by matched lot)."""
-    return any(getattr(e, "character", None) is not None for e in scenario.events)
+    has_field: dict[type, bool] = {}  # (the kinds without the field: no attribute look-up that fails per event)
+    for e in scenario.events:
+        cls = type(e)
+        has = has_field.get(cls)
+        if has is None:
+            has = has_field[cls] = "character" in getattr(cls, "model_fields", {"character": None})
+        if has and getattr(e, "character", None) is not None:
+            return True
+    return False
 
 
 def _basis(matched: Matched, scenario: Scenario, params: ParamStore,
