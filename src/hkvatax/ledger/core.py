@@ -364,8 +364,16 @@ class Core:
     def fee_values(self, fees: Sequence[FeeT], at_us: int, t: EventTable, i: int, convs: list[Conversion] | None
                    ) -> tuple[Decimal, list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]]]:
         """Total HKD value of ``fees`` and the token fees that are disposals (index, asset, qty, value)."""
-        if len(fees) == 1 and fees[0][1] == "HKD" and "HKD" not in self.tokens:  # the common case
-            return ZERO + fees[0][0], []
+        if len(fees) == 1:  # the common cases: one fee, in HKD or in a token
+            amount, currency, value, value_currency = fees[0]
+            if currency == "HKD" and "HKD" not in self.tokens:
+                return ZERO + amount, []
+            if currency in self.tokens:
+                own: list[Conversion] | None = [] if convs is not None else None
+                v = self.market_value(currency, amount, value, value_currency, at_us, t, i, "fees[0].value", own)
+                if convs is not None and own:
+                    convs.extend(own)
+                return ZERO + v, [(0, currency, amount, v, own)]
         total = ZERO
         in_kind: list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]] = []
         for n, (amount, currency, value, value_currency) in enumerate(fees):
@@ -675,7 +683,9 @@ class Core:
             offshore = offshores[i]
             fees_in = fee_col[i]
             fees, in_kind = ZERO, None
-            if kind == K_ACQ or kind == K_RECEIPT:
+            if kind == K_SWAP:  # (the commonest kind of an exchange's history)
+                in_kind = self._swap(t, i, convs)
+            elif kind == K_ACQ or kind == K_RECEIPT:
                 asset, qty, amount = assets[i], qtys[i], amounts[i]
                 assert qty is not None
                 if kind == K_ACQ:
@@ -711,8 +721,6 @@ class Core:
                     fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
                 dispose(eid, eid, "disposal", assets[i], wallet, qty, gross, fees, picks_col[i], at_us, t, i, convs,
                         offshore)
-            elif kind == K_SWAP:
-                in_kind = self._swap(t, i, convs)
             elif kind == K_FEE:
                 fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
                 self._outgoing(t, i, "fee", fees, True, t.text[i], convs)
