@@ -93,6 +93,7 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
     import hkvatax
 
     out: dict[str, Any] = {"import_s": time.perf_counter() - t_start}
+    c0 = time.process_time()
     if job == "csv":
         t = time.perf_counter()
         import inspect
@@ -134,6 +135,7 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
             data = realistic.scenario(spec["n"], spec.get("variant", "a"), seed=spec["seed"], since=since)
         out["build_s"] = time.perf_counter() - t
         out["rss_after_build_mb"] = _rss_mb()[0]
+        c0 = time.process_time()
         t = time.perf_counter()
         if job == "rows":
             entry = getattr(hkvatax, "assess_rows", None)
@@ -147,6 +149,7 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
         out["compute_s"] = out["assess_s"] + out["explain_s"]
     else:
         raise SystemExit(f"unknown job {job!r}")
+    out["compute_cpu_s"] = time.process_time() - c0  # the measured work's CPU time (this process)
     out["rss_self_mb"], out["rss_children_mb"] = _rss_mb()
     out["cpu_s"] = _cpu_s()
     return out
@@ -201,7 +204,10 @@ class Runner:
             rec["error"] = error
         else:
             assert proc is not None
-            rec["compute_s"] = float(proc.stdout.split()[0])
+            parts = proc.stdout.split()
+            rec["compute_s"] = float(parts[0])
+            if len(parts) > 2:
+                rec["compute_cpu_s"] = float(parts[2])
         self.results.append(rec)
         return rec
 
@@ -272,6 +278,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for key in ("a", "b"):
             if "compute_s" in by[key, n] and "compute_s" in floor:
                 by[key, n]["ratio_floor"] = by[key, n]["compute_s"] / floor["compute_s"]
+            if "compute_cpu_s" in by[key, n] and floor.get("compute_cpu_s"):  # on a shared machine: CPU / CPU
+                by[key, n]["ratio_floor_cpu"] = by[key, n]["compute_cpu_s"] / floor["compute_cpu_s"]
         with_rp2 = not args.no_rp2 and n == args.rp2_rows
         gpaths = generate.write_all(n, args.seed, DATA, formats=("hkvatax", "rp2") if with_rp2 else ("hkvatax",))
         by["bench_floor", n] = r.floor("benchmark ledger", n, gpaths["hkvatax"])
@@ -331,8 +339,12 @@ def tables(report: dict[str, Any]) -> str:
             other.append(f"RP2 wall / this wall = {rec['rp2_ratio']:.0f}×")
         if "rp2_parse_s" in rec:
             other.append(f"RP2 parse_ods {rec['rp2_parse_s']:.1f} s, compute_tax {rec['rp2_compute_s']:.1f} s")
+        if "compute_cpu_s" in rec:
+            other.append(f"compute CPU {rec['compute_cpu_s']:.2f} s")
+        if "ratio_floor_cpu" in rec:
+            other.append(f"CPU × floor CPU {rec['ratio_floor_cpu']:.2f}")
         if "cpu_s" in rec:
-            other.append(f"CPU {rec['cpu_s']:.1f} s")
+            other.append(f"process CPU {rec['cpu_s']:.1f} s")
         if "note" in rec:
             other.append(rec["note"])
         if "tax" in rec:
@@ -353,18 +365,18 @@ def tables(report: dict[str, Any]) -> str:
 
     rows_t = ["| target | figure in this run | met? |", "|---|---|---|"]
     big_note = "" if big == 1_000_000 else f" (measured at {big:,} rows, not 1,000,000)"
-    ra, rss_a = get("a", big, "ratio_floor"), get("a", big, "rss_mb")
+    ra, rss_a = get("a", big, "ratio_floor_cpu") or get("a", big, "ratio_floor"), get("a", big, "rss_mb")
     rows_t.append(f"| realistic 1M, summary, 1 process: ≤ 3× floor, ≤ 1 GB{big_note} | {_f(ra)}× floor "
-                  f"({_f(get('a', big, 'compute_s'))} s vs {_f(get('floor', big, 'compute_s'))} s), "
+                  f"(CPU {_f(get('a', big, 'compute_cpu_s'))} s vs {_f(get('floor', big, 'compute_cpu_s'))} s), "
                   f"{_f(rss_a, ',.0f')} MB | {check(None if ra is None else ra <= 3 and rss_a <= 1024)} |")
-    rb = get("b", big, "ratio_floor")
+    rb = get("b", big, "ratio_floor_cpu") or get("b", big, "ratio_floor")
     rows_t.append(f"| per-wallet pools + change of formula: ≤ 4× floor{big_note} | {_f(rb)}× floor "
-                  f"({_f(get('b', big, 'compute_s'))} s) | {check(None if rb is None else rb <= 4)} |")
+                  f"(CPU {_f(get('b', big, 'compute_cpu_s'))} s) | {check(None if rb is None else rb <= 4)} |")
     m = report["inmem"]
     for key, label in (("rows", "in-memory rows via the bulk entry"), ("scenario", "assess(scenario), after the models")):
         rec = by.get((key, m), {})
-        t = rec.get("compute_s")
-        fig = rec.get("skipped") or rec.get("error") or f"{_f(t)} s ({m:,} rows)"
+        t = rec.get("compute_cpu_s", rec.get("compute_s"))
+        fig = rec.get("skipped") or rec.get("error") or f"{_f(t)} s CPU ({_f(rec.get('compute_s'))} s wall; {m:,} rows)"
         rows_t.append(f"| {label}: ≤ 1 s at 100,000 | {fig} | {check(None if t is None or m != 100_000 else t <= 1)} |")
     full = by.get(("full", report["full"]), {})
     fr = full.get("rss_mb")
@@ -384,7 +396,8 @@ def tables(report: dict[str, Any]) -> str:
         if small is None:
             rows_t.append(f"| {label}: time(1M) / time(100k) ≤ 11 | – (one size only) | – |")
             continue
-        tb, ts = get(key, big, "compute_s"), get(key, small, "compute_s")
+        tb = get(key, big, "compute_cpu_s") or get(key, big, "compute_s")
+        ts = get(key, small, "compute_cpu_s") or get(key, small, "compute_s")
         q = tb / ts if tb and ts else None
         rows_t.append(f"| {label}: time({big:,}) / time({small:,}) ≤ 11 | {_f(q, '.1f')} | "
                       f"{check(None if q is None or (big, small) != (1_000_000, 100_000) else q <= 11)} |")

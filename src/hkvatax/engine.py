@@ -965,8 +965,15 @@ def _shifted_partial(partial: Scenario | None) -> Scenario | None:
 
 def _lot_overrides(scenario: Scenario, state: YearState | None = None) -> bool:
     """Whether some lot carries a character override (its disposals are then split by matched lot)."""
-    return any(getattr(e, "character", None) is not None for e in scenario.events) or (
-        state is not None and any(lot.character is not None for lot in state.pools))
+    has_field: dict[type, bool] = {}  # (the kinds without the field: no attribute look-up that fails per event)
+    for e in scenario.events:
+        cls = type(e)
+        has = has_field.get(cls)
+        if has is None:
+            has = has_field[cls] = "character" in getattr(cls, "model_fields", {"character": None})
+        if has and getattr(e, "character", None) is not None:
+            return True
+    return state is not None and any(lot.character is not None for lot in state.pools)
 
 
 def _with_state_lots(ledger: LedgerResult | None, state: YearState | None) -> LedgerResult | None:

@@ -144,7 +144,7 @@ def allocate(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
         (True, -40)
     """
     raw = total * part / whole
-    if raw == 0:
+    if not raw:
         return raw
     adjusted = raw.adjusted()
     if adjusted < _GRID_FITS_BELOW:  # the usual case: the 10^-40 grid fits within 80 digits

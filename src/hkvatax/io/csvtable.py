@@ -120,7 +120,7 @@ def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int,
             block = text[pos:cut]
             lines = block.split("\n")
             n = len(lines)
-            if set(map(operator.methodcaller("count", ","), lines)) != {width - 1}:
+            if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
                 yield row, n, None  # short, long or blank rows: the row reader reports or skips them
             else:
                 cells = block.replace("\n", ",").split(",")
@@ -400,16 +400,33 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _column(values: list[Any]) -> list[str]:
+    """One column of cells as strings (checked at C speed when every cell is a string already)."""
+    try:
+        "".join(values)
+        return values
+    except TypeError:
+        return list(map(_cell, values))
+
+
 def _columns(block: list[Any], header: list[str]) -> list[list[str]] | None:
     try:
         if isinstance(block[0], Mapping):
             known = set(header)
+            keys = list(block[0])
+            if len(keys) > 1 and known.issuperset(keys) and set(map(len, block)) == {len(keys)}:
+                try:  # the usual block: the same keys in every row (as many, and each found)
+                    given = dict(zip(keys, zip(*map(operator.itemgetter(*keys), block), strict=True), strict=True))
+                except KeyError:
+                    given = None
+                if given is not None:
+                    return [_column(list(given[h])) if h in given else [""] * len(block) for h in header]
             if any(not known.issuperset(r) for r in block):
                 raise RowsInvalid  # a key that is no column: the row reader names it
             return [[_cell(r.get(h)) for r in block] for h in header]
         if any(len(r) != len(header) for r in block):
             return None
-        return [[_cell(r[j]) for r in block] for j in range(len(header))]
+        return [_column(list(col)) for col in zip(*block, strict=True)] if header else []
     except (Slow, KeyError):
         return None
 

@@ -59,7 +59,7 @@ from ..money import allocate, exact_context
 from ..periods import HKT, YearEnd, YearOfAssessment, to_hk
 from .aggregate import SAMPLE_SIZE, Group, LedgerAggregates, YearStats
 from .pools import US_PER_DAY, AveragePool, Lot, LotPool, Take
-from .prices import Conversion, PriceBook
+from .prices import Conversion, PriceBook, conversion
 from .results import (
     DisposalRecord,
     Fragment,
@@ -77,7 +77,7 @@ __all__ = ["Core", "NIL_BASIS_TYPES", "Records", "year_bounds"]
 ZERO = Decimal(0)
 _FIFO = LotMethod.FIFO
 NIL_BASIS_TYPES = frozenset({"staking", "mining", "airdrop", "fork", "lending_interest"})
-_NO_CONVS: tuple[Conversion, ...] = ()
+_NO_RATES: tuple[Any, ...] = ()
 
 
 def year_bounds(year_end: YearEnd, us: int) -> tuple[YearOfAssessment, int, int]:
@@ -283,15 +283,6 @@ class Core:
             year=year,
         ))
 
-    def add_lot(self, asset: str, wallet: str | None, lot_id: str, at: datetime, at_us: int, qty: Decimal,
-                cost: Decimal) -> None:
-        self.ever_held.add(asset)
-        pool = self.pool(asset, wallet)
-        if isinstance(pool, AveragePool):
-            pool.add(qty, cost, at_us)
-        else:
-            pool.add(Lot(lot_id, at, at_us, qty, cost))
-
     def open(self, snaps: Sequence[PoolSnapshot], first_us: int | None) -> None:
         """Put the opening pools in place (before any event; ``first_us``: the first event's instant)."""
         self.opening = tuple(snaps)
@@ -385,7 +376,7 @@ class Core:
             return ZERO
         rates, used = found
         if convs is not None:
-            convs.extend(used)
+            convs.extend(map(conversion, used))
         value = amount * rates[0]
         return value if len(rates) == 1 else value * rates[1]
 
@@ -393,7 +384,7 @@ class Core:
                      t: EventTable, i: int, column: str, convs: list[Conversion] | None) -> Decimal:
         if value is not None:
             return value if value_currency == "HKD" else self.to_hkd(value_currency, value, at_us, t, i, column, convs)
-        found = self.book.quote(asset, at_us) if asset != "HKD" else ((Decimal(1),), _NO_CONVS)
+        found = self.book.quote(asset, at_us) if asset != "HKD" else ((Decimal(1),), _NO_RATES)
         if found is None:
             self._problem(Problem(
                 "missing_price", f"{asset} needs a market value here and no price {asset}->HKD was found",
@@ -402,7 +393,7 @@ class Core:
             return ZERO
         rates, used = found
         if convs is not None:
-            convs.extend(used)
+            convs.extend(map(conversion, used))
         if asset == "HKD":
             return qty
         amount = qty * rates[0]
@@ -411,8 +402,16 @@ class Core:
     def fee_values(self, fees: Sequence[FeeT], at_us: int, t: EventTable, i: int, convs: list[Conversion] | None
                    ) -> tuple[Decimal, list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]]]:
         """Total HKD value of ``fees`` and the token fees that are disposals (index, asset, qty, value)."""
-        if len(fees) == 1 and fees[0][1] == "HKD" and "HKD" not in self.tokens:  # the common case
-            return ZERO + fees[0][0], []
+        if len(fees) == 1:  # the common cases: one fee, in HKD or in a token
+            amount, currency, value, value_currency = fees[0]
+            if currency == "HKD" and "HKD" not in self.tokens:
+                return ZERO + amount, []
+            if currency in self.tokens:
+                own: list[Conversion] | None = [] if convs is not None else None
+                v = self.market_value(currency, amount, value, value_currency, at_us, t, i, "fees[0].value", own)
+                if convs is not None and own:
+                    convs.extend(own)
+                return ZERO + v, [(0, currency, amount, v, own)]
         total = ZERO
         in_kind: list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]] = []
         for n, (amount, currency, value, value_currency) in enumerate(fees):
@@ -515,7 +514,13 @@ class Core:
         if counted:
             stats.disposals += 1
         cost_total = ZERO
-        if sink is None:
+        if sink is None and len(takes) == 1:  # the usual disposal: one lot, or the pool
+            _lot_id, _at, acquired_us, tq, cost_total, basis = takes[0]
+            cost_total = ZERO + cost_total  # (as the sum below makes it: a -0 becomes 0)
+            if counted and acquired_us is not None:
+                stats.weighted_us += tq * at_us - pool_weight if basis == "pool" else tq * (at_us - acquired_us)
+                stats.quantity += tq
+        elif sink is None:
             for _lot_id, _at, acquired_us, tq, tcost, basis in takes:
                 cost_total += tcost
                 if counted and acquired_us is not None:
@@ -718,7 +723,9 @@ class Core:
             offshore = offshores[i]
             fees_in = fee_col[i]
             fees, in_kind = ZERO, None
-            if kind == K_ACQ or kind == K_RECEIPT:
+            if kind == K_SWAP:  # (the commonest kind of an exchange's history)
+                in_kind = self._swap(t, i, convs)
+            elif kind == K_ACQ or kind == K_RECEIPT:
                 asset, qty, amount = assets[i], qtys[i], amounts[i]
                 assert qty is not None
                 if kind == K_ACQ:
@@ -754,8 +761,6 @@ class Core:
                     fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
                 dispose(eid, eid, "disposal", assets[i], wallet, qty, gross, fees, picks_col[i], at_us, t, i, convs,
                         offshore)
-            elif kind == K_SWAP:
-                in_kind = self._swap(t, i, convs)
             elif kind == K_FEE:
                 fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
                 self._outgoing(t, i, "fee", fees, True, t.text[i], convs)
@@ -805,7 +810,14 @@ class Core:
         fees, in_kind = self.fee_values(t.fees[i], at_us, t, i, convs) if t.fees[i] else (ZERO, None)
         self.dispose(eid, eid, "swap", give, wallet, qty, worth, fees, t.picks[i], at_us, t, i, convs,
                      t.offshore[i])
-        self.add_lot(got, wallet, eid, t.stamps[i], at_us, got_qty, worth)
+        self.ever_held.add(got)
+        pool = self.pools.get((got, wallet if self.per_wallet else None))
+        if pool is None:
+            pool = self.pool(got, wallet)
+        if isinstance(pool, AveragePool):
+            pool.add(got_qty, worth, at_us)
+        else:
+            pool.add(Lot(eid, t.stamps[i], at_us, got_qty, worth))
         if self.sink is not None:
             self._lot_record(t, i, "swap", got, got_qty, worth, ZERO)
         return in_kind

@@ -101,10 +101,27 @@ class LotPool:
 
     def take_fifo(self, quantity: Decimal, basis: str = "lot") -> tuple[list[Take], Decimal]:
         """Take ``quantity`` from the oldest lots. Returns the takes and any quantity not available."""
+        lots = self.lots
+        if lots and quantity > ZERO:
+            lot = lots[0]
+            lq = lot.quantity
+            if lq > quantity:  # the usual take: part of the oldest lot (the loop below, in one step)
+                share = allocate(lot.cost, quantity, lq)
+                alt = lot.alt
+                if alt is None:
+                    self.alts = None
+                else:
+                    part = allocate(alt, quantity, lq)
+                    self.alts = [part]
+                    lot.alt = alt - part
+                lot.quantity = lq - quantity
+                lot.cost -= share
+                self.quantity -= quantity
+                return [(lot.lot_id, lot.acquired_at, lot.acquired_us, quantity, share, basis)], ZERO
         takes: list[Take] = []
         alts: list[Decimal | None] | None = None
         remaining = quantity
-        lots, by_id = self.lots, self.by_id
+        by_id = self.by_id
         while remaining > 0:
             while lots and lots[0].quantity == 0:  # (lots emptied by specific identification)
                 gone = lots.popleft()

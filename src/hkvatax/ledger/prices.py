@@ -23,7 +23,7 @@ from ..models.prices import Rate
 from ..models.table import epoch_us
 from ..money import fmt_exact
 
-__all__ = ["Conversion", "PriceBook", "epoch_us"]
+__all__ = ["Conversion", "PriceBook", "conversion", "epoch_us"]
 
 _US = timedelta(microseconds=1)
 #: With more quotes than this through which a base can reach HKD, the first usable one is found in a timeline
@@ -82,7 +82,7 @@ class PriceBook:
             base: [q for q in quotes if q != "HKD" and (q, "HKD") in self._times] for base, quotes in self._quotes.items()}
         self._timelines: dict[str, tuple[list[int], list[str | None]]] = {}
         self._max_age_us = max_age // _US
-        self._cache: dict[str, tuple[int, int, tuple[tuple[Decimal, ...], tuple[Conversion, ...]] | None]] = {}
+        self._cache: dict[str, tuple[int, int, tuple[tuple[Decimal, ...], tuple[Rate, ...]] | None]] = {}
 
     def _state(self, key: tuple[str, str], at_us: int) -> tuple[Rate | None, int, int]:
         """The observation of ``key`` in force at ``at_us`` and the interval [lo, hi) in which it stays so."""
@@ -98,18 +98,19 @@ class PriceBook:
             return None, expiry, nxt
         return self._rates[key][i], times[i], min(nxt, expiry)
 
-    def quote(self, base: str, at_us: int) -> tuple[tuple[Decimal, ...], tuple[Conversion, ...]] | None:
-        """The rates that convert ``base`` to HKD at ``at_us`` (one, or two via a quote currency) and their
-        conversions, by the rule of :meth:`to_hkd`; None if there are none. Cached over the interval in which
-        every series consulted keeps its observation, so a time-ordered ledger looks each up about once."""
+    def quote(self, base: str, at_us: int) -> tuple[tuple[Decimal, ...], tuple[Rate, ...]] | None:
+        """The rates that convert ``base`` to HKD at ``at_us`` (one, or two via a quote currency) and the
+        observations they come from (:func:`conversions` makes their records), by the rule of :meth:`to_hkd`;
+        None if there are none. Cached over the interval in which every series consulted keeps its
+        observation, so a time-ordered ledger looks each up about once."""
         hit = self._cache.get(base)
         if hit is not None and hit[0] <= at_us < hit[1]:
             return hit[2]
         direct, lo, hi = self._state((base, "HKD"), at_us)
-        found: tuple[tuple[Decimal, ...], tuple[Conversion, ...]] | None = None
+        found: tuple[tuple[Decimal, ...], tuple[Rate, ...]] | None = None
         via = self._via.get(base, ())
         if direct is not None:
-            found = ((direct.rate,), (_conv(direct),))
+            found = ((direct.rate,), (direct,))
         elif len(via) > _TIMELINE_FROM:
             quote, lo1, hi1 = self._first_via(base, at_us)
             lo, hi = max(lo, lo1), min(hi, hi1)
@@ -118,7 +119,7 @@ class PriceBook:
                 second, lo2, hi2 = self._state((quote, "HKD"), at_us)
                 lo, hi = max(lo, lo1, lo2), min(hi, hi1, hi2)
                 assert first is not None and second is not None
-                found = ((first.rate, second.rate), (_conv(first), _conv(second)))
+                found = ((first.rate, second.rate), (first, second))
         else:
             for quote in via:
                 first, lo1, hi1 = self._state((base, quote), at_us)
@@ -128,7 +129,7 @@ class PriceBook:
                 second, lo2, hi2 = self._state((quote, "HKD"), at_us)
                 lo, hi = max(lo, lo2), min(hi, hi2)
                 if second is not None:
-                    found = ((first.rate, second.rate), (_conv(first), _conv(second)))
+                    found = ((first.rate, second.rate), (first, second))
                     break
         self._cache[base] = (lo, hi, found)
         return found
@@ -210,7 +211,7 @@ class PriceBook:
             product = amount
             for rate in found[0]:
                 product *= rate
-            return product, found[1]
+            return product, tuple(map(_conv, found[1]))
         return None
 
     def _to_hkd_by_search(self, base: str, amount: Decimal, at_us: int) -> tuple[Decimal, tuple[Conversion, ...]] | None:
@@ -235,3 +236,7 @@ class PriceBook:
 
 def _conv(rate: Rate) -> Conversion:
     return Conversion(rate.base, rate.quote, rate.rate, rate.at, rate.source)
+
+
+#: The conversion record of an observation :meth:`PriceBook.quote` used.
+conversion = _conv

@@ -57,12 +57,12 @@ _HAS_LOTS = frozenset({K_DISP, K_SWAP, K_PAYMENT, K_LOSS})
 _HAS_CHARACTER = frozenset({K_ACQ, K_SWAP, K_RECEIPT})
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
 
 
 def epoch_us(instant: datetime) -> int:
     """Microseconds since the POSIX epoch, exactly (no float)."""
-    since = instant - _EPOCH
-    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+    return (instant - _EPOCH) // _US
 
 
 def from_us(us: int) -> datetime:
