@@ -16,7 +16,6 @@ through the row reader, which also checks what could be read (one report).
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import operator
 import re
@@ -43,6 +42,7 @@ from ..models.table import (
     FeeT,
     epoch_us,
 )
+from .csvrecords import Records, UnclosedQuote
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS, event_from_row
 
@@ -133,10 +133,10 @@ def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int,
 
 def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, int, list[list[str]] | None]]]:
     """Columns by the csv module (quoted cells, CR line ends)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except (StopIteration, csv.Error, UnclosedQuote):
         raise RowsInvalid from None
     width = len(header)
 
@@ -145,7 +145,7 @@ def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, i
         while True:
             try:
                 rows = list(itertools.islice(reader, chunk))
-            except csv.Error:
+            except (csv.Error, UnclosedQuote):  # the row reader reports the line (unclosed_quote, bad_row)
                 raise RowsInvalid from None
             if not rows:
                 return

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
 import re
 import tomllib
@@ -38,6 +37,7 @@ from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
+from .csvrecords import Records, UnclosedQuote, records
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
 from .files import AllowFiles, named_file
 from .validation import code_for, problems_from_validation, suggestion_for
@@ -315,14 +315,14 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
             text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     problems: list[Problem] = []
     events: list[Any] = []
     try:
         header = next(reader)
     except StopIteration:
         return [], [Problem("bad_file", "the file is empty (no header row)", SourceRef(file=name))]
-    except csv.Error as exc:
+    except (csv.Error, UnclosedQuote) as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     header = [h.strip().lower() for h in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
@@ -338,17 +338,10 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
     if problems:
         return [], problems
     context = {"default_tz": default_tz}
-    line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line += 1
-            problems.append(Problem("bad_row", f"not readable as CSV: {exc}", SourceRef(file=name, row=line)))
-            break
-        line = reader.line_num
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -434,15 +427,27 @@ def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None, file: 
     fast = _rates_in_bulk(text, name)
     if fast is not None:
         return fast, []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = {str(h).strip().lower() for h in (reader.fieldnames or ())}
+    reader = Records(text)
+    try:
+        names = [str(h).strip().lower() for h in next(reader, [])]
+    except (csv.Error, UnclosedQuote):
+        names = []
+    header = set(names)
     if not {"base", "rate", "at", "source"} <= header or not header <= _RATE_COLUMNS:
         return [], [Problem("bad_file", "not a rates file: expected the header base, quote, rate, at, source",
                             SourceRef(file=name, row=1))]
-    for row in reader:
-        line = reader.line_num
-        data = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
-        data = {k: v for k, v in data.items() if v != ""}
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
+        if not cells:
+            continue  # a blank line (csv.DictReader skipped them)
+        if len(cells) > len(names):
+            problems.append(Problem("bad_row", f"{len(cells)} cells where the header has {len(names)}",
+                                    SourceRef(file=name, row=line)))
+            continue
+        row = dict(zip(names, cells + [""] * (len(names) - len(cells)), strict=True))
+        data: dict[str, Any] = {k: v.strip() for k, v in row.items() if v.strip() != ""}
         data["provenance"] = {"file": name, "row": line, "path": None}
         try:
             rates.append(_RATE.validate_python(data, context={"default_tz": default_tz}))

@@ -29,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import Problem, SourceRef
 from ..models.prices import Rate
+from .csvrecords import Records, UnclosedQuote, records
 from .safe_csv import write_csv
 from .validation import problems_from_validation
 
@@ -96,12 +97,12 @@ def read_price_file(path: str | Path | None = None, *, text: str | None = None, 
         except (OSError, UnicodeDecodeError) as exc:
             return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem("bad_file", "the price file is empty (no header row)", SourceRef(file=name))]
-    except csv.Error as exc:
+    except (csv.Error, UnclosedQuote) as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     problems: list[Problem] = []
     for h in header:
@@ -120,16 +121,10 @@ def read_price_file(path: str | Path | None = None, *, text: str | None = None, 
     if problems:
         return [], problems
     rates: list[Rate] = []
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem("bad_row", f"not readable as CSV: {exc}; the rest of the file is not read",
-                                    SourceRef(file=name, row=reader.line_num)))
-            break
-        line = reader.line_num
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
         if not cells or all(not c.strip() for c in cells):
             continue
         src = SourceRef(file=name, row=line)

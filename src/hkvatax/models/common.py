@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from ..grammar import MAX_DECIMALS, GrammarError, check_decimal, read_decimal
 from ..money import exact_context
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
 
 MAX_QUANTITY = Decimal("1E+18")  # literals: module-level arithmetic would run in the importer's context
 MAX_AMOUNT = Decimal("1E+15")  # HK$1,000 trillion: beyond any real ledger
-MAX_DECIMALS = 18
 MIN_YEAR = 1901  # years of assessment are defined from 1900/01; earlier instants cannot be assessed
 MAX_YEAR = 2199
 
@@ -59,33 +59,20 @@ def _no_float(value: Any) -> Any:
             "float {value} refused: give money and quantities as strings or integers (e.g. \"0.1\")",
             {"value": repr(value)},
         )
-    if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("_", "")
-        if text == "":
-            raise PydanticCustomError("not_a_number", "empty value where a number is expected")
-        if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
-            raise PydanticCustomError("not_a_number", "{value} is not a finite number", {"value": value})
-        return text
+    if isinstance(value, str):  # the one number grammar (hkvatax.grammar, decision 0151)
+        try:
+            return read_decimal(value)
+        except GrammarError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
     return value
 
 
 def _bounded(limit: Decimal) -> Any:
-    def check(value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise PydanticCustomError("not_a_number", "not a finite number")
-        if value.copy_abs() > limit:  # copy_abs: no context, so no Overflow on 1E+999999999
-            raise PydanticCustomError(
-                "absurd_magnitude", "{value} is beyond any plausible size (limit {limit})",
-                {"value": str(value), "limit": f"{limit:E}"},
-            )
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-            normalised = value.normalize().as_tuple().exponent
-            if isinstance(normalised, int) and normalised < -MAX_DECIMALS:
-                raise PydanticCustomError(
-                    "too_many_decimals", "{value} has more than 18 decimal places", {"value": str(value)}
-                )
-        return value
+    def check(value: Decimal) -> Decimal:  # context-free (hkvatax.grammar): no Overflow, no rounding
+        try:
+            return check_decimal(value, limit)
+        except GrammarError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
 
     return check
 

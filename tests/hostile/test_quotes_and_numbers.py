@@ -1,0 +1,228 @@
+"""Two classes of issue 11 fixed at the root (decisions 0150, 0151), with a regression test per example and a
+hypothesis property per class:
+
+* a CSV line that opens a quote it does not close is ``unclosed_quote`` at its own row, in every CSV reader
+  (importers, the generic ledger's row reader and column-wise reader, price, rates and answers files), and
+  the next line is read as its own row — rows are never merged;
+* every reader reads numbers in one grammar (hkvatax.grammar): the models, the generic CSV readers, the
+  importers and the scenario schema's DECIMAL_PATTERN accept the same strings with the same value, with
+  bounds computed without a decimal context (an importer no longer writes ``1e-999999`` out in full).
+"""
+
+from __future__ import annotations
+
+import csv
+import decimal
+import io
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from hkvatax.engine import ledger_csv
+from hkvatax.errors import ERROR_CODES, InputError, SourceRef
+from hkvatax.grammar import DECIMAL_PATTERN, MAX_NUMBER_CHARS, GrammarError, parse_decimal, read_decimal
+from hkvatax.io.columns import Slow, decimal_column
+from hkvatax.io.csvrecords import Records, UnclosedQuote
+from hkvatax.io.importers import import_file
+from hkvatax.io.importers.base import parse_number
+from hkvatax.io.loaders import CSV_COLUMNS, load_csv_ledger, read_csv_events
+from hkvatax.io.prices import read_price_file
+from hkvatax.models.common import MAX_QUANTITY, Quantity
+from hkvatax.schemas import DECIMAL_PATTERN as SCHEMA_PATTERN
+
+from .harness import check_rows_accounted, hostile_settings
+
+WALLET_HEADER = "timestamp,type,asset,quantity,fee,txid,note\n"
+LEDGER_HEADER = ",".join(CSV_COLUMNS) + "\n"
+PROFILE: dict[str, Any] = {"taxpayer": {"kind": "corporation", "name": "Co"}, "assets": [{"symbol": "BTC"}]}
+
+
+def ledger_row(ident: str, when: str, kind: str, qty: str, amount: str, note: str = "") -> str:
+    cells = {c: "" for c in CSV_COLUMNS} | {"id": ident, "timestamp": when, "kind": kind, "asset": "BTC",
+                                           "quantity": qty, "amount": amount, "note": note}
+    return ",".join(cells[c] for c in CSV_COLUMNS) + "\n"
+
+
+# ------------------------------------------------------------------------------------ unclosed quotes
+def test_a_note_opening_with_a_quote_does_not_swallow_the_next_rows() -> None:
+    text = (WALLET_HEADER
+            + '2023-10-03T09:30:00+00:00,receive,BTC,0.0995,,0xfeed,"from HashKey\n'
+            + "2023-10-20T00:00:00+00:00,staking,ETH,0.001,,,validator reward\n"
+            + '2023-11-01T00:00:00+00:00,send,BTC,0.05,,0xbeef,to cold"\n')
+    result = import_file("wallet", text=text, file="w.csv")
+    check_rows_accounted(result, text, [2, 3, 4], tolerate=False)
+    assert [(p.code, p.source.row) for p in result.problems] == [("unclosed_quote", 2)]
+    used = {r.source.row for r in result.rows} | {m.source.row for m in result.movements}
+    assert used == {3, 4}
+
+
+def test_a_ledger_note_opening_with_a_quote_is_refused_at_its_row_by_both_readers() -> None:
+    text = (LEDGER_HEADER + ledger_row("b", "2023-04-01T10:00:00+08:00", "acquisition", "1", "100", '"bought')
+            + ledger_row("s", "2023-05-01T10:00:00+08:00", "disposal", "0.5", "80", 'sold"'))
+    events, problems = read_csv_events(text=text, file="l.csv")
+    assert [(p.code, p.source.row) for p in problems] == [("unclosed_quote", 2)]
+    assert [e.id for e in events] == ["s"]  # the next line is read as its own row
+    with pytest.raises(InputError) as by_rows:
+        load_csv_ledger(None, PROFILE, text=text, file="l.csv")
+    with pytest.raises(InputError) as by_table:
+        ledger_csv(io.StringIO(text), PROFILE, file="l.csv")
+    assert by_table.value.to_dict() == by_rows.value.to_dict()
+    assert by_rows.value.problems[0].code == "unclosed_quote"
+
+
+def test_a_quote_left_open_on_the_last_line_is_refused() -> None:
+    text = LEDGER_HEADER + ledger_row("b", "2023-04-01T10:00:00+08:00", "acquisition", "1", "100", '"end').rstrip()
+    events, problems = read_csv_events(text=text, file="l.csv")
+    assert not events and [(p.code, p.source.row) for p in problems] == [("unclosed_quote", 2)]
+    with pytest.raises(InputError) as by_table:
+        ledger_csv(io.StringIO(text), PROFILE, file="l.csv")
+    assert [p.code for p in by_table.value.problems] == ["unclosed_quote"]
+
+
+def test_a_quoted_cell_with_a_line_break_is_refused_in_a_price_file() -> None:
+    text = ('base,quote,price,instant,source\nBTC,USD,"40000\n",2023-01-01T00:00:00+00:00,x\n'
+            "ETH,USD,2000,2023-01-01T00:00:00+00:00,x\n")
+    rates, problems = read_price_file(text=text, file="p.csv")
+    assert ("unclosed_quote", 2) in [(p.code, p.source.row) for p in problems]
+    assert [r.base for r in rates] == ["ETH"]
+
+
+def test_a_quote_opened_in_an_importers_header_is_bad_file_at_row_1() -> None:
+    text = 'timestamp,type,asset,quantity,fee,txid,"note\n2023-10-20T00:00:00+00:00,staking,ETH,0.001,,,x"\n'
+    result = import_file("wallet", text=text, file="w.csv")
+    assert [(p.code, p.source.row) for p in result.problems] == [("bad_file", 1)]
+    assert not result.rows and result.unaccounted() == []
+
+
+_CELL = st.text(alphabet='ab,"\r\n 1', max_size=8)
+
+
+@given(st.lists(_CELL, max_size=12))
+@hostile_settings("csv-records-per-line", 300)
+def test_every_line_is_read_on_its_own(pieces: list[str]) -> None:
+    """Property (the class): Records reads each physical line exactly as csv reads that line alone, or refuses
+    it as unclosed; no record ever spans two lines, and every line is accounted for once."""
+    text = "".join(pieces)
+    lines = io.StringIO(text, newline="").readlines()
+    reader = Records(text)
+    got: list[tuple[int, list[str] | None]] = []
+    while True:
+        try:
+            got.append((len(got) + 1, next(reader)))
+        except UnclosedQuote as exc:
+            assert exc.line == len(got) + 1
+            got.append((exc.line, None))
+        except StopIteration:
+            break
+        assert reader.line_num == len(got)
+    assert len(got) == len(lines)
+    for (_, cells), line in zip(got, lines, strict=True):
+        alone = list(csv.reader([line, "x"]))
+        assert cells == (alone[0] if len(alone) == 2 else None)
+
+
+# ------------------------------------------------------------------------------------------ numbers
+def test_an_importer_does_not_write_a_huge_exponent_out_in_full() -> None:
+    text = WALLET_HEADER + "2023-10-03T09:30:00+00:00,staking,BTC,1e-999999,,,\n"
+    result = import_file("wallet", text=text, file="w.csv")
+    assert all(len(v) <= 1000 for r in result.rows for _, v in r.cells)
+    assert [p.code for p in result.problems] == ["exponent_out_of_range"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("1.000,50", "not_a_number"),  # a European HK$1,000.50: not 1.0005
+    ("1,5", "not_a_number"),  # not 15
+    ("1,2345", "not_a_number"),
+    ("1_000", "not_a_number"),
+    ("\u0661\u0662", "not_a_number"),  # Arabic-Indic digits
+    ("\uff11\uff12", "not_a_number"),  # full-width digits
+    ("NaN", "not_a_number"), ("-Infinity", "not_a_number"), ("", "not_a_number"),
+    ("1e-999999", "exponent_out_of_range"), ("0e-999999", "exponent_out_of_range"),
+    ("1E-9999999999", "exponent_out_of_range"),
+    ("1" * (MAX_NUMBER_CHARS + 1), "number_too_long"),
+    ("0." + "0" * 28 + "1", "too_many_decimals"),  # 29 places
+    ("0." + "1" * 90, "too_many_decimals"),  # 90 places
+    ("1e19", "absurd_magnitude"),
+])
+def test_the_number_grammar_refuses_by_name(text: str, code: str) -> None:
+    assert code in ERROR_CODES
+    with pytest.raises(GrammarError) as exc:
+        parse_decimal(text, MAX_QUANTITY)
+    assert exc.value.code == code
+    problems: list[Any] = []
+    assert parse_number(text, SourceRef(file="x"), "q", problems) is None and problems[0].code == code
+    with pytest.raises(ValidationError) as by_model:
+        TypeAdapter(Quantity).validate_python(text)
+    assert by_model.value.errors()[0]["type"] == code
+
+
+def test_places_are_checked_without_the_callers_context() -> None:
+    """29 places passed in a 28-digit context, and 1E-40 underflowed to 0 in a context with a small Emin."""
+    for ctx in (decimal.Context(prec=28), decimal.Context(prec=6, Emin=-10, rounding=decimal.ROUND_FLOOR)):
+        with decimal.localcontext(ctx):
+            with pytest.raises(ValidationError):
+                TypeAdapter(Quantity).validate_python(Decimal("0." + "0" * 28 + "1"))
+            with pytest.raises(ValidationError):
+                TypeAdapter(Quantity).validate_python(Decimal("1E-40"))
+            assert str(TypeAdapter(Quantity).validate_python("1,234.500000000000000000000")) \
+                == "1234.500000000000000000000"
+
+
+@pytest.mark.parametrize(("text", "value"), [("1,234,567.5", "1234567.5"), (" 12 ", "12"), ("1.", "1"),
+                                             (".5", "0.5"), ("-0", "0"), ("+2", "2"), ("1.5e3", "1.5E+3")])
+def test_the_number_grammar_reads(text: str, value: str) -> None:
+    assert parse_decimal(text) == Decimal(value)
+    assert str(read_decimal("-0")) == "0"
+
+
+def test_the_schema_pattern_is_the_grammar() -> None:
+    assert SCHEMA_PATTERN == DECIMAL_PATTERN
+
+
+_NUMBERISH = st.text(alphabet="0123456789,.+-eE _\u0661\uff11\t", max_size=24) | st.from_regex(
+    r"[+-]?[0-9]{1,3}(,[0-9]{3}){0,3}(\.[0-9]{0,20})?([eE][+-]?[0-9]{1,3})?", fullmatch=True)
+
+
+def _by(work: Any) -> tuple[str, str]:
+    try:
+        return "ok", str(work())
+    except GrammarError as exc:
+        return "error", exc.code
+    except ValidationError as exc:
+        return "error", str(exc.errors()[0]["type"])
+
+
+@given(_NUMBERISH)
+@hostile_settings("number-grammar-readers", 600)
+def test_every_reader_reads_a_number_alike(text: str) -> None:
+    """Property (the class): the models (a JSON scenario's or a CSV row's quantity), the importers and the
+    column-wise reader accept the same strings with the same value and refuse the rest with the same code;
+    the schema's pattern matches exactly the strings of the grammar."""
+    grammar = _by(lambda: parse_decimal(text, MAX_QUANTITY))
+    model = _by(lambda: TypeAdapter(Quantity).validate_python(text))
+    problems: list[Any] = []
+    imported = parse_number(text, SourceRef(file="x"), "q", problems)
+    importer = ("ok", str(imported)) if imported is not None else ("error", problems[0].code)
+    if model[0] == "ok" or model[1] != "non_positive":
+        assert model == grammar
+    else:
+        assert grammar[0] == "ok" and Decimal(grammar[1]) <= 0
+    assert importer == grammar
+    try:
+        bulk = decimal_column([text], MAX_QUANTITY)[0]
+    except Slow:
+        pass
+    else:  # the bulk check never accepts what the models refuse, nor reads another value
+        assert grammar == ("ok", str(bulk)) if text else bulk is None  # (None: an empty cell)
+    try:
+        read_decimal(text)
+        in_grammar = True
+    except GrammarError as exc:
+        in_grammar = exc.code != "not_a_number"
+    if len(text) <= MAX_NUMBER_CHARS:
+        assert (re.search(DECIMAL_PATTERN, text) is not None) == in_grammar
