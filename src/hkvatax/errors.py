@@ -61,6 +61,8 @@ ERROR_CODES: dict[str, str] = {
     "unknown_kind": "An event or taxpayer kind is not recognised.",
     "bad_row": "A CSV row has the wrong number of cells or cannot be read.",
     "bad_file": "A file cannot be read as the format it claims to be.",
+    "control_character": "An id, lot id, asset or currency code or wallet name holds a control character (ESC, CR, "
+                         "LF, TAB, NUL, DEL, C1) or a bidirectional override; they take printable characters only.",
     "unclosed_quote": "A CSV line opens a quoted cell (\") that it does not close; a cell cannot run over several "
                       "lines (the next line is read as its own row).",
     "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",

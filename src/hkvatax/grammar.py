@@ -1,4 +1,4 @@
-"""The one number grammar of every reader (decision 0151).
+"""The one number grammar and the one timestamp grammar of every reader (decision 0151).
 
 Every number hkvatax reads from text — a scenario's or profile's decimal strings (the models), a generic
 CSV cell (the row reader and the column-wise reader), an exchange export's cell (the importers), a rates
@@ -18,11 +18,20 @@ The bounds (:func:`check_decimal`) are computed from the digits and the exponent
 context, so the caller's context cannot change them (a 28-digit context used to let 29 places pass, and
 ``1E-9999999999`` underflowed to 0 in the check): a finite value, at most ``limit`` in size, at most
 :data:`MAX_DECIMALS` decimal places once trailing zeros are dropped. A negative zero reads as zero.
+
+The timestamp grammar (:data:`TIMESTAMP_PATTERN`, :func:`read_timestamp`) is ISO 8601's extended form:
+``YYYY-MM-DD``, then optionally ``T`` (or ``t`` or a space) and ``HH:MM``, ``:SS`` and a fraction of one
+to :data:`MAX_FRACTION_DIGITS` digits (point or comma), then optionally a zone ``Z`` or ``±HH:MM`` /
+``±HHMM`` / ``±HH``. Nothing else is a timestamp: digits alone (``20240501`` was read as Unix seconds,
+1970-08-23), a number, week dates, seven fractional digits (they were cut silently). A timestamp without
+a zone is naive; the models then need a default zone (``naive_timestamp``). Dates (:func:`read_date`)
+are ``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 
 __all__ = [
@@ -36,6 +45,11 @@ __all__ = [
     "check_decimal",
     "parse_decimal",
     "decimal_places",
+    "MAX_FRACTION_DIGITS",
+    "TIMESTAMP_PATTERN",
+    "DATE_PATTERN",
+    "read_timestamp",
+    "read_date",
 ]
 
 #: Longest number text read (characters, blanks included): ``number_too_long`` beyond it.
@@ -122,3 +136,49 @@ def check_decimal(value: Decimal, limit: Decimal | None = None) -> Decimal:
 def parse_decimal(text: str, limit: Decimal | None = None) -> Decimal:
     """:func:`read_decimal` then :func:`check_decimal`: a number of the grammar within the bounds."""
     return check_decimal(read_decimal(text), limit)
+
+
+# ------------------------------------------------------------------------------------------ timestamps
+#: Most fractional digits of a second (microseconds): ``bad_timestamp`` beyond, never cut.
+MAX_FRACTION_DIGITS = 6
+_DATE_BODY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIME_BODY = ("[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1," + str(MAX_FRACTION_DIGITS) + "})?)?"
+              "(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+#: The whole timestamp grammar as one regular expression (the same in Python and in JSON Schema).
+TIMESTAMP_PATTERN = f"^{_BLANK}{_DATE_BODY}(?:{_TIME_BODY})?{_BLANK}$"
+#: A date: ``YYYY-MM-DD``.
+DATE_PATTERN = f"^{_BLANK}{_DATE_BODY}{_BLANK}$"
+_TIMESTAMP = re.compile(f"{_BLANK}({_DATE_BODY}(?:{_TIME_BODY})?){_BLANK}")
+_DATE = re.compile(f"{_BLANK}({_DATE_BODY}){_BLANK}")
+
+
+def read_timestamp(text: str) -> datetime:
+    """The instant ``text`` writes in the timestamp grammar: aware if it names a zone, else naive.
+    Raises :class:`GrammarError` ``bad_timestamp`` for anything else (or an impossible date or time)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise GrammarError("bad_timestamp", f"a timestamp of {len(text)} characters")
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        if not text.strip():
+            raise GrammarError("bad_timestamp", "empty timestamp")
+        raise GrammarError("bad_timestamp", f"{_show(text)} is not a date and time: write ISO 8601, e.g. "
+                                            "2024-05-01T10:00:00+08:00 (at most 6 fractional digits)")
+    iso = match.group(1).replace(",", ".")
+    iso = iso[:10] + "T" + iso[11:] if len(iso) > 10 else iso
+    if iso[-1] in "Zz":
+        iso = iso[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        raise GrammarError("bad_timestamp", f"{_show(text)} is not a possible date and time") from None
+
+
+def read_date(text: str) -> date:
+    """The date ``text`` writes as ``YYYY-MM-DD``; :class:`GrammarError` ``bad_date`` for anything else."""
+    match = _DATE.fullmatch(text) if len(text) <= MAX_NUMBER_CHARS else None
+    if match is None:
+        raise GrammarError("bad_date", f"{_show(text)} is not a date: write YYYY-MM-DD")
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        raise GrammarError("bad_date", f"{_show(text)} is not a possible date") from None

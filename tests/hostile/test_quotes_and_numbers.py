@@ -15,6 +15,7 @@ import csv
 import decimal
 import io
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,14 +26,22 @@ from pydantic import TypeAdapter, ValidationError
 
 from hkvatax.engine import ledger_csv
 from hkvatax.errors import ERROR_CODES, InputError, SourceRef
-from hkvatax.grammar import DECIMAL_PATTERN, MAX_NUMBER_CHARS, GrammarError, parse_decimal, read_decimal
-from hkvatax.io.columns import Slow, decimal_column
+from hkvatax.grammar import (
+    DECIMAL_PATTERN,
+    MAX_NUMBER_CHARS,
+    TIMESTAMP_PATTERN,
+    GrammarError,
+    parse_decimal,
+    read_decimal,
+    read_timestamp,
+)
+from hkvatax.io.columns import Slow, decimal_column, timestamp_column
 from hkvatax.io.csvrecords import Records, UnclosedQuote
 from hkvatax.io.importers import import_file
-from hkvatax.io.importers.base import parse_number
-from hkvatax.io.loaders import CSV_COLUMNS, load_csv_ledger, read_csv_events
+from hkvatax.io.importers.base import parse_number, parse_utc
+from hkvatax.io.loaders import CSV_COLUMNS, load_csv_ledger, read_csv_events, scenario_from_dict
 from hkvatax.io.prices import read_price_file
-from hkvatax.models.common import MAX_QUANTITY, Quantity
+from hkvatax.models.common import MAX_QUANTITY, Quantity, Timestamp
 from hkvatax.schemas import DECIMAL_PATTERN as SCHEMA_PATTERN
 
 from .harness import check_rows_accounted, hostile_settings
@@ -226,3 +235,120 @@ def test_every_reader_reads_a_number_alike(text: str) -> None:
         in_grammar = exc.code != "not_a_number"
     if len(text) <= MAX_NUMBER_CHARS:
         assert (re.search(DECIMAL_PATTERN, text) is not None) == in_grammar
+
+
+# --------------------------------------------------------------------------------------- timestamps
+@pytest.mark.parametrize("text", ["20240501", "1714550400", "2024-05-01T10:00:00.1234567+00:00", "2024-W18-3",
+                                  "20240501T100000Z", "2024-05-01T24:00:00Z", "2024-13-01T00:00:00Z", ""])
+def test_the_timestamp_grammar_refuses_by_name(text: str) -> None:
+    """Digits alone were read as Unix seconds (20240501 → 1970-08-23), seven fractional digits were cut."""
+    with pytest.raises(GrammarError) as exc:
+        read_timestamp(text)
+    assert exc.value.code == "bad_timestamp"
+    with pytest.raises(ValidationError) as by_model:
+        TypeAdapter(Timestamp).validate_python(text, context={"default_tz": UTC})
+    assert by_model.value.errors()[0]["type"] == "bad_timestamp"
+    problems: list[Any] = []
+    assert parse_utc(text, SourceRef(file="x"), "t", problems) is None and problems[0].code == "bad_timestamp"
+
+
+def test_a_digit_only_timestamp_is_refused_in_a_ledger_and_a_scenario() -> None:
+    text = LEDGER_HEADER + ledger_row("b", "20240501", "acquisition", "1", "100")
+    events, problems = read_csv_events(text=text, file="l.csv", default_tz=UTC)
+    assert not events and [(p.code, p.source.row) for p in problems] == [("bad_timestamp", 2)]
+    for stamp in ("20240501", 1714550400):
+        with pytest.raises(InputError) as exc:
+            scenario_from_dict({**PROFILE, "events": [{"kind": "acquisition", "id": "a", "timestamp": stamp,
+                                                       "asset": "BTC", "quantity": "1", "cost": "1"}]})
+        assert [p.code for p in exc.value.problems] == ["bad_timestamp"]
+
+
+_STAMPISH = st.text(alphabet="0123456789-:T Z+.,", max_size=32) | st.from_regex(
+    r"(19[0-9][1-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ][0-2][0-9]:[0-5][0-9]"
+    r"(:[0-5][0-9]([.,][0-9]{1,8})?)?([Zz]|[+-][01][0-9](:?[0-5][0-9])?)?)?", fullmatch=True)
+
+
+@given(_STAMPISH)
+@hostile_settings("timestamp-grammar-readers", 600)
+def test_every_reader_reads_a_timestamp_alike(text: str) -> None:
+    """Property (the class): the models (a scenario's or CSV row's timestamp, naive ones in a default zone),
+    the importers (naive = UTC) and the column-wise reader accept the same strings as the same instant; the
+    schema-style pattern matches exactly the grammar's strings."""
+    def by_model() -> Any:
+        try:
+            return TypeAdapter(Timestamp).validate_python(text, context={"default_tz": UTC})
+        except ValidationError as exc:
+            return exc.errors()[0]["type"]
+    problems: list[Any] = []
+    iso = parse_utc(text, SourceRef(file="x"), "t", problems)
+    imported = datetime.fromisoformat(iso) if iso is not None else problems[0].code
+    model = by_model()
+    if isinstance(imported, datetime) and not 1901 <= imported.year <= 2199:
+        assert model == "bad_timestamp"  # the models bound the years; the importer's row is then refused by them
+    else:
+        assert model == imported
+    try:
+        bulk = timestamp_column([text])[0]
+    except Slow:
+        pass
+    else:
+        assert bulk == model and bulk.tzinfo is not None
+    if re.search(TIMESTAMP_PATTERN, text) is None:
+        assert model == "bad_timestamp"
+
+
+# ------------------------------------------------------------------------------- control characters
+_CONTROL_CHARS = st.sampled_from(["\x1b", "\x00", "\x07", "\t", "\x7f", "\x85", "\u202e", "\u2066", "\x9b"])
+
+
+@pytest.mark.parametrize("column", ["id", "asset", "wallet", "currency"])
+@pytest.mark.parametrize("char", ["\x1b", "\u202e", "\x7f"])
+def test_a_control_character_in_a_name_is_refused_by_both_csv_readers(column: str, char: str) -> None:
+    cells = {"id": "b", "asset": "BTC", "wallet": "hot", "currency": "HKD"}
+    cells[column] = cells[column][:1] + char + cells[column][1:]
+    row = {c: "" for c in CSV_COLUMNS} | {"timestamp": "2023-04-01T10:00:00+08:00", "kind": "acquisition",
+                                         "quantity": "1", "amount": "100"} | cells
+    text = LEDGER_HEADER + ",".join(row[c] for c in CSV_COLUMNS) + "\n"
+    with pytest.raises(InputError) as by_rows:
+        load_csv_ledger(None, {**PROFILE, "assets": [{"symbol": "BTC"}]}, text=text, file="l.csv")
+    with pytest.raises(InputError) as by_table:
+        ledger_csv(io.StringIO(text), {**PROFILE, "assets": [{"symbol": "BTC"}]}, file="l.csv")
+    assert by_table.value.to_dict() == by_rows.value.to_dict()
+    assert "control_character" in [p.code for p in by_rows.value.problems]
+    assert all(char not in str(p) for p in by_rows.value.problems)  # the message shows it escaped
+
+
+@given(st.sampled_from(["id", "wallet", "from_wallet", "lot", "asset"]), st.text(max_size=6), _CONTROL_CHARS,
+       st.text(max_size=6))
+@hostile_settings("control-characters-in-names", 300)
+def test_a_name_with_a_control_character_is_refused_in_a_scenario(where: str, head: str, char: str,
+                                                                 tail: str) -> None:
+    """Property (the class): wherever a scenario names an id, a lot, a wallet or an asset, a control
+    character in it is the problem control_character (never read, never echoed raw)."""
+    name = "x" + head + char + tail
+    event: dict[str, Any] = {"kind": "acquisition", "id": "a", "timestamp": "2023-04-01T10:00:00+08:00",
+                             "asset": "BTC", "quantity": "1", "cost": "1"}
+    lots: list[dict[str, Any]] = []
+    if where == "id":
+        event["id"] = name
+    elif where == "wallet":
+        event["wallet"] = name
+    elif where == "from_wallet":
+        event = {"kind": "transfer", "id": "t", "timestamp": "2023-04-01T10:00:00+08:00", "asset": "BTC",
+                 "quantity": "1", "from_wallet": name, "to_wallet": "cold"}
+    elif where == "lot":
+        lots = [{"asset": "BTC", "lot_id": name, "quantity": "1", "cost_hkd": "1",
+                 "acquired_at": "2020-01-01T00:00:00+08:00"}]
+    else:
+        event["asset"] = name
+    with pytest.raises(InputError) as exc:
+        scenario_from_dict({**PROFILE, "assets": [{"symbol": "BTC"}], "events": [event], "opening_lots": lots})
+    codes = [p.code for p in exc.value.problems]
+    assert "control_character" in codes, codes
+    assert all(char not in str(p) for p in exc.value.problems)
+
+
+def test_a_control_character_in_an_importers_asset_is_refused() -> None:
+    text = WALLET_HEADER + "2023-10-03T09:30:00+00:00,staking,B\x1bTC,1,,,\n"
+    result = import_file("wallet", text=text, file="w.csv")
+    assert [p.code for p in result.problems] == ["control_character"] and not result.events

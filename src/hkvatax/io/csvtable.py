@@ -24,6 +24,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from ..escape import CONTROL
 from ..models.common import MAX_AMOUNT, MAX_QUANTITY
 from ..models.events import IncomeType, LossType, ReceiptType
 from ..models.table import (
@@ -42,8 +43,8 @@ from ..models.table import (
     FeeT,
     epoch_us,
 )
-from .csvrecords import Records, UnclosedQuote
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
+from .csvrecords import Records, UnclosedQuote
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS, event_from_row
 
 __all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
@@ -85,6 +86,7 @@ _SUBTYPES = {K_RECEIPT: {t.value for t in ReceiptType}, K_INCOME: {t.value for t
              K_LOSS: {t.value for t in LossType}}
 _NOT_DEDUCTIBLE = {"nondeductible", "non_deductible", "no", "false", "0"}
 _SPACE_AT_EDGE = re.compile(r"(?:^|\n)[^\S\n]|[^\S\n](?:\n|$)")
+_NAMES = ("asset", "counter_asset", "currency", "fee_currency", "wallet", "to_wallet")  # printable only
 _ASCII_SPACE = re.compile(r"[ \t\x0b\x0c\r\x1c-\x1f]")
 # (column, limit, must be > 0): quantities and amounts as the models bound them
 _NUMBERS = (("quantity", MAX_QUANTITY, True), ("amount", MAX_AMOUNT, False), ("counter_quantity", MAX_QUANTITY, True),
@@ -217,6 +219,8 @@ class _Reader:
         joined_ids = "\n".join(id_cells)
         if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) and _SPACE_AT_EDGE.search(joined_ids):
             raise Slow  # an id with white space at an edge (the models strip it)
+        if CONTROL.search("".join(itertools.chain(id_cells, *(cols.get(c, ()) for c in _NAMES)))):
+            raise Slow  # a control character in an id, a code or a wallet: the models refuse it by name
         ids = [i or f"{self.base}:{first + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
         if max(map(len, ids)) > 200:
             raise Slow

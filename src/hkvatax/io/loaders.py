@@ -37,8 +37,8 @@ from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
-from .csvrecords import Records, UnclosedQuote, records
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
+from .csvrecords import Records, UnclosedQuote, records
 from .files import AllowFiles, named_file
 from .validation import code_for, problems_from_validation, suggestion_for
 

@@ -21,13 +21,14 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import Problem, SourceRef
+from ..grammar import GrammarError, read_date
 from ..models.prices import Rate
 from .csvrecords import Records, UnclosedQuote, records
 from .safe_csv import write_csv
@@ -150,8 +151,8 @@ def _price_row(row: dict[str, str], src: SourceRef, default_tz: tzinfo | None) -
     at: str | datetime = instant
     if day:
         try:
-            at = datetime.combine(date.fromisoformat(day), time(0), HK_DAY_ZONE)
-        except ValueError:
+            at = datetime.combine(read_date(day), time(0), HK_DAY_ZONE)
+        except GrammarError:
             return None, [Problem("bad_timestamp", f"{day[:40]!r} is not a date (YYYY-MM-DD)", src, "date")]
     data = {"base": _cell(row, "base"), "quote": _cell(row, "quote"), "rate": _cell(row, "price"), "at": at,
             "source": f"{source} ({src.file} row {src.row})",

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from ..errors import Problem, SourceRef
 from ..escape import escape_text
+from ..grammar import GrammarError, read_timestamp
 from ..models.prices import Rate
 from .csvrecords import Records, UnclosedQuote, records
 from .loaders import CSV_COLUMNS, event_from_row
@@ -551,8 +552,8 @@ def import_sources(sources: Iterable[Source], *, prices: Iterable[str | Path] = 
 
 def _aware(text: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = read_timestamp(text)  # the one timestamp grammar (hkvatax.grammar)
+    except GrammarError:
         return None
     return moment if moment.tzinfo is not None else None
 

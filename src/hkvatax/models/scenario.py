@@ -9,7 +9,16 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_v
 from pydantic_core import PydanticCustomError
 
 from .assets import Asset
-from .common import Code, ExactDecimal, Frozen, NonNegativeAmount, Quantity, Timestamp, check_time_weight
+from .common import (
+    Code,
+    ExactDecimal,
+    Frozen,
+    Name,
+    NonNegativeAmount,
+    Quantity,
+    Timestamp,
+    check_time_weight,
+)
 from .events import Event
 from .prices import Rate
 from .taxpayers import Taxpayer
@@ -21,11 +30,11 @@ class OpeningLot(Frozen):
     """A lot (or an average-cost pool) held at the start: the closing pool of an earlier run."""
 
     asset: Code
-    lot_id: str
+    lot_id: Name
     quantity: Quantity
     cost_hkd: NonNegativeAmount
     acquired_at: Timestamp
-    wallet: str | None = None
+    wallet: Name | None = None
     time_weight: ExactDecimal | None = Field(
         default=None,
         description=(

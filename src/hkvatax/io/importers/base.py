@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ...errors import InputError, Problem, SourceRef
-from ...grammar import GrammarError, parse_decimal
+from ...grammar import GrammarError, parse_decimal, read_timestamp
 from ...models.common import MAX_QUANTITY
 from ..csvrecords import Records, UnclosedQuote, records
 from ..loaders import CSV_COLUMNS, event_from_row
@@ -292,16 +292,11 @@ def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem], *
     raw = text.strip()
     if raw.upper().endswith(" UTC"):
         raw = raw[:-4].strip()
-    if raw.endswith("Z") or raw.endswith("z"):
-        raw = raw[:-1] + "+00:00"
-    if not raw:
-        problems.append(Problem("bad_timestamp", "empty timestamp", src, column))
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        problems.append(Problem("bad_timestamp", f"{text[:60]!r} is not a date and time", src, column,
-                                "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
+    try:  # the one timestamp grammar (hkvatax.grammar)
+        moment = read_timestamp(raw)
+    except GrammarError as exc:
+        problems.append(Problem("bad_timestamp", exc.message, src, column,
+                                None if not raw else "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
         return None
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         moment = moment.replace(tzinfo=zone)
