@@ -63,6 +63,10 @@ ERROR_CODES: dict[str, str] = {
     "bad_file": "A file cannot be read as the format it claims to be.",
     "control_character": "An id, lot id, asset or currency code or wallet name holds a control character (ESC, CR, "
                          "LF, TAB, NUL, DEL, C1) or a bidirectional override; they take printable characters only.",
+    "file_too_large": "A document is larger than its limit (docs/security.md, resource policy).",
+    "too_deep": "A JSON or TOML document nests arrays or objects more than 64 deep, or a TOML key has more than 64 "
+                "dotted parts.",
+    "duplicate_key": "A JSON object gives one key twice (which value is meant cannot be known).",
     "unclosed_quote": "A CSV line opens a quoted cell (\") that it does not close; a cell cannot run over several "
                       "lines (the next line is read as its own row).",
     "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",

@@ -30,6 +30,7 @@ from dateutil import tz as dateutil_tz
 from dateutil.zoneinfo import get_zonefile_instance
 from pydantic import TypeAdapter, ValidationError
 
+from ..documents import MAX_DOCUMENT_CHARS, DocumentError, read_json, read_toml
 from ..errors import InputError, Problem, SourceRef
 from ..escape import escape_text
 from ..models.common import MAX_AMOUNT
@@ -190,9 +191,11 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
-        data = json.loads(text, parse_float=_refuse_float_literal, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise InputError([Problem("bad_file", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
+        data = read_json(text)  # the bounded reader (hkvatax.documents): size, depth, integers, duplicate keys
+    except DocumentError as exc:
+        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
+    except RecursionError:  # pragma: no cover - read_json bounds the depth first
+        raise InputError([Problem("too_deep", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
     except json.JSONDecodeError as exc:
@@ -204,19 +207,6 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "default_timezone"}
     return scenario_from_dict(data, file=str(p), default_tz=zone)
-
-
-class _FloatLiteral(float):
-    """Marks a JSON number with a fraction so that it fails as a float (money must be a string)."""
-
-
-def _refuse_float_literal(text: str) -> float:
-    # JSON numbers with a fraction arrive as floats; pydantic then refuses them with 'float_money'.
-    return _FloatLiteral(text)
-
-
-def _refuse_constant(text: str) -> Any:
-    raise json.JSONDecodeError(f"{text} is not allowed in hkvatax JSON", text, 0)
 
 
 # ------------------------------------------------------------------------------------------- CSV
@@ -513,11 +503,12 @@ def load_profile(path: str | Path, *, content: bytes | None = None) -> dict[str,
     p = Path(path)
     try:
         raw = p.read_bytes() if content is None else content
-        if p.suffix.lower() == ".toml":
-            data = tomllib.loads(raw.decode("utf-8-sig"))
-        else:
-            data = json.loads(raw.decode("utf-8-sig"), parse_float=_refuse_float_literal,
-                              parse_constant=_refuse_constant)
+        if len(raw) > MAX_DOCUMENT_CHARS * 4:  # (UTF-8: at most 4 bytes a character) before decoding
+            raise DocumentError("file_too_large", f"a profile of {len(raw):,} bytes")
+        text = raw.decode("utf-8-sig")  # the bounded reader (hkvatax.documents)
+        data = read_toml(text) if p.suffix.lower() == ".toml" else read_json(text)
+    except DocumentError as exc:
+        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError([Problem("bad_file", f"cannot read profile: {exc}", SourceRef(file=str(p)))]) from None
     if not isinstance(data, dict):
