@@ -67,6 +67,7 @@ ERROR_CODES: dict[str, str] = {
     "too_deep": "A JSON or TOML document nests arrays or objects more than 64 deep, or a TOML key has more than 64 "
                 "dotted parts.",
     "duplicate_key": "A JSON object gives one key twice (which value is meant cannot be known).",
+    "row_too_long": "A CSV line is longer than 1 Mi characters; it is refused before it is split into cells.",
     "unclosed_quote": "A CSV line opens a quoted cell (\") that it does not close; a cell cannot run over several "
                       "lines (the next line is read as its own row).",
     "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",

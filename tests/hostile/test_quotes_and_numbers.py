@@ -352,3 +352,48 @@ def test_a_control_character_in_an_importers_asset_is_refused() -> None:
     text = WALLET_HEADER + "2023-10-03T09:30:00+00:00,staking,B\x1bTC,1,,,\n"
     result = import_file("wallet", text=text, file="w.csv")
     assert [p.code for p in result.problems] == ["control_character"] and not result.events
+
+
+# ------------------------------------------------------------------------------------------ row length
+def test_a_line_one_past_the_row_limit_is_row_too_long_and_the_next_line_is_read() -> None:
+    from hkvatax.io.csvrecords import MAX_ROW_CHARS
+
+    long_line = "," * (MAX_ROW_CHARS + 1) + "\n"
+    text = LEDGER_HEADER + long_line + ledger_row("s", "2023-05-01T10:00:00+08:00", "acquisition", "1", "80")
+    events, problems = read_csv_events(text=text, file="l.csv")
+    assert [(p.code, p.source.row) for p in problems] == [("row_too_long", 2)]
+    assert [e.id for e in events] == ["s"]
+    with pytest.raises(InputError) as by_table:
+        ledger_csv(io.StringIO(text), PROFILE, file="l.csv")
+    assert [(p.code, p.source.row) for p in by_table.value.problems] == [("row_too_long", 2)]
+    note = "n" * 100_000  # (one cell is also bounded by the csv module's field size limit, 128 KiB)
+    below = LEDGER_HEADER + ledger_row("s", "2023-05-01T10:00:00+08:00", "acquisition", "1", "80", note)
+    assert read_csv_events(text=below, file="l.csv")[1] == []
+    result = import_file("wallet", text=WALLET_HEADER + long_line, file="w.csv")
+    assert [(p.code, p.source.row) for p in result.problems] == [("row_too_long", 2)]
+
+
+@given(st.lists(st.text(alphabet='ab,"', max_size=30), max_size=8))
+@hostile_settings("csv-row-limit", 200)
+def test_a_line_over_the_row_limit_is_refused_and_the_rest_read(lines: list[str]) -> None:
+    """Property (the class), with the limit set to 12 characters: a longer line is row_too_long, every other
+    line is read exactly as csv reads it alone (or refused as unclosed)."""
+    from unittest import mock
+
+    from hkvatax.io import csvrecords
+
+    with mock.patch.object(csvrecords, "MAX_ROW_CHARS", 12):
+        reader = Records("".join(line + "\n" for line in lines))
+        for n, line in enumerate(lines, start=1):
+            try:
+                cells: list[str] | str = next(reader)
+            except csvrecords.LineRefused as exc:
+                cells = exc.code
+                assert exc.line == n
+            alone = list(csv.reader([line + "\n", "x"]))
+            if len(line) > 12:
+                assert cells == "row_too_long"
+            else:
+                assert cells == (alone[0] if len(alone) == 2 else "unclosed_quote")
+        with pytest.raises(StopIteration):
+            next(reader)

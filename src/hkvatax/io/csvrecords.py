@@ -21,24 +21,50 @@ from collections.abc import Iterator
 
 from ..errors import Problem, SourceRef
 
-__all__ = ["Records", "UnclosedQuote", "UNCLOSED_QUOTE", "records", "unclosed_problem"]
+__all__ = ["Records", "LineRefused", "UnclosedQuote", "RowTooLong", "UNCLOSED_QUOTE", "MAX_ROW_CHARS", "records",
+           "unclosed_problem"]
 
 #: The error code of a line that opens a quote it does not close.
 UNCLOSED_QUOTE = "unclosed_quote"
 _SENTINEL = "x"
+#: Longest CSV line read (characters): a longer line is ``row_too_long``, never split (a 200 MB line of
+#: commas used to become 200 million cells, 6 GB).
+MAX_ROW_CHARS = 1024 * 1024
 
 
-class UnclosedQuote(Exception):
-    """A line opens a quoted cell and does not close it (``line``: its 1-based number)."""
+class LineRefused(Exception):
+    """A line that is not read (``line``: its 1-based number; ``code``: the problem's code)."""
+
+    code = "bad_row"
 
     def __init__(self, line: int) -> None:
-        super().__init__(f"line {line} opens a quote (\") that it does not close")
+        super().__init__(f"line {line}: {self.message}")
         self.line = line
+
+    @property
+    def message(self) -> str:
+        raise NotImplementedError
+
+
+class UnclosedQuote(LineRefused):
+    """A line opens a quoted cell and does not close it."""
+
+    code = UNCLOSED_QUOTE
 
     @property
     def message(self) -> str:
         return ("a cell opens a quote (\") that this line does not close; a cell cannot run over several "
                 "lines: close the quote, or write the cell without it (a quote inside a cell is doubled: \"\")")
+
+
+class RowTooLong(LineRefused):
+    """A line longer than :data:`MAX_ROW_CHARS`: refused before it is split into cells."""
+
+    code = "row_too_long"
+
+    @property
+    def message(self) -> str:
+        return f"the line is longer than {MAX_ROW_CHARS:,} characters; it is not read"
 
 
 def _alone(line: str) -> list[str] | None:
@@ -61,19 +87,32 @@ class Records:
         self._lines = io.StringIO(text, newline="")
         self._taken: list[str] = []
         self._last = False
+        self._too_long: set[int] = set()
         self._reader = csv.reader(self._feed())
         self._queue: deque[str] = deque()  # lines of a record the C reader ran over, to be read one by one
         self._next_line = 1  # number of the next line to hand out
         self.line_num = 0
 
     def _feed(self) -> Iterator[str]:
-        previous = next(self._lines, None)
+        previous = self._line()
+        fed = 0
         while previous is not None:
-            line = next(self._lines, None)
+            line = self._line()
             self._last = line is None
+            fed += 1
+            if len(previous) > MAX_ROW_CHARS and len(previous.rstrip("\r\n")) > MAX_ROW_CHARS:  # refused unsplit
+                self._too_long.add(fed)
+                previous = "\n"
             self._taken.append(previous)
             yield previous
             previous = line
+
+    def _line(self) -> str | None:
+        line = self._lines.readline(MAX_ROW_CHARS + 3)
+        if len(line) > MAX_ROW_CHARS + 2:  # skip the rest of the line without holding it
+            while line[-1:] not in ("\n", "\r") and (more := self._lines.readline(MAX_ROW_CHARS)):
+                line = line[:MAX_ROW_CHARS + 1] + more[-1:]
+        return line or None
 
     def __iter__(self) -> Records:
         return self
@@ -82,6 +121,8 @@ class Records:
         number = self._next_line
         self._next_line += 1
         self.line_num = number
+        if number in self._too_long:
+            raise RowTooLong(number)
         cells = _alone(line)
         if cells is None:
             raise UnclosedQuote(number)
@@ -99,8 +140,8 @@ class Records:
         taken = self._taken
         if len(taken) == 1:
             line = taken[0]
-            if self._last and '"' in line:  # the last line: the csv module ends a quote left open there silently
-                return self._hand(line)
+            if (self._last and '"' in line) or self._next_line in self._too_long:  # (a quote left open at the
+                return self._hand(line)  # end of the file is closed there silently by the csv module)
             self._next_line += 1
             self.line_num = self._next_line - 1
             return cells
@@ -121,8 +162,8 @@ def records(reader: Records, file: str | None) -> Iterator[tuple[int, list[str] 
             cells = next(reader)
         except StopIteration:
             return
-        except UnclosedQuote as exc:
-            yield exc.line, unclosed_problem(file, exc.line)
+        except LineRefused as exc:
+            yield exc.line, Problem(exc.code, exc.message, SourceRef(file=file, row=exc.line))
             continue
         except csv.Error as exc:
             yield reader.line_num, Problem("bad_row", f"not readable as CSV: {exc}; the rest of the file is not "

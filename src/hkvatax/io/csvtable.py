@@ -44,7 +44,7 @@ from ..models.table import (
     epoch_us,
 )
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
-from .csvrecords import Records, UnclosedQuote
+from .csvrecords import MAX_ROW_CHARS, LineRefused, Records
 from .loaders import COLUMNS_BY_KIND, CSV_COLUMNS, event_from_row
 
 __all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
@@ -122,8 +122,9 @@ def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int,
             block = text[pos:cut]
             lines = block.split("\n")
             n = len(lines)
-            if set(map(operator.methodcaller("count", ","), lines)) != {width - 1}:
-                yield row, n, None  # short, long or blank rows: the row reader reports or skips them
+            if set(map(operator.methodcaller("count", ","), lines)) != {width - 1} \
+                    or max(map(len, lines)) > MAX_ROW_CHARS:
+                yield row, n, None  # short, long, too long or blank rows: the row reader reports or skips them
             else:
                 cells = block.replace("\n", ",").split(",")
                 yield row, n, [cells[i::width] for i in range(width)]
@@ -138,7 +139,7 @@ def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, i
     reader = Records(text)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error, UnclosedQuote):
+    except (StopIteration, csv.Error, LineRefused):
         raise RowsInvalid from None
     width = len(header)
 
@@ -147,7 +148,7 @@ def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, i
         while True:
             try:
                 rows = list(itertools.islice(reader, chunk))
-            except (csv.Error, UnclosedQuote):  # the row reader reports the line (unclosed_quote, bad_row)
+            except (csv.Error, LineRefused):  # the row reader reports the line (unclosed_quote, bad_row)
                 raise RowsInvalid from None
             if not rows:
                 return

@@ -39,7 +39,7 @@ from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
-from .csvrecords import Records, UnclosedQuote, records
+from .csvrecords import LineRefused, Records, records
 from .files import AllowFiles, named_file
 from .validation import code_for, problems_from_validation, suggestion_for
 
@@ -312,7 +312,7 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
         header = next(reader)
     except StopIteration:
         return [], [Problem("bad_file", "the file is empty (no header row)", SourceRef(file=name))]
-    except (csv.Error, UnclosedQuote) as exc:
+    except (csv.Error, LineRefused) as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     header = [h.strip().lower() for h in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
@@ -420,7 +420,7 @@ def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None, file: 
     reader = Records(text)
     try:
         names = [str(h).strip().lower() for h in next(reader, [])]
-    except (csv.Error, UnclosedQuote):
+    except (csv.Error, LineRefused):
         names = []
     header = set(names)
     if not {"base", "rate", "at", "source"} <= header or not header <= _RATE_COLUMNS:

@@ -30,7 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, SourceRef
 from ..grammar import GrammarError, read_date
 from ..models.prices import Rate
-from .csvrecords import Records, UnclosedQuote, records
+from .csvrecords import LineRefused, Records, records
 from .safe_csv import write_csv
 from .validation import problems_from_validation
 
@@ -103,7 +103,7 @@ def read_price_file(path: str | Path | None = None, *, text: str | None = None, 
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem("bad_file", "the price file is empty (no header row)", SourceRef(file=name))]
-    except (csv.Error, UnclosedQuote) as exc:
+    except (csv.Error, LineRefused) as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     problems: list[Problem] = []
     for h in header:

@@ -40,7 +40,7 @@ from ..errors import Problem, SourceRef
 from ..escape import escape_text
 from ..grammar import GrammarError, read_timestamp
 from ..models.prices import Rate
-from .csvrecords import Records, UnclosedQuote, records
+from .csvrecords import LineRefused, Records, records
 from .loaders import CSV_COLUMNS, event_from_row
 from .prices import convention_rates, rates_csv, read_price_file
 from .safe_csv import write_csv
@@ -221,7 +221,7 @@ def _read_generic(source: Source, index: int, book: ImportBook) -> None:
     reader = Records(text.lstrip("\ufeff"))
     try:
         header = [h.strip().lower() for h in next(reader, [])]
-    except (csv.Error, UnclosedQuote):
+    except (csv.Error, LineRefused):
         header = []
     bad = [h for h in header if h not in CSV_COLUMNS]
     if not header or bad or "timestamp" not in header or "kind" not in header:
@@ -313,7 +313,7 @@ def read_answers(path: str | Path) -> tuple[list[Answer], list[Problem]]:
     reader = Records(text.lstrip("\ufeff"))
     try:
         header = [h.strip().lower() for h in next(reader, [])]
-    except (csv.Error, UnclosedQuote):
+    except (csv.Error, LineRefused):
         return [], [Problem("bad_file", "not readable as CSV: the header opens a quote it does not close",
                             SourceRef(file=name, row=1))]
     problems = [Problem("unknown_field", f"column {h!r} is not part of the answers file", SourceRef(file=name, row=1),

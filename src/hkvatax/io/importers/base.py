@@ -38,7 +38,7 @@ from typing import Any, Literal
 from ...errors import InputError, Problem, SourceRef
 from ...grammar import GrammarError, parse_decimal, read_timestamp
 from ...models.common import MAX_QUANTITY
-from ..csvrecords import Records, UnclosedQuote, records
+from ..csvrecords import LineRefused, Records, records
 from ..loaders import CSV_COLUMNS, event_from_row
 
 __all__ = [
@@ -231,7 +231,7 @@ def read_table(text: str, file: str, *, required: Sequence[str], format_name: st
                 break
             if seen_lines >= search_lines:
                 break
-    except UnclosedQuote as exc:  # a header (or preamble) line that opens a quote: the file is refused there
+    except LineRefused as exc:  # a header (or preamble) line that opens a quote: the file is refused there
         table.problems.append(Problem("bad_file", f"not readable as CSV: {exc.message}",
                                       SourceRef(file=file, row=exc.line)))
         return table
