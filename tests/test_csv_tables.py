@@ -310,14 +310,16 @@ def test_both_cost_bases_in_one_pass_equal_each_basis_alone(rows: list[dict[str,
         assert both == alone
 
 
-def test_a_note_with_a_line_break_is_read_by_the_row_reader_and_matched() -> None:
-    """A quoted cell may hold a line break (a note); the table reader cannot read such a file in bulk and the
-    row reader's events are matched instead (found by the hostile suite: an AssertionError)."""
+def test_a_note_with_a_line_break_is_refused_at_its_row_by_both_readers() -> None:
+    """A quoted cell cannot hold a line break (decision 0150): the row reader and the table reader both refuse
+    the line that opens the quote as ``unclosed_quote`` and read the next lines as their own rows (before,
+    the row reader merged the two lines into one note; earlier still the bulk reader hit an AssertionError)."""
     text = (",".join(CSV_COLUMNS) + "\n"
             + "b,2023-04-01T10:00:00+08:00,acquisition,BTC,1,100" + "," * 12 + '"two\nlines"\n'
             + "s,2023-05-01T10:00:00+08:00,disposal,BTC,0.5,80" + "," * 12 + "\n")
-    scenario, matched = ledger_csv(io.StringIO(text), profile(), file="notes.csv")
-    reference = load_csv_ledger(None, profile(), text=text, file="notes.csv")
-    assert scenario.events == reference.events and scenario.events[0].note == "two\nlines"
-    assert assess_csv(io.StringIO(text), profile(), file="notes.csv").to_flat() == \
-        assess(reference).to_flat()
+    with pytest.raises(InputError) as by_table:
+        ledger_csv(io.StringIO(text), profile(), file="notes.csv")
+    with pytest.raises(InputError) as by_rows:
+        load_csv_ledger(None, profile(), text=text, file="notes.csv")
+    assert by_table.value.to_dict() == by_rows.value.to_dict()
+    assert [(p.code, p.source.row) for p in by_rows.value.problems][:1] == [("unclosed_quote", 2)]

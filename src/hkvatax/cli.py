@@ -225,9 +225,10 @@ def _disposals(args: argparse.Namespace) -> int:
 
 def _params(args: argparse.Namespace) -> ParamStore:
     """The shipped parameter tables, with the user's ``--params FILE`` laid over them if given."""
-    from .rules.params import ParamStore, default_params
+    from .io.params_file import load_params
+    from .rules.params import default_params
 
-    return ParamStore.with_overrides(args.params) if getattr(args, "params", None) else default_params()
+    return load_params(args.params) if getattr(args, "params", None) else default_params()
 
 
 def _csv_ledger(args: argparse.Namespace) -> bool:

@@ -42,6 +42,8 @@ ERROR_CODES: dict[str, str] = {
     "negative": "An amount that must not be negative is negative.",
     "absurd_magnitude": "A number is beyond any plausible size (more than 10^18 units or HK$10^15).",
     "too_many_decimals": "A number has more than 18 decimal places.",
+    "number_too_long": "A number's text is longer than 100 characters.",
+    "exponent_out_of_range": "A number's written exponent is beyond ±40 (1e-999999 is refused, never written out).",
     "naive_timestamp": "A timestamp has no time zone and no default zone was set.",
     "bad_timestamp": "A timestamp cannot be read.",
     "duplicate_id": "Two events share one id.",
@@ -59,6 +61,15 @@ ERROR_CODES: dict[str, str] = {
     "unknown_kind": "An event or taxpayer kind is not recognised.",
     "bad_row": "A CSV row has the wrong number of cells or cannot be read.",
     "bad_file": "A file cannot be read as the format it claims to be.",
+    "control_character": "An id, lot id, asset or currency code or wallet name holds a control character (ESC, CR, "
+                         "LF, TAB, NUL, DEL, C1) or a bidirectional override; they take printable characters only.",
+    "file_too_large": "A document is larger than its limit (docs/security.md, resource policy).",
+    "too_deep": "A JSON or TOML document nests arrays or objects more than 64 deep, or a TOML key has more than 64 "
+                "dotted parts.",
+    "duplicate_key": "A JSON object gives one key twice (which value is meant cannot be known).",
+    "row_too_long": "A CSV line is longer than 1 Mi characters; it is refused before it is split into cells.",
+    "unclosed_quote": "A CSV line opens a quoted cell (\") that it does not close; a cell cannot run over several "
+                      "lines (the next line is read as its own row).",
     "order_of_dates": "Dates that must be ordered are not (e.g. an interest period that ends before it starts).",
     "percent_range": "A percentage is outside 0–100.",
     "bad_date": "A date is outside the years hkvatax accepts (1901–2199).",

@@ -17,12 +17,15 @@ import json
 import re
 from typing import Any
 
+from .grammar import DECIMAL_PATTERN as _GRAMMAR_PATTERN
+
 __all__ = ["DECIMAL_PATTERN", "without_examples", "scenario_schema", "explanation_schema", "comparison_schema",
            "flat_schema", "error_schema", "state_schema", "SCHEMAS", "schema_json"]
 
-#: A decimal string as the loader reads it: optional sign, digits (thousands commas allowed), optional
-#: fraction, optional exponent, surrounding blanks ignored. The loader then bounds size and places.
-DECIMAL_PATTERN = r"^\s*[+-]?(\d+|\d{1,3}(,\d{3})+)?(\.\d+)?([eE][+-]?\d+)?\s*$"
+#: A decimal string as every reader reads it: the one number grammar (hkvatax.grammar, decision 0151) —
+#: optional sign, ASCII digits, commas only between thousands, optional fraction, optional exponent,
+#: surrounding blanks ignored. The loader then bounds length, exponent, size and places.
+DECIMAL_PATTERN = _GRAMMAR_PATTERN
 
 _EXACT = {"type": "string", "pattern": r"^-?\d+(\.\d*[1-9])?$",
           "description": "An exact decimal, normalised: no exponent, no trailing zeros, no '-0'."}

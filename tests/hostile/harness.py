@@ -45,12 +45,7 @@ SCALE = float(os.environ.get("HKVATAX_HOSTILE_SCALE", "1"))
 #: This block is the ONLY place the hostile suite tolerates a defect. Each class has a strict-xfail
 #: regression test in tests/hostile/test_known_defects.py; once the fix is merged that test passes, so
 #: strict xfail fails it: then delete its mark there and its line here, which re-arms the generators.
-OPEN_DEFECTS: dict[str, str] = {
-    "csv-unbalanced-quote": "issue 11: CSV reader (a field opening with a quote swallows the following rows), "
-                            "fixed on hostile-a",
-    "exponent-in-full": "issue 11: number grammar (an importer writes an exponent such as 1e-999999 out in "
-                        "full), fixed on hostile-a",
-}
+OPEN_DEFECTS: dict[str, str] = {}
 #: Cases that met an open defect, by class (printed with the count).
 MET: dict[str, int] = {}
 
@@ -144,8 +139,9 @@ def record_spans(text: str) -> list[tuple[int, int]]:
 def check_rows_accounted(result: Any, text: str, lines: list[int], *, tolerate: bool = True) -> None:
     """Every data line in ``lines`` of ``text`` (1-based physical lines the generator wrote, one record each) ends up
     used (an event, a movement, an internal move, part of another row's event) or in a problem or
-    unsupported-row report naming it; a record that swallowed several written lines (an unbalanced quote)
-    must be reported as a problem naming a line of it, never silently merged into one event (``tolerate``:
+    unsupported-row report naming it. A line that opens a quote it does not close (Python's csv would merge
+    it with the lines up to the next closing quote) must itself be reported as a problem and never used, and
+    every line after it is read as its own row (decision 0150; ``tolerate``:
     let an open defect class of :data:`OPEN_DEFECTS` pass, tallied)."""
     named = {r.source.row for r in result.rows} | {line for line, _ in result.also_used}
     named |= {m.source.row for m in result.movements} | {src.row for src, _ in result.internal}
@@ -161,11 +157,14 @@ def check_rows_accounted(result: Any, text: str, lines: list[int], *, tolerate: 
         if not written:
             continue
         covered = set(range(first, last + 1))
-        if last > first:  # the generator writes no line break in a cell: a quote swallowed lines
-            silent = bool(covered & named) or not covered & reported
+        if last > first:  # the generator writes no line break in a cell: line `first` opens a quote
+            silent = first in named or first not in reported
             if silent and tolerate and tolerated("csv-unbalanced-quote"):
                 continue
-            assert not silent, f"lines {first}-{last} were read as one record and used or not reported"
+            assert not silent, f"line {first} opens a quote that runs over lines {first}-{last}: it was used or " \
+                               "not reported"
+            unread = [line for line in written if line not in named | reported]
+            assert not unread, f"lines {unread} after a quote opened on line {first} were neither used nor reported"
         else:
             assert covered & (named | reported), f"line {written[0]} was neither used nor reported"
     bad_rows = [p for p in result.problems if p.code == "bad_row" and "rest of the file" in p.message]

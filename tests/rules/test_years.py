@@ -16,6 +16,7 @@ from hkvatax import assess
 from hkvatax.cli import main
 from hkvatax.errors import DataTableGapError, ParamsFileError
 from hkvatax.explain import Explanation
+from hkvatax.io import load_params
 from hkvatax.models import Scenario
 from hkvatax.periods import YearOfAssessment
 from hkvatax.rules.params import ParamStore, default_params
@@ -247,7 +248,7 @@ status = "proposed"
 def test_user_parameters_are_used_and_shown_as_the_users(tmp_path: Path) -> None:
     path = tmp_path / "budget.toml"
     path.write_text(USER_TOML, encoding="utf-8")
-    params = ParamStore.with_overrides(path)
+    params = load_params(path)
     assert params.horizon == default_params().horizon  # the user's values do not move the tables' horizon
     out = assess(_trader("corporation", [_buy("a", "2027-05-01", "1000000"), _sell("d", "2027-06-01", "1200000")]),
                  "2027/28", params=params)
@@ -268,7 +269,7 @@ def test_user_value_replaces_only_its_own_years(tmp_path: Path) -> None:
     path = tmp_path / "rate.toml"
     path.write_text('[[profits_tax.corporation.standard_rate]]\nfrom = "2020/21"\nto = "2020/21"\nvalue = "0.17"\n'
                     'citation = "what-if"\nstatus = "assumption"\n', encoding="utf-8")
-    params = ParamStore.with_overrides(path)
+    params = load_params(path)
     assert params.at("profits_tax.corporation.standard_rate", Y(2020)).value == D("0.17")
     for year in (2008, 2019, 2021, 2030):
         value = params.at("profits_tax.corporation.standard_rate", Y(year))
@@ -281,7 +282,7 @@ def test_user_values_for_earlier_years_extend_the_assessed_range(tmp_path: Path)
                ("profits_tax.one_off_reduction.percent", "0.75"), ("profits_tax.one_off_reduction.cap", "25000")]
     path.write_text("".join(f'[[{p}]]\nfrom = "2007/08"\nto = "2007/08"\nvalue = "{v}"\ncitation = "2008-09 Budget"\n'
                             'status = "enacted"\n\n' for p, v in entries), encoding="utf-8")
-    params = ParamStore.with_overrides(path)
+    params = load_params(path)
     assert first_modelled_year(params) == Y(2007)
     out = assess(_trader("corporation", [_buy("a", "2006-05-01", "100000"), _sell("d", "2007-06-01", "300000")]),
                  params=params)
@@ -303,10 +304,10 @@ def test_a_bad_user_file_is_a_named_error(tmp_path: Path, text: str, fragment: s
     path = tmp_path / "x.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ParamsFileError) as err:
-        ParamStore.with_overrides(path)
+        load_params(path)
     assert err.value.code == "bad_params_file" and fragment in str(err.value)
     with pytest.raises(ParamsFileError, match="cannot read"):
-        ParamStore.with_overrides(tmp_path / "missing.toml")
+        load_params(tmp_path / "missing.toml")
 
 
 def test_cli_params_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,6 +31,7 @@ _TS_SHAPES = frozenset(f"0000-00-00T00:00:00{frac}{zone}" for frac in ["", *("."
                        for zone in ("Z", "+00:00", "-00:00"))
 _PLACES = re.compile(r"\.\d{19}")
 _SPACE = re.compile(r"\s")
+_BAD_POINTS = re.compile(r"\.[0-9]*\.|^\.$", re.M)  # two points in a cell, or a point alone
 _ZERO = Decimal(0)
 
 
@@ -57,7 +58,8 @@ def decimal_column(cells: list[str], limit: Decimal) -> list[Decimal | None]:
         return [None] * len(cells)
     joined = "\n".join(cells)
     digits = joined.replace("\n", "")
-    if not (digits.isascii() and digits.replace(".", "").isdigit()) or _PLACES.search(joined):
+    if not (digits.isascii() and digits.replace(".", "").isdigit()) or _PLACES.search(joined) \
+            or _BAD_POINTS.search(joined):
         raise Slow  # signs, exponents, separators, spaces, many places: the models judge them
     if "" not in cells:
         values: list[Decimal | None] = list(map(Decimal, cells))

@@ -16,7 +16,6 @@ through the row reader, which also checks what could be read (one report).
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import operator
 import re
@@ -25,6 +24,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from ..escape import CONTROL
 from ..models.common import MAX_AMOUNT, MAX_QUANTITY
 from ..models.events import IncomeType, LossType, ReceiptType
 from ..models.table import (
@@ -44,6 +44,7 @@ from ..models.table import (
     epoch_us,
 )
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
+from .csvrecords import MAX_ROW_CHARS, LineRefused, Records
 from .loaders import ACCEPTED_COLUMNS, COLUMNS_BY_KIND, event_from_row
 
 __all__ = ["RowsInvalid", "read_tables", "rows_table", "read_text"]
@@ -85,6 +86,7 @@ _SUBTYPES = {K_RECEIPT: {t.value for t in ReceiptType}, K_INCOME: {t.value for t
              K_LOSS: {t.value for t in LossType}}
 _NOT_DEDUCTIBLE = {"nondeductible", "non_deductible", "no", "false", "0"}
 _SPACE_AT_EDGE = re.compile(r"(?:^|\n)[^\S\n]|[^\S\n](?:\n|$)")
+_NAMES = ("asset", "counter_asset", "currency", "fee_currency", "wallet", "to_wallet")  # printable only
 _ASCII_SPACE = re.compile(r"[ \t\x0b\x0c\r\x1c-\x1f]")
 # (column, limit, must be > 0): quantities and amounts as the models bound them
 _NUMBERS = (("quantity", MAX_QUANTITY, True), ("amount", MAX_AMOUNT, False), ("counter_quantity", MAX_QUANTITY, True),
@@ -120,8 +122,9 @@ def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int,
             block = text[pos:cut]
             lines = block.split("\n")
             n = len(lines)
-            if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
-                yield row, n, None  # short, long or blank rows: the row reader reports or skips them
+            if set(map(str.count, lines, itertools.repeat(","))) != {width - 1} \
+                    or max(map(len, lines)) > MAX_ROW_CHARS:
+                yield row, n, None  # short, long, too long or blank rows: the row reader reports or skips them
             else:
                 cells = block.replace("\n", ",").split(",")
                 yield row, n, [cells[i::width] for i in range(width)]
@@ -133,10 +136,10 @@ def _split_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int,
 
 def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, int, list[list[str]] | None]]]:
     """Columns by the csv module (quoted cells, CR line ends)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except (StopIteration, csv.Error, LineRefused):
         raise RowsInvalid from None
     width = len(header)
 
@@ -145,7 +148,7 @@ def _csv_chunks(text: str, chunk: int) -> tuple[list[str], Iterator[tuple[int, i
         while True:
             try:
                 rows = list(itertools.islice(reader, chunk))
-            except csv.Error:
+            except (csv.Error, LineRefused):  # the row reader reports the line (unclosed_quote, bad_row)
                 raise RowsInvalid from None
             if not rows:
                 return
@@ -217,6 +220,8 @@ class _Reader:
         joined_ids = "\n".join(id_cells)
         if not (joined_ids.isascii() and not _ASCII_SPACE.search(joined_ids)) and _SPACE_AT_EDGE.search(joined_ids):
             raise Slow  # an id with white space at an edge (the models strip it)
+        if CONTROL.search("".join(itertools.chain(id_cells, *(cols.get(c, ()) for c in _NAMES)))):
+            raise Slow  # a control character in an id, a code or a wallet: the models refuse it by name
         ids = [i or f"{self.base}:{first + k}" for k, i in enumerate(id_cells)] if "" in id_cells else id_cells
         if max(map(len, ids)) > 200:
             raise Slow

@@ -31,7 +31,7 @@ from ..escape import escape_text
 __all__ = ["MAX_NAMED_FILE_BYTES", "MAX_NAME_CHARS", "AllowFiles", "named_file"]
 
 MAX_NAMED_FILE_BYTES = 1 << 30
-"""Largest file a profile may name (1 GiB: the CSV file limit, ``hkvatax.limits.MAX_FILE_BYTES``)."""
+"""Largest file a profile may name (1 GiB)."""
 MAX_NAME_CHARS = 1024
 """Longest file name a profile may give."""
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import json
 import re
 import tomllib
@@ -33,6 +32,7 @@ from dateutil import tz as dateutil_tz
 from dateutil.zoneinfo import get_zonefile_instance
 from pydantic import TypeAdapter, ValidationError
 
+from ..documents import MAX_DOCUMENT_CHARS, DocumentError, read_json, read_toml
 from ..errors import InputError, Problem, SourceRef
 from ..escape import escape_text
 from ..models.common import MAX_AMOUNT
@@ -41,6 +41,7 @@ from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
+from .csvrecords import LineRefused, Records, records
 from .files import AllowFiles, named_file
 from .validation import code_for, problems_from_validation, suggestion_for
 
@@ -208,9 +209,11 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
-        data = json.loads(text, parse_float=_refuse_float_literal, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise InputError([Problem("bad_file", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
+        data = read_json(text)  # the bounded reader (hkvatax.documents): size, depth, integers, duplicate keys
+    except DocumentError as exc:
+        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
+    except RecursionError:  # pragma: no cover - read_json bounds the depth first
+        raise InputError([Problem("too_deep", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
     except json.JSONDecodeError as exc:
@@ -222,19 +225,6 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "default_timezone"}
     return scenario_from_dict(data, file=str(p), default_tz=zone)
-
-
-class _FloatLiteral(float):
-    """Marks a JSON number with a fraction so that it fails as a float (money must be a string)."""
-
-
-def _refuse_float_literal(text: str) -> float:
-    # JSON numbers with a fraction arrive as floats; pydantic then refuses them with 'float_money'.
-    return _FloatLiteral(text)
-
-
-def _refuse_constant(text: str) -> Any:
-    raise json.JSONDecodeError(f"{text} is not allowed in hkvatax JSON", text, 0)
 
 
 # ------------------------------------------------------------------------------------------- CSV
@@ -338,14 +328,14 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
             text = Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     problems: list[Problem] = []
     events: list[Any] = []
     try:
         header = next(reader)
     except StopIteration:
         return [], [Problem("bad_file", "the file is empty (no header row)", SourceRef(file=name))]
-    except csv.Error as exc:
+    except (csv.Error, LineRefused) as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     header = [h.strip().lower() for h in header]
     unknown = [h for h in header if h not in ACCEPTED_COLUMNS]
@@ -361,17 +351,10 @@ def read_csv_events(path: str | Path | None = None, *, text: str | None = None, 
     if problems:
         return [], problems
     context = {"default_tz": default_tz}
-    line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line += 1
-            problems.append(Problem("bad_row", f"not readable as CSV: {exc}", SourceRef(file=name, row=line)))
-            break
-        line = reader.line_num
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -459,15 +442,27 @@ def read_rates_csv(path: str | Path, *, default_tz: tzinfo | None = None, file: 
     fast = _rates_in_bulk(text, name)
     if fast is not None:
         return fast, []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = {str(h).strip().lower() for h in (reader.fieldnames or ())}
+    reader = Records(text)
+    try:
+        names = [str(h).strip().lower() for h in next(reader, [])]
+    except (csv.Error, LineRefused):
+        names = []
+    header = set(names)
     if not {"base", "rate", "at", "source"} <= header or not header <= _RATE_COLUMNS:
         return [], [Problem("bad_file", "not a rates file: expected the header base, quote, rate, at, source",
                             SourceRef(file=name, row=1))]
-    for row in reader:
-        line = reader.line_num
-        data = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
-        data = {k: v for k, v in data.items() if v != ""}
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
+        if not cells:
+            continue  # a blank line (csv.DictReader skipped them)
+        if len(cells) > len(names):
+            problems.append(Problem("bad_row", f"{len(cells)} cells where the header has {len(names)}",
+                                    SourceRef(file=name, row=line)))
+            continue
+        row = dict(zip(names, cells + [""] * (len(names) - len(cells)), strict=True))
+        data: dict[str, Any] = {k: v.strip() for k, v in row.items() if v.strip() != ""}
         data["provenance"] = {"file": name, "row": line, "path": None}
         try:
             rates.append(_RATE.validate_python(data, context={"default_tz": default_tz}))
@@ -533,11 +528,12 @@ def load_profile(path: str | Path, *, content: bytes | None = None) -> dict[str,
     p = Path(path)
     try:
         raw = p.read_bytes() if content is None else content
-        if p.suffix.lower() == ".toml":
-            data = tomllib.loads(raw.decode("utf-8-sig"))
-        else:
-            data = json.loads(raw.decode("utf-8-sig"), parse_float=_refuse_float_literal,
-                              parse_constant=_refuse_constant)
+        if len(raw) > MAX_DOCUMENT_CHARS * 4:  # (UTF-8: at most 4 bytes a character) before decoding
+            raise DocumentError("file_too_large", f"a profile of {len(raw):,} bytes")
+        text = raw.decode("utf-8-sig")  # the bounded reader (hkvatax.documents)
+        data = read_toml(text) if p.suffix.lower() == ".toml" else read_json(text)
+    except DocumentError as exc:
+        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError([Problem("bad_file", f"cannot read profile: {exc}", SourceRef(file=str(p)))]) from None
     if not isinstance(data, dict):

@@ -21,14 +21,16 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import Problem, SourceRef
+from ..grammar import GrammarError, read_date
 from ..models.prices import Rate
+from .csvrecords import LineRefused, Records, records
 from .safe_csv import write_csv
 from .validation import problems_from_validation
 
@@ -96,12 +98,12 @@ def read_price_file(path: str | Path | None = None, *, text: str | None = None, 
         except (OSError, UnicodeDecodeError) as exc:
             return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem("bad_file", "the price file is empty (no header row)", SourceRef(file=name))]
-    except csv.Error as exc:
+    except (csv.Error, LineRefused) as exc:
         return [], [Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=name, row=1))]
     problems: list[Problem] = []
     for h in header:
@@ -120,16 +122,10 @@ def read_price_file(path: str | Path | None = None, *, text: str | None = None, 
     if problems:
         return [], problems
     rates: list[Rate] = []
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem("bad_row", f"not readable as CSV: {exc}; the rest of the file is not read",
-                                    SourceRef(file=name, row=reader.line_num)))
-            break
-        line = reader.line_num
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
         if not cells or all(not c.strip() for c in cells):
             continue
         src = SourceRef(file=name, row=line)
@@ -155,8 +151,8 @@ def _price_row(row: dict[str, str], src: SourceRef, default_tz: tzinfo | None) -
     at: str | datetime = instant
     if day:
         try:
-            at = datetime.combine(date.fromisoformat(day), time(0), HK_DAY_ZONE)
-        except ValueError:
+            at = datetime.combine(read_date(day), time(0), HK_DAY_ZONE)
+        except GrammarError:
             return None, [Problem("bad_timestamp", f"{day[:40]!r} is not a date (YYYY-MM-DD)", src, "date")]
     data = {"base": _cell(row, "base"), "quote": _cell(row, "quote"), "rate": _cell(row, "price"), "at": at,
             "source": f"{source} ({src.file} row {src.row})",

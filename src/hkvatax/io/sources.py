@@ -38,7 +38,9 @@ from pathlib import Path
 
 from ..errors import Problem, SourceRef
 from ..escape import escape_text
+from ..grammar import GrammarError, read_timestamp
 from ..models.prices import Rate
+from .csvrecords import LineRefused, Records, records
 from .loaders import ACCEPTED_COLUMNS, CSV_COLUMNS, OPTIONAL_COLUMNS, event_from_row
 from .prices import convention_rates, rates_csv, read_price_file
 from .safe_csv import write_csv
@@ -218,16 +220,22 @@ def _read_generic(source: Source, index: int, book: ImportBook) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         book.problems.append(Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name)))
         return
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = Records(text.lstrip("\ufeff"))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except (csv.Error, LineRefused):
+        header = []
     bad = [h for h in header if h not in ACCEPTED_COLUMNS]
     if not header or bad or "timestamp" not in header or "kind" not in header:
         book.problems.append(Problem("bad_file", "not a generic CSV ledger: " + (
             f"unknown columns {', '.join(bad)}" if bad else "no header with timestamp and kind"),
             SourceRef(file=name, row=1), None, "see docs/formats.md for the columns"))
         return
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            book.problems.append(cells)
+            book.provenance.append(Provenance(name, line, source.account, source.format, "problem", "", cells.code))
+            continue
         if not cells or all(not c.strip() for c in cells):
             continue
         src = SourceRef(file=name, row=line)
@@ -304,8 +312,12 @@ def read_answers(path: str | Path) -> tuple[list[Answer], list[Problem]]:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem("bad_file", f"cannot read: {exc}", SourceRef(file=name))]
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = Records(text.lstrip("\ufeff"))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except (csv.Error, LineRefused):
+        return [], [Problem("bad_file", "not readable as CSV: the header opens a quote it does not close",
+                            SourceRef(file=name, row=1))]
     problems = [Problem("unknown_field", f"column {h!r} is not part of the answers file", SourceRef(file=name, row=1),
                         h, "columns: " + ", ".join(ANSWER_COLUMNS)) for h in header if h not in ANSWER_COLUMNS]
     for need in ("file", "row", "answer"):
@@ -315,10 +327,17 @@ def read_answers(path: str | Path) -> tuple[list[Answer], list[Problem]]:
     if problems:
         return [], problems
     answers: list[Answer] = []
-    for raw in reader:
-        line = reader.line_num
+    for line, cells in records(reader, name):
+        if isinstance(cells, Problem):
+            problems.append(cells)
+            continue
         src = SourceRef(file=name, row=line)
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        if not cells:
+            continue
+        if len(cells) > len(header):
+            problems.append(Problem("bad_row", f"{len(cells)} cells where the header has {len(header)}", src))
+            continue
+        row = dict(zip(header, [c.strip() for c in cells] + [""] * (len(header) - len(cells)), strict=True))
         if not any(row.values()):
             continue
         if not row.get("row", "").isdigit():
@@ -536,8 +555,8 @@ def import_sources(sources: Iterable[Source], *, prices: Iterable[str | Path] = 
 
 def _aware(text: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = read_timestamp(text)  # the one timestamp grammar (hkvatax.grammar)
+    except GrammarError:
         return None
     return moment if moment.tzinfo is not None else None
 

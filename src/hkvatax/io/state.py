@@ -9,9 +9,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..documents import DocumentError, read_json
 from ..errors import InputError, Problem, SourceRef
 from ..models.state import YearState
-from .loaders import _json_path, _refuse_constant, _refuse_float_literal
+from .loaders import _json_path
 from .validation import code_for, suggestion_for
 
 __all__ = ["load_state", "state_from_dict"]
@@ -42,9 +43,11 @@ def load_state(path: str | Path, *, content: bytes | None = None) -> YearState:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
-        data = json.loads(text, parse_float=_refuse_float_literal, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise InputError([Problem("bad_file", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
+        data = read_json(text)  # the bounded reader (hkvatax.documents): size, depth, integers, duplicate keys
+    except DocumentError as exc:
+        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
+    except RecursionError:  # pragma: no cover - read_json bounds the depth first
+        raise InputError([Problem("too_deep", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
     except json.JSONDecodeError as exc:

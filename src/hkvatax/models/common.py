@@ -17,6 +17,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from ..escape import CONTROL, escape_text
+from ..grammar import MAX_DECIMALS, GrammarError, check_decimal, read_date, read_decimal, read_timestamp
 from ..money import exact_context
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Percent",
     "Timestamp",
     "Code",
+    "Name",
     "MAX_QUANTITY",
     "MAX_AMOUNT",
     "MAX_COUNT",
@@ -39,7 +42,6 @@ __all__ = [
 
 MAX_QUANTITY = Decimal("1E+18")  # literals: module-level arithmetic would run in the importer's context
 MAX_AMOUNT = Decimal("1E+15")  # HK$1,000 trillion: beyond any real ledger
-MAX_DECIMALS = 18
 MIN_YEAR = 1901  # years of assessment are defined from 1900/01; earlier instants cannot be assessed
 MAX_YEAR = 2199
 
@@ -59,33 +61,20 @@ def _no_float(value: Any) -> Any:
             "float {value} refused: give money and quantities as strings or integers (e.g. \"0.1\")",
             {"value": repr(value)},
         )
-    if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("_", "")
-        if text == "":
-            raise PydanticCustomError("not_a_number", "empty value where a number is expected")
-        if text.lower().lstrip("+-") in {"nan", "snan", "inf", "infinity"}:
-            raise PydanticCustomError("not_a_number", "{value} is not a finite number", {"value": value})
-        return text
+    if isinstance(value, str):  # the one number grammar (hkvatax.grammar, decision 0151)
+        try:
+            return read_decimal(value)
+        except GrammarError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
     return value
 
 
 def _bounded(limit: Decimal) -> Any:
-    def check(value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise PydanticCustomError("not_a_number", "not a finite number")
-        if value.copy_abs() > limit:  # copy_abs: no context, so no Overflow on 1E+999999999
-            raise PydanticCustomError(
-                "absurd_magnitude", "{value} is beyond any plausible size (limit {limit})",
-                {"value": str(value), "limit": f"{limit:E}"},
-            )
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-            normalised = value.normalize().as_tuple().exponent
-            if isinstance(normalised, int) and normalised < -MAX_DECIMALS:
-                raise PydanticCustomError(
-                    "too_many_decimals", "{value} has more than 18 decimal places", {"value": str(value)}
-                )
-        return value
+    def check(value: Decimal) -> Decimal:  # context-free (hkvatax.grammar): no Overflow, no rounding
+        try:
+            return check_decimal(value, limit)
+        except GrammarError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
 
     return check
 
@@ -160,8 +149,15 @@ def _aware(value: datetime, info: ValidationInfo) -> datetime:
 
 
 def _timestamp_text(value: Any) -> Any:
-    if isinstance(value, str) and value.strip() == "":
-        raise PydanticCustomError("bad_timestamp", "empty timestamp")
+    """Text in the one timestamp grammar (hkvatax.grammar); a number is never read as Unix seconds."""
+    if isinstance(value, str):
+        try:
+            return read_timestamp(value)
+        except GrammarError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+    if isinstance(value, int | float | Decimal):  # (bool is an int)
+        raise PydanticCustomError("bad_timestamp", "{value} is not a date and time: write ISO 8601, e.g. "
+                                  "2024-05-01T10:00:00+08:00", {"value": repr(value)})
     return value
 
 
@@ -169,7 +165,24 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text), AfterValidator
 """A timezone-aware instant."""
 
 
+def _printable(value: str) -> str:
+    """Refuse a control character (C0 including NUL, ESC, CR, LF, TAB; DEL; C1) or a bidirectional
+    override in an id, a code or a wallet name (docs/security.md, output policy)."""
+    found = CONTROL.search(value)
+    if found is not None:
+        raise PydanticCustomError(
+            "control_character", "{value} contains the control character {char}: ids, codes and wallet names "
+            "take printable characters only", {"value": escape_text(value[:60]), "char": escape_text(found.group())},
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_printable)]
+"""An id, lot id or wallet name: printable characters only (``control_character``)."""
+
+
 def _code(value: str) -> str:
+    _printable(value)
     text = value.strip()
     if not text or len(text) > 40 or any(ch.isspace() for ch in text):
         raise PydanticCustomError("invalid_field", "{value} is not a valid asset or currency code", {"value": value})
@@ -194,7 +207,19 @@ def _date_in_range(value: date) -> date:
     return value
 
 
-Date = Annotated[date, AfterValidator(_date_in_range)]
+def _date_text(value: Any) -> Any:
+    """Text as ``YYYY-MM-DD`` (hkvatax.grammar); a number is never read as a date."""
+    if isinstance(value, str):
+        try:
+            return read_date(value)
+        except GrammarError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+    if isinstance(value, int | float | Decimal):
+        raise PydanticCustomError("bad_date", "{value} is not a date: write YYYY-MM-DD", {"value": repr(value)})
+    return value
+
+
+Date = Annotated[date, BeforeValidator(_date_text), AfterValidator(_date_in_range)]
 """A calendar date within the years hkvatax accepts (1901–2199), like :data:`Timestamp`."""
 
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]

@@ -42,7 +42,7 @@ from pydantic import Field, StrictBool, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..errors import SourceRef
-from .common import Amount, Code, Frozen, NonNegativeAmount, Quantity, Timestamp
+from .common import Amount, Code, Frozen, Name, NonNegativeAmount, Quantity, Timestamp
 
 __all__ = [
     "Fee",
@@ -157,14 +157,14 @@ class LotPick(Frozen):
         Decimal('0.25')
     """
 
-    lot_id: str
+    lot_id: Name
     quantity: Quantity
 
 
 class _EventBase(Frozen):
-    id: str = Field(min_length=1, max_length=200, description="Stable id, unique within the scenario.")
+    id: Name = Field(min_length=1, max_length=200, description="Stable id, unique within the scenario.")
     timestamp: Timestamp
-    wallet: str | None = Field(default=None, description="Wallet or account the event happened in.")
+    wallet: Name | None = Field(default=None, description="Wallet or account the event happened in.")
     note: str | None = None
     source: SourceRef | None = Field(default=None, description="Provenance: file and row.")
     offshore: StrictBool | None = Field(
@@ -293,8 +293,8 @@ class Transfer(_EventBase):
     kind: Literal["transfer"] = "transfer"
     asset: Code
     quantity: Quantity
-    from_wallet: str
-    to_wallet: str
+    from_wallet: Name
+    to_wallet: Name
     fees: tuple[Fee, ...] = ()
 
     @model_validator(mode="after")

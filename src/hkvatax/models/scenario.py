@@ -9,7 +9,15 @@ from pydantic import Field, StrictBool, ValidationInfo, field_validator, model_v
 from pydantic_core import PydanticCustomError
 
 from .assets import Asset
-from .common import Code, ExactDecimal, Frozen, Quantity, Timestamp, check_time_weight
+from .common import (
+    Code,
+    ExactDecimal,
+    Frozen,
+    Name,
+    Quantity,
+    Timestamp,
+    check_time_weight,
+)
 from .events import Event
 from .exact import CarriedAmount
 from .prices import Rate
@@ -29,11 +37,11 @@ class OpeningLot(Frozen):
     """
 
     asset: Code
-    lot_id: str
+    lot_id: Name
     quantity: Quantity
     cost_hkd: CarriedAmount  # a closing pool's exact cost (decision 0160), not held to 18 places
     acquired_at: Timestamp
-    wallet: str | None = None
+    wallet: Name | None = None
     time_weight: ExactDecimal | None = Field(
         default=None,
         description=(

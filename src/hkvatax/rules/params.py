@@ -18,7 +18,7 @@ The *horizon* of a store is the last year of assessment its shipped tables were 
 mark every figure that reads it with a named assumption (decision 0121).
 
 A user may supply values of their own in a TOML file of the same format
-(:meth:`ParamStore.with_overrides`); each keeps its own citation and status and is marked with the file it
+(:func:`hkvatax.io.load_params`); each keeps its own citation and status and is marked with the file it
 came from, so the trace shows it as the user's figure (decision 0122).
 """
 
@@ -29,10 +29,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from os import PathLike
-from pathlib import Path
 from typing import Any
 
+from ..documents import DocumentError, read_toml
 from ..errors import DataTableGapError, ParamsFileError
 from ..periods import YearOfAssessment
 from ..trace import ParamUse
@@ -147,28 +146,29 @@ class ParamStore:
         """A new store in which ``value`` replaces ``path`` for the years it covers, and only those."""
         return self._overlaid([(path, value)])
 
-    @classmethod
-    def with_overrides(cls, file: str | PathLike[str], base: ParamStore | None = None) -> ParamStore:
-        """The shipped tables (or ``base``) with the values of a user's TOML file laid over them.
-
-        The file has the format of the shipped tables; every entry needs ``from``, ``value``, ``citation`` and
-        ``status``. Each value replaces the base only for the years it covers, and names the file as its origin.
-        A parameter hkvatax does not know, or a file that cannot be read, is a :class:`ParamsFileError`.
-        """
-        path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ParamsFileError(f"{path}: cannot read the parameter file ({exc.strerror})") from exc
-        return (base if base is not None else default_params()).overlay_toml(text, path.name)
-
     def overlay_toml(self, text: str, name: str) -> ParamStore:
-        """This store with the values of a user's TOML text (named ``name``) laid over it; see ``with_overrides``."""
+        """This store with the values of a user's TOML text (named ``name``) laid over it, read by the bounded
+        reader (:mod:`hkvatax.documents`: depth, integer length, size; a key given twice is refused). A file
+        is read by :func:`hkvatax.io.load_params`, never here (rules do no I/O)."""
         try:
-            data = tomllib.loads(text)
+            data = read_toml(text)
+        except DocumentError as exc:
+            raise ParamsFileError(f"{name}: {exc.message} ({exc.code})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ParamsFileError(f"{name}: {exc}") from exc
+        return self.overlay_data(data, name)
+
+    def overlay_data(self, data: Mapping[str, Any], name: str) -> ParamStore:
+        """This store with the values of a user's parameter tables (parsed TOML, named ``name``) laid over it.
+
+        The data has the format of the shipped tables; every entry needs ``from``, ``value``, ``citation`` and
+        ``status``. Each value replaces the base only for the years it covers, and names the file as its origin.
+        A parameter hkvatax does not know, or an entry not in the format, is a :class:`ParamsFileError`.
+        """
+        try:
             values = [(p, replace(_entry(p, e, name), origin=f"user file {name}"))
                       for p, entries in _walk(data) for e in entries]
-        except (tomllib.TOMLDecodeError, ValueError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             raise ParamsFileError(f"{name}: {exc}") from exc
         unknown = sorted({p for p, _ in values if p not in self._tables})
         if unknown:

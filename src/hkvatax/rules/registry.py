@@ -92,7 +92,7 @@ def beyond_tables(params: ParamStore) -> Assumption:
         f"hkvatax's parameter tables end at {last}. For a later year the latest rates and thresholds in them are "
         "carried forward unchanged (a later Budget or Ordinance may change them), and no one-off reduction is "
         "assumed (A-REDUCTION-NIL).",
-        "supply the year's values in a TOML file: --params FILE, or ParamStore.with_overrides(path)",
+        "supply the year's values in a TOML file: --params FILE, or hkvatax.io.load_params(path)",
         propagates=True,
     )
 

@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import csv
 import decimal
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from ...errors import InputError, Problem, SourceRef
+from ...grammar import GrammarError, parse_decimal, read_timestamp
 from ...models.common import MAX_QUANTITY
+from ..csvrecords import LineRefused, Records, records
 from ..loaders import CSV_COLUMNS, event_from_row
 
 __all__ = [
@@ -65,8 +66,6 @@ FIAT: frozenset[str] = frozenset({
     "BRL", "TRY", "RUB", "ZAR", "AED", "SEK", "NOK", "DKK", "PLN", "MXN", "IDR", "THB", "PHP", "MYR", "VND",
     "NGN", "ARS", "UAH", "KZT", "CZK", "HUF", "RON", "ILS", "SAR",
 })
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,6})?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +245,7 @@ def read_table(text: str, file: str, *, required: Sequence[str], format_name: st
     Rows with the wrong number of cells, or unreadable CSV, give ``bad_row`` — never a silent skip.
     """
     table = Table(file, [])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = Records(text)
     header: list[str] | None = None
     seen_lines = 0
     try:
@@ -258,6 +257,10 @@ def read_table(text: str, file: str, *, required: Sequence[str], format_name: st
                 break
             if seen_lines >= search_lines:
                 break
+    except LineRefused as exc:  # a header (or preamble) line that opens a quote: the file is refused there
+        table.problems.append(Problem("bad_file", f"not readable as CSV: {exc.message}",
+                                      SourceRef(file=file, row=exc.line)))
+        return table
     except csv.Error as exc:
         table.problems.append(Problem("bad_file", f"not readable as CSV: {exc}", SourceRef(file=file,
                                                                                      row=reader.line_num)))
@@ -276,16 +279,11 @@ def read_table(text: str, file: str, *, required: Sequence[str], format_name: st
         table.problems.append(Problem("bad_file", "the header repeats a column", SourceRef(file=file,
                                                                                          row=reader.line_num)))
         return table
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            table.problems.append(Problem("bad_row", f"not readable as CSV: {exc}; the rest of the file is "
-                                          "not read", SourceRef(file=file, row=reader.line_num)))
-            break
-        line = reader.line_num
+    for line, record in records(reader, file):
+        if isinstance(record, Problem):
+            table.problems.append(record)
+            continue
+        cells = record
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -297,25 +295,16 @@ def read_table(text: str, file: str, *, required: Sequence[str], format_name: st
 
 
 def parse_number(text: str, src: SourceRef, column: str, problems: list[Problem]) -> Decimal | None:
-    """A finite Decimal from export text (thousands separators allowed), or None with a problem."""
-    cleaned = text.strip().replace(",", "")
-    if cleaned == "":
-        problems.append(Problem("not_a_number", "empty value where a number is expected", src, column))
-        return None
-    if not _NUMBER.match(cleaned):
-        code = "not_a_number"
-        problems.append(Problem(code, f"{text[:60]!r} is not a number", src, column,
-                                "write a plain decimal number such as 1234.56"))
-        return None
+    """A Decimal from export text in the one number grammar (:mod:`hkvatax.grammar`: thousands separators
+    only in their places, an exponent of at most ±40, at most 18 places, at most 10^18 in size), or None
+    with a problem."""
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
-        problems.append(Problem("not_a_number", f"{text[:60]!r} is not a number", src, column))
+        return parse_decimal(text, MAX_QUANTITY)
+    except GrammarError as exc:
+        problems.append(Problem(exc.code, exc.message, src, column,
+                                "write a plain decimal number such as 1234.56" if exc.code == "not_a_number"
+                                else None))
         return None
-    if value.copy_abs() > MAX_QUANTITY:
-        problems.append(Problem("absurd_magnitude", f"{text[:60]} is beyond any plausible size", src, column))
-        return None
-    return value
 
 
 def fmt_decimal(value: Decimal) -> str:
@@ -329,16 +318,11 @@ def parse_utc(text: str, src: SourceRef, column: str, problems: list[Problem], *
     raw = text.strip()
     if raw.upper().endswith(" UTC"):
         raw = raw[:-4].strip()
-    if raw.endswith("Z") or raw.endswith("z"):
-        raw = raw[:-1] + "+00:00"
-    if not raw:
-        problems.append(Problem("bad_timestamp", "empty timestamp", src, column))
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        problems.append(Problem("bad_timestamp", f"{text[:60]!r} is not a date and time", src, column,
-                                "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
+    try:  # the one timestamp grammar (hkvatax.grammar)
+        moment = read_timestamp(raw)
+    except GrammarError as exc:
+        problems.append(Problem("bad_timestamp", exc.message, src, column,
+                                None if not raw else "the export's own format is YYYY-MM-DD HH:MM:SS (UTC)"))
         return None
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         moment = moment.replace(tzinfo=zone)

@@ -39,7 +39,7 @@ _NUM_PREFIX = re.compile(r"^\s*([+-]?[0-9][0-9,]*(?:\.[0-9]*)?)([A-Za-z0-9]{1,20
 def _split(text: str, candidates: tuple[str, ...], src: SourceRef, column: str,
            problems: list[Problem]) -> tuple[Decimal, str] | None:
     """``0.5BTC`` -> (0.5, 'BTC'), preferring a suffix among ``candidates`` (assets may start with digits)."""
-    raw = text.strip().replace(",", "")
+    raw = text.strip()  # thousands separators are the grammar's to judge (hkvatax.grammar)
     upper = raw.upper()
     for asset in sorted((c for c in candidates if c), key=len, reverse=True):
         if upper.endswith(asset) and len(upper) > len(asset):
