@@ -53,6 +53,17 @@ def customers(n: int, offset: int = 0) -> Customers:
     return _Bucket(tuple(generate.HEADER), cells, [0] * len(rows), list(range(len(rows))), by), profiles
 
 
+def run_ledgers(batch: Customers) -> int:
+    """Only each customer's ledger: its columns read, validated and matched (no assessment, no summary)."""
+    from hkvatax.batch.core import customer_label
+    from hkvatax.engine import _ledger_columns
+
+    held, profiles = batch
+    for tid in sorted(held.by_taxpayer):
+        _ledger_columns(held.columns(tid), profiles[tid], file=customer_label(tid))
+    return len(held.by_taxpayer)
+
+
 def run(batch: Customers, compare: bool) -> int:
     """Each customer as :func:`hkvatax.batch.core.assess_bucket` assesses it (its rows taken from the bucket,
     column by column where the batch does so), with its summary rows."""
@@ -100,18 +111,31 @@ def single(rows: int, work: Path) -> dict[str, float]:
     return {"single_rows": rows, "single_cpu_s": spent, "single_cpu_us_per_event": spent / rows * 1e6}
 
 
-def callgrind(compare: bool, small: int = 5, large: int = 25) -> dict[str, float]:
-    counts = {}
-    for n in (small, large):
-        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
-               "--customers", str(n), "--quiet"] + (["--compare"] if compare else [])
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        assert found, done.stderr[-2000:]
-        counts[n] = int(found.group(1))
+def _instructions(args: list[str]) -> int:
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    assert found, done.stderr[-2000:]
+    return int(found.group(1))
+
+
+def callgrind(compare: bool, small: int = 5, large: int = 25, ledger_only: bool = False) -> dict[str, float]:
+    extra = ["--ledger-only"] if ledger_only else ["--compare"] if compare else []
+    counts = {n: _instructions(["--customers", str(n), "--quiet", *extra]) for n in (small, large)}
     per = (counts[large] - counts[small]) / (large - small)
-    return {"instructions_per_customer": per, "instructions_per_event": per / 100,
-            **{f"instructions_total_{n}": float(v) for n, v in counts.items()}}
+    what = "ledger_" if ledger_only else ""
+    return {f"{what}instructions_per_customer": per, f"{what}instructions_per_event": per / 100,
+            **{f"{what}instructions_total_{n}": float(v) for n, v in counts.items()}}
+
+
+def callgrind_single(work: Path, small: int = 10_000, large: int = 40_000) -> dict[str, float]:
+    """Instructions per event of the single-taxpayer core: ``assess_csv`` of a ``large``- and a ``small``-row
+    ledger (bench/generate.py seed 7), the difference divided by the rows between them."""
+    for n in (small, large):
+        if not (work / f"ledger-{n}.csv").exists():
+            generate.write_hkvatax(generate.generate(n, seed=7), work / f"ledger-{n}.csv")
+    counts = {n: _instructions(["--single-only", str(n), "--work", str(work)]) for n in (small, large)}
+    return {"single_instructions_per_event": (counts[large] - counts[small]) / (large - small)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,9 +146,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--callgrind", action="store_true", help="instructions per customer under valgrind")
     ap.add_argument("--profile", type=int, default=0, help="cProfile this many customers")
     ap.add_argument("--quiet", action="store_true", help="(for --callgrind) only run the customers")
+    ap.add_argument("--callgrind-single", action="store_true",
+                    help="instructions per event of the single-taxpayer core (10,000 and 40,000 rows) under valgrind")
+    ap.add_argument("--single-only", type=int, default=0, help=argparse.SUPPRESS)  # what valgrind runs for it
+    ap.add_argument("--ledger-only", action="store_true",
+                    help="(with --callgrind) only each customer's ledger: read, validated, matched (since 0183)")
     ap.add_argument("--work", type=Path, default=HERE / "data")
     args = ap.parse_args(argv)
+    if args.single_only:
+        from hkvatax import assess_csv
+
+        assess_csv(args.work / f"ledger-{args.single_only}.csv", {"taxpayer": {
+            "kind": "corporation", "name": "Co", "methods": [{"method": "fifo", "from_year": "2018/19"}]}})
+        return 0
     if args.quiet:  # the run valgrind measures: warm-up included in both sizes, so it cancels out
+        if args.ledger_only:
+            run_ledgers(customers(WARM))
+            run_ledgers(customers(args.customers, WARM))
+            return 0
         run(customers(WARM), args.compare)
         run(customers(args.customers, WARM), args.compare)
         return 0
@@ -141,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     res: dict[str, float] = {}
     if args.callgrind:
-        res.update(callgrind(args.compare))
+        res.update(callgrind(args.compare, ledger_only=args.ledger_only))
+    if args.callgrind_single:
+        args.work.mkdir(parents=True, exist_ok=True)
+        res.update(callgrind_single(args.work))
     if args.customers:
         res.update(cpu(args.customers, args.compare))
     if args.single:
