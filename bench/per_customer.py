@@ -11,8 +11,10 @@ Each customer is one of bench/batch_data.py's (seed 11, every taxpayer kind in t
 (``_summary_rows``): the batch's work without its files. A few customers are assessed first (imports,
 parameter tables). CPU time is ``time.process_time`` of this process, so another job on the machine
 changes it less than wall time; instruction counts (``--callgrind``: the difference between two runs of
-``--customers`` 5 and 25 under ``valgrind --tool=callgrind``, divided by 20, so start-up cancels out) do
-not depend on the machine's load at all.
+``--customers`` 5 and 25 under ``valgrind --tool=callgrind``, divided by 20, so start-up cancels out; less
+the same difference for runs that only make the customers' data, so only hkvatax's work is counted;
+``--ledger-only`` also counts each customer's ledger alone) do not depend on the machine's load at all.
+``--callgrind-single``: the single-taxpayer core's instructions per event (40,000 rows less 10,000).
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ def customers(n: int, offset: int = 0) -> Customers:
         by.setdefault(r[0], []).append(i)
     cells = tuple([r[j] for r in rows] for j in range(1, len(batch_data.HEADER)))
     return _Bucket(tuple(generate.HEADER), cells, [0] * len(rows), list(range(len(rows))), by), profiles
+
+
+def run_ledgers(batch: Customers) -> int:
+    """Only each customer's ledger: its columns read, validated and matched (no assessment, no summary)."""
+    from hkvatax.batch.core import customer_label
+    from hkvatax.engine import _ledger_columns
+
+    held, profiles = batch
+    for tid in sorted(held.by_taxpayer):
+        _ledger_columns(held.columns(tid), profiles[tid], file=customer_label(tid))
+    return len(held.by_taxpayer)
 
 
 def run(batch: Customers, compare: bool) -> int:
@@ -100,18 +113,34 @@ def single(rows: int, work: Path) -> dict[str, float]:
     return {"single_rows": rows, "single_cpu_s": spent, "single_cpu_us_per_event": spent / rows * 1e6}
 
 
-def callgrind(compare: bool, small: int = 5, large: int = 25) -> dict[str, float]:
-    counts = {}
-    for n in (small, large):
-        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
-               "--customers", str(n), "--quiet"] + (["--compare"] if compare else [])
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        assert found, done.stderr[-2000:]
-        counts[n] = int(found.group(1))
+def _instructions(args: list[str]) -> int:
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    assert found, done.stderr[-2000:]
+    return int(found.group(1))
+
+
+def callgrind(compare: bool, small: int = 5, large: int = 25, part: str = "") -> dict[str, float]:
+    """Instructions per customer: ``part`` "" (the customer's whole work), "ledger" (its ledger only) or
+    "generate" (only making its data: bench/batch_data.py and the bucket, which the other two include and
+    which is subtracted from them, so that what is reported is hkvatax's own work)."""
+    extra = {"ledger": ["--ledger-only"], "generate": ["--generate-only"]}.get(part, ["--compare"] if compare else [])
+    counts = {n: _instructions(["--customers", str(n), "--quiet", *extra]) for n in (small, large)}
     per = (counts[large] - counts[small]) / (large - small)
-    return {"instructions_per_customer": per, "instructions_per_event": per / 100,
-            **{f"instructions_total_{n}": float(v) for n, v in counts.items()}}
+    what = f"{part}_" if part else ""
+    return {f"{what}instructions_per_customer_gross": per,
+            **{f"{what}instructions_total_{n}": float(v) for n, v in counts.items()}}
+
+
+def callgrind_single(work: Path, small: int = 10_000, large: int = 40_000) -> dict[str, float]:
+    """Instructions per event of the single-taxpayer core: ``assess_csv`` of a ``large``- and a ``small``-row
+    ledger (bench/generate.py seed 7), the difference divided by the rows between them."""
+    for n in (small, large):
+        if not (work / f"ledger-{n}.csv").exists():
+            generate.write_hkvatax(generate.generate(n, seed=7), work / f"ledger-{n}.csv")
+    counts = {n: _instructions(["--single-only", str(n), "--work", str(work)]) for n in (small, large)}
+    return {"single_instructions_per_event": (counts[large] - counts[small]) / (large - small)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,9 +151,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--callgrind", action="store_true", help="instructions per customer under valgrind")
     ap.add_argument("--profile", type=int, default=0, help="cProfile this many customers")
     ap.add_argument("--quiet", action="store_true", help="(for --callgrind) only run the customers")
+    ap.add_argument("--callgrind-single", action="store_true",
+                    help="instructions per event of the single-taxpayer core (10,000 and 40,000 rows) under valgrind")
+    ap.add_argument("--single-only", type=int, default=0, help=argparse.SUPPRESS)  # what valgrind runs for it
+    ap.add_argument("--ledger-only", action="store_true",
+                    help="(with --callgrind) only each customer's ledger: read, validated, matched (since 0183)")
+    ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)  # the data alone (--callgrind)
     ap.add_argument("--work", type=Path, default=HERE / "data")
     args = ap.parse_args(argv)
+    if args.single_only:
+        from hkvatax import assess_csv
+
+        assess_csv(args.work / f"ledger-{args.single_only}.csv", {"taxpayer": {
+            "kind": "corporation", "name": "Co", "methods": [{"method": "fifo", "from_year": "2018/19"}]}})
+        return 0
     if args.quiet:  # the run valgrind measures: warm-up included in both sizes, so it cancels out
+        if args.generate_only:
+            customers(WARM)
+            customers(args.customers, WARM)
+            return 0
+        if args.ledger_only:
+            run_ledgers(customers(WARM))
+            run_ledgers(customers(args.customers, WARM))
+            return 0
         run(customers(WARM), args.compare)
         run(customers(args.customers, WARM), args.compare)
         return 0
@@ -141,7 +190,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     res: dict[str, float] = {}
     if args.callgrind:
-        res.update(callgrind(args.compare))
+        made = callgrind(args.compare, part="generate")["generate_instructions_per_customer_gross"]
+        res["generate_instructions_per_customer"] = made
+        for part in (["ledger"] if args.ledger_only else []) + [""]:
+            what = f"{part}_" if part else ""
+            gross = callgrind(args.compare, part=part)[f"{what}instructions_per_customer_gross"]
+            res[f"{what}instructions_per_customer_gross"] = gross
+            res[f"{what}instructions_per_customer"] = gross - made
+            res[f"{what}instructions_per_event"] = (gross - made) / 100
+    if args.callgrind_single:
+        args.work.mkdir(parents=True, exist_ok=True)
+        res.update(callgrind_single(args.work))
     if args.customers:
         res.update(cpu(args.customers, args.compare))
     if args.single:

@@ -162,15 +162,16 @@ RULES: dict[str, Rule] = {}
 
 
 class _Frame:
-    """What one rule call's body records (parameters read, facts noted, assumptions made, figures used)."""
+    """What one rule call's body records (parameters read, facts noted, assumptions made, figures used); each
+    list is made when the body first records such a thing (most record few kinds)."""
 
     __slots__ = ("params", "facts", "assumptions", "inputs")
 
     def __init__(self) -> None:
-        self.params: list[ParamUse] = []
-        self.facts: list[FactUse] = []
-        self.assumptions: list[str] = []
-        self.inputs: list[Figure] = []
+        self.params: list[ParamUse] | None = None
+        self.facts: list[FactUse] | None = None
+        self.assumptions: list[str] | None = None
+        self.inputs: list[Figure] | None = None
 
 
 class RuleContext:
@@ -201,24 +202,40 @@ class RuleContext:
         """
         use, projected = self.params.use(path, self.year)
         if self._frames:
-            self._frames[-1].params.append(use)
+            frame = self._frames[-1]
+            if frame.params is None:
+                frame.params = [use]
+            else:
+                frame.params.append(use)
         if projected:
             self.assume(beyond_tables(self.params))
         return use.value  # type: ignore[return-value]  # a table's value is a Decimal
 
     def fact(self, name: str, value: Any, source: SourceRef | None = None) -> Any:
         if self._frames:
-            self._frames[-1].facts.append(FactUse(name, value, source))
+            frame = self._frames[-1]
+            if frame.facts is None:
+                frame.facts = [FactUse(name, value, source)]
+            else:
+                frame.facts.append(FactUse(name, value, source))
         return value
 
     def assume(self, assumption: Assumption) -> None:
         self.tracer.assume(assumption)
         if self._frames:
-            self._frames[-1].assumptions.append(assumption.id)
+            frame = self._frames[-1]
+            if frame.assumptions is None:
+                frame.assumptions = [assumption.id]
+            else:
+                frame.assumptions.append(assumption.id)
 
     def uses(self, *figures: Figure) -> None:
         if self._frames:
-            self._frames[-1].inputs.extend(figures)
+            frame = self._frames[-1]
+            if frame.inputs is None:
+                frame.inputs = list(figures)
+            else:
+                frame.inputs.extend(figures)
 
     def node_id(self, label: str, key: str | None = None) -> str:
         return f"{self._prefix}{label}[{key}]" if key else self._prefix + label
@@ -319,10 +336,12 @@ def rule(
                 given.extend(frame.inputs)
             inputs = tuple(dict.fromkeys([f.id for f in given]))
             rank = fixed_rank if fixed_rank is not None else _STATUS_ORDER[meta.status_at(ctx.params, year)]
-            for p in frame.params:
-                r = _STATUS_ORDER[p.status]
-                if r > rank:
-                    rank = r
+            params = frame.params
+            if params:
+                for p in params:
+                    r = _STATUS_ORDER[p.status]
+                    if r > rank:
+                        rank = r
             assumed = frame.assumptions
             tracer = ctx.tracer
             nodes = tracer.nodes
@@ -337,13 +356,19 @@ def rule(
                     rank = r
                 if dep_node.assumptions:
                     table = tracer.assumptions
-                    assumed += [a for a in dep_node.assumptions if table[a].propagates]
+                    carried = [a for a in dep_node.assumptions if table[a].propagates]
+                    if carried:
+                        if assumed is None:
+                            assumed = carried
+                        else:
+                            assumed += carried
             label = out.label or rule_id
             suffix = None if key is None else str(key)
             node_id = f"{ctx._prefix}{label}[{suffix}]" if suffix else ctx._prefix + label  # as ctx.node_id
-            facts = tuple(frame.facts)
+            facts = tuple(frame.facts) if frame.facts else ()
             node = Node(node_id, rule_id, title, citations, _BY_RANK[rank], out.value, out.unit, label,
-                        out.explanation, inputs, tuple(frame.params), facts + tuple(out.facts) if out.facts else facts,
+                        out.explanation, inputs, tuple(params) if params else (),
+                        facts + tuple(out.facts) if out.facts else facts,
                         tuple(dict.fromkeys(assumed)) if assumed else (), out.rounding, ctx._label)
             if known and node_id not in nodes:
                 nodes[node_id] = node  # what Tracer.add checks holds: a new id, its inputs and assumptions known
