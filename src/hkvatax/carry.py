@@ -140,6 +140,18 @@ def close_csv(source: str | Path, profile: str | Path | Mapping[str, Any], year:
               state: YearState | None = None, extension_first_year: str = "2025/26",
               params: ParamStore | None = None, default_tz: str | None = None,
               allow_files: AllowFiles = None) -> YearState:
-    """:func:`close_year` for a generic CSV ledger with its profile."""
+    """:func:`close_year` for a generic CSV ledger with its profile.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> ledger = pathlib.Path(tempfile.mkdtemp()) / "ledger.csv"
+        >>> _ = ledger.write_text("id,timestamp,kind,asset,quantity,amount\\n"
+        ...                       "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000\\n"
+        ...                       "s1,2025-09-01T10:00:00+08:00,disposal,BTC,1,650000\\n")
+        >>> profile = {"taxpayer": {"kind": "corporation", "name": "Harbour Ltd"}, "assets": [{"symbol": "BTC"}]}
+        >>> state = close_csv(ledger, profile, "2025/26")
+        >>> state.year, [(lot.asset, lot.quantity) for lot in state.pools]
+        ('2025/26', [('BTC', Decimal('1'))])
+    """
     scenario = load_csv_ledger(source, profile, default_tz=default_tz, allow_files=allow_files)
     return close_year(scenario, year, state=state, extension_first_year=extension_first_year, params=params)

@@ -281,7 +281,12 @@ def error_schema() -> dict[str, Any]:
 
 
 def state_schema() -> dict[str, Any]:
-    """The state file ``hkvatax close`` writes and ``--state`` reads (docs/formats.md § 4, decision 0160)."""
+    """The state file ``hkvatax close`` writes and ``--state`` reads (docs/formats.md § 4, decision 0160).
+
+    Examples:
+        >>> state_schema()["title"], state_schema()["properties"]["format"]
+        ('hkvatax closing state', {'const': 'hkvatax-state'})
+    """
     number = {"type": "string", "pattern": r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$",
               "description": "The exact text of a Decimal, exponent kept (at most 80 significant digits)."}
     year = {"type": "string", "pattern": r"^\d{4}/\d{2}$"}

@@ -33,7 +33,18 @@ def quick_init(cls: type[_T]) -> type[_T]:
     every call). The instance made is the same — still frozen, equal and hashed as before; only making it
     costs less, which counts for the ≈ 150 trace nodes, figures and rule outputs of every assessment
     (docs/decisions/0182-rule-call-fixed-cost.md). Only for classes whose defaults are plain values (no
-    ``default_factory``) and that have no ``__post_init__``."""
+    ``default_factory``) and that have no ``__post_init__``.
+
+    Examples:
+        >>> from dataclasses import dataclass
+        >>> @quick_init
+        ... @dataclass(frozen=True, slots=True)
+        ... class Point:
+        ...     x: int
+        ...     y: int = 0
+        >>> Point(1), Point(1) == Point(1, 0)
+        (Point(x=1, y=0), True)
+    """
     names: list[str] = []
     env: dict[str, Any] = {}
     for f in fields(cls):  # type: ignore[arg-type]

@@ -39,7 +39,16 @@ def state_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Year
 
 
 def load_state(path: str | Path, *, content: bytes | None = None) -> YearState:
-    """Load a state file written by ``hkvatax close`` (``content``: its bytes instead of reading ``path``)."""
+    """Load a state file written by ``hkvatax close`` (``content``: its bytes instead of reading ``path``).
+
+    Examples:
+        >>> from hkvatax import close_year
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> state = close_year(load_scenario(example_path("corporation")), "2025/26")
+        >>> load_state("state.json", content=state.model_dump_json().encode()) == state
+        True
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")

@@ -79,7 +79,16 @@ class StateEvent(Frozen):
 
 
 class YearState(Frozen):
-    """The closing state of one year of assessment for one taxpayer."""
+    """The closing state of one year of assessment for one taxpayer.
+
+    Examples:
+        >>> from hkvatax import close_year
+        >>> from hkvatax.examples import example_path
+        >>> from hkvatax.io import load_scenario
+        >>> state = close_year(load_scenario(example_path("corporation")), "2025/26")
+        >>> state.format, state.year, state.taxpayer_kind
+        ('hkvatax-state', '2025/26', 'corporation')
+    """
 
     format: Literal["hkvatax-state"] = "hkvatax-state"
     version: Literal[1] = 1
