@@ -103,10 +103,10 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
     with exact_context():
         if core.year is None:  # no event yet: the opening lots as given, placed by the next run
             held: list[tuple[Any, int | None]] = [(lot, None) for lot in core.opening]
-            pools_year, method = None, None
+            pools_year, method, emptied = None, None, []
         else:
             held = list(core.held())
-            pools_year, method = core.year.label, core.method
+            pools_year, method, emptied = core.year.label, core.method, core.emptied()
     characters: dict[str, tuple[Any, Any]] = {
         lot.lot_id: (lot.character, lot.character_reason) for lot in (state.pools if state else ())
         if lot.character is not None}
@@ -130,6 +130,7 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
                    "character": characters.get(s.lot_id, (None, None))[0],
                    "character_reason": characters.get(s.lot_id, (None, None))[1]}
                   for s, us in ((as_snapshot(x), u) for x, u in held)],
+        "empty_pools": [{"asset": a, "wallet": w, "quantity": q} for a, w, q in emptied],
         "losses": losses, "last_event": last_event, "event_count": count,
     }
     return YearState.model_validate(data)

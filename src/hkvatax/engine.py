@@ -458,7 +458,8 @@ def _open(core: Core, skip: _Skip | None, first_us: int | None) -> None:
         core.open(snaps, first_us)
     else:
         core.resume(snaps, YearOfAssessment.parse(state.pools_year), state.method, first_us,
-                    [lot.held_from_us for lot in state.pools])
+                    [lot.held_from_us for lot in state.pools],
+                    [(e.asset, e.wallet, e.quantity) for e in state.empty_pools])
 
 
 def state_pools(state: YearState) -> list[PoolSnapshot]:
