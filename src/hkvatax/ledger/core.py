@@ -349,8 +349,9 @@ class Core:
 
     def emptied(self) -> list[tuple[str, str | None, Decimal]]:
         """The pools that hold nothing now: an average-cost pool's zero quantity keeps the exponent of what it
-        held (a later sum, and so a later figure, has it), and the asset was held; a state keeps them."""
-        return [(pool.asset, pool.wallet, pool.quantity) for _, pool in sorted(
+        held (a later sum, and so a later figure, has it; a lot pool's running total reaches no figure), and
+        the asset was held; a state keeps them."""
+        return [(pool.asset, pool.wallet, pool.quantity if isinstance(pool, AveragePool) else ZERO) for _, pool in sorted(
             self.pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")) if pool.quantity == 0]
 
     def held(self) -> list[tuple[PoolSnapshot, int | None]]:
