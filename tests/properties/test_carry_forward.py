@@ -21,14 +21,15 @@ from tests.strategies import GeneratedScenario, scenarios
 from tests.test_csv_tables import ledger_rows_, profile, render
 
 
-def _exact(value: Any) -> Any:
-    """A value with its Decimals as (str, as_tuple): equal only if every digit and the exponent are."""
+def _exact(value: Any, digits: bool = True) -> Any:
+    """A value with its Decimals as (str, as_tuple): equal only if every digit and the exponent are
+    (``digits`` False: the Decimal's value only)."""
     if isinstance(value, Decimal):
-        return (str(value), value.as_tuple())
+        return (str(value), value.as_tuple()) if digits else value
     if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
+        return {k: _exact(v, digits) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_exact(v) for v in value]
+        return [_exact(v, digits) for v in value]
     return value
 
 
@@ -55,13 +56,19 @@ def _same(a: Any, b: Any) -> None:
     assert a == b, _first_difference(a, b)
 
 
-def _figures(outcome: Any, labels: list[str]) -> dict[str, Any]:
+def _figures(outcome: Any, labels: list[str], digits: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for label in labels:
         ya = outcome.years[label]
-        out[label] = (ya.status, {b: {k: _exact(f.value) for k, f in ba.figures.items()}
+        out[label] = (ya.status, {b: {k: _exact(f.value, digits) for k, f in ba.figures.items()}
                                   for b, ba in ya.branches.items()})
     return out
+
+
+def _lot_overrides(scenario: Any) -> bool:
+    """Some lot has a character override: the rules then split a year's disposals by matched lot when any
+    lot of the run has one, which gives the same values with other exponents (decision 0160, "limits")."""
+    return any(getattr(e, "character", None) is not None for e in scenario.events)
 
 
 def _split(gen: GeneratedScenario, method: str | None, data: st.DataObject) -> None:
@@ -92,7 +99,8 @@ def _split(gen: GeneratedScenario, method: str | None, data: st.DataObject) -> N
     rest = assess(scenario, state=again)
     labels = list(rest.years)
     _same(labels, [y for y in long.years if y > split.label])
-    _same(_figures(rest, labels), _figures(long, labels))
+    digits = not _lot_overrides(scenario)
+    _same(_figures(rest, labels, digits), _figures(long, labels, digits))
     # the disposals after the split: every fragment, cost and gain, digit for digit
     whole = match_scenario(scenario)
     after = match_scenario(scenario, state=again)
@@ -104,7 +112,8 @@ def _split(gen: GeneratedScenario, method: str | None, data: st.DataObject) -> N
     later = [y for y in years if y > split]
     if later:
         then = data.draw(st.sampled_from(later), label="second close")
-        _same(close_year(scenario, then, state=again).to_dict(), close_year(scenario, then).to_dict())
+        _same(_exact(close_year(scenario, then, state=again).model_dump(), digits),
+              _exact(close_year(scenario, then).model_dump(), digits))
     last = max(long.ledger.closing) if long.ledger is not None and long.ledger.closing else None
     if last is not None and after.closing and max(after.closing) == last:
         _same([_exact(s.to_dict()) for s in after.closing[last]], [_exact(s.to_dict())
