@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .engine import REGIMES, _open, _Skip, assess, ledger_scenario, state_basis, year_end_us
+from .engine import REGIMES, _open, _Skip, assess, ledger_scenario, state_basis, state_pools, year_end_us
 from .errors import ArgumentError
 from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger
@@ -87,7 +87,7 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
     # the pools: the ledger up to the close, on the basis the assessment used
     options = scenario_options(upto, basis)
     if state is not None:
-        options["opening"] = ()
+        options["opening"] = state_pools(state)
     table = EventTable.from_events(upto.events)
     core = start(table.symbols() if not options["assets"] else None,
                  **{**options, "records": False}, has_events=len(table) > 0)

@@ -379,8 +379,8 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
         else:  # (a capital holder's receipts cost nil; without such receipts the two bases are the same)
             bases = ("nil",) if possible_nil and business is False else ("market_value",)
     options = scenario_options(scenario)
-    if state is not None:
-        options["opening"] = ()
+    if state is not None:  # the state's pools replace the opening lots (their assets are tokens)
+        options["opening"] = state_pools(state)
     basis = bases[0] if len(bases) == 1 else "both"  # both: one core carries the nil-basis costs beside
     skip = _Skip(scenario, state) if state is not None else None
     try:
@@ -454,6 +454,7 @@ def _open(core: Core, skip: _Skip | None, first_us: int | None) -> None:
         return
     state = skip.state
     snaps = state_pools(state)
+    core.tokens.update(e.asset for e in state.empty_pools)  # (held before the close: tokens, as in one run)
     if state.pools_year is None or state.method is None:  # the state holds the opening lots as given
         core.open(snaps, first_us)
     else:
