@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .engine import REGIMES, _open, _Skip, assess, ledger_scenario, state_basis, year_end_us
+from .engine import REGIMES, _open, _Skip, assess, ledger_scenario, state_basis, state_pools, year_end_us
 from .errors import ArgumentError
 from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger
@@ -87,7 +87,7 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
     # the pools: the ledger up to the close, on the basis the assessment used
     options = scenario_options(upto, basis)
     if state is not None:
-        options["opening"] = ()
+        options["opening"] = state_pools(state)
     table = EventTable.from_events(upto.events)
     core = start(table.symbols() if not options["assets"] else None,
                  **{**options, "records": False}, has_events=len(table) > 0)
@@ -103,10 +103,10 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
     with exact_context():
         if core.year is None:  # no event yet: the opening lots as given, placed by the next run
             held: list[tuple[Any, int | None]] = [(lot, None) for lot in core.opening]
-            pools_year, method = None, None
+            pools_year, method, emptied = None, None, []
         else:
             held = list(core.held())
-            pools_year, method = core.year.label, core.method
+            pools_year, method, emptied = core.year.label, core.method, core.emptied()
     characters: dict[str, tuple[Any, Any]] = {
         lot.lot_id: (lot.character, lot.character_reason) for lot in (state.pools if state else ())
         if lot.character is not None}
@@ -130,6 +130,7 @@ def close_year(scenario: Scenario, year: str | int | YearOfAssessment, *, state:
                    "character": characters.get(s.lot_id, (None, None))[0],
                    "character_reason": characters.get(s.lot_id, (None, None))[1]}
                   for s, us in ((as_snapshot(x), u) for x, u in held)],
+        "empty_pools": [{"asset": a, "wallet": w, "quantity": q} for a, w, q in emptied],
         "losses": losses, "last_event": last_event, "event_count": count,
     }
     return YearState.model_validate(data)

@@ -368,7 +368,7 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SCHEMAS = ("scenario", "explanation", "comparison", "flat", "error")
+SCHEMAS = ("scenario", "explanation", "comparison", "flat", "error", "state")
 
 
 def _schema(args: argparse.Namespace) -> int:

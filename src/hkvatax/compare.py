@@ -503,7 +503,7 @@ def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], year
 def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                  years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",
                  params: ParamStore | None = None, file: str = "<rows>",
-                 law_settings: Mapping[str, Any] | None = None) -> Comparison:
+                 law_settings: Mapping[str, Any] | None = None, state: YearState | None = None) -> Comparison:
     """:func:`compare` for rows already in memory (see :func:`hkvatax.engine.ledger_rows`).
 
     Examples:
@@ -514,6 +514,6 @@ def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str
         >>> comparison.baseline["2025/26"].tax_payable, comparison.differences
         (Decimal('9375'), ())
     """
-    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file)
+    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file, state=state)
     return compare(scenario, years, extension_first_year=extension_first_year, params=params, matched=matched,
-                   law_settings=law_settings)
+                   law_settings=law_settings, state=state)

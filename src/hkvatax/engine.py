@@ -516,8 +516,8 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
         else:  # (a capital holder's receipts cost nil; without such receipts the two bases are the same)
             bases = ("nil",) if possible_nil and business is False else ("market_value",)
     options = scenario_options(scenario)
-    if state is not None:
-        options["opening"] = ()
+    if state is not None:  # the state's pools replace the opening lots (their assets are tokens)
+        options["opening"] = state_pools(state)
     basis = bases[0] if len(bases) == 1 else "both"  # both: one core carries the nil-basis costs beside
     skip = _Skip(scenario, state) if state is not None else None
     try:
@@ -591,11 +591,13 @@ def _open(core: Core, skip: _Skip | None, first_us: int | None) -> None:
         return
     state = skip.state
     snaps = state_pools(state)
+    core.tokens.update(e.asset for e in state.empty_pools)  # (held before the close: tokens, as in one run)
     if state.pools_year is None or state.method is None:  # the state holds the opening lots as given
         core.open(snaps, first_us)
     else:
         core.resume(snaps, YearOfAssessment.parse(state.pools_year), state.method, first_us,
-                    [lot.held_from_us for lot in state.pools])
+                    [lot.held_from_us for lot in state.pools],
+                    [(e.asset, e.wallet, e.quantity) for e in state.empty_pools])
 
 
 def state_pools(state: YearState) -> list[PoolSnapshot]:
@@ -828,8 +830,8 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
 @isolated
 def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any], *,
                 columns: Sequence[str] | None = None, file: str = "<rows>",
-                records: bool = False, chunk: int = 1_000, allow_files: AllowFiles = None
-                ) -> tuple[Scenario, Matched]:
+                records: bool = False, chunk: int = 1_000, allow_files: AllowFiles = None,
+                state: YearState | None = None) -> tuple[Scenario, Matched]:
     """Rows already in memory (dicts keyed by the generic CSV columns, or tuples in ``columns``' order —
     e.g. a database cursor's rows or a DataFrame's records) with a profile, validated column by column as
     a CSV file's rows are and matched once. Row numbers count from 1."""
@@ -848,14 +850,14 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     try:
         if problems:
             raise RowsInvalid
-        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt)
+        found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt, state=state)
     except RowsInvalid:
         _report_rows(kept, columns, file, profile, allow_files)
         raise AssertionError("the row reader found no problem in rows the table reader refused") from None
 
     def remake(basis: str, records: Records = True) -> LedgerResult:
         result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
-                        learnt=learnt)[basis][1]
+                        learnt=learnt, state=state)[basis][1]
         assert result is not None
         return result
 
@@ -1212,7 +1214,7 @@ def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
                 years: Any = None, *, columns: Sequence[str] | None = None, regime: str = "baseline",
                 extension_first_year: str = "2025/26", params: ParamStore | None = None,
                 file: str = "<rows>", law_settings: Mapping[str, Any] | None = None,
-                allow_files: AllowFiles = None) -> Assessment:
+                allow_files: AllowFiles = None, state: YearState | None = None) -> Assessment:
     """Assess rows already in memory (see :func:`ledger_rows`) with a profile, without a model per row.
 
     >>> rows = [{"id": "b", "timestamp": "2025-05-01T10:00:00+08:00", "kind": "acquisition", "asset": "BTC",
@@ -1222,9 +1224,10 @@ def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
     >>> year.status, year.tax_payable  # the facts do not decide capital or revenue: both branches are kept
     ('indeterminate', None)
     """
-    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file, allow_files=allow_files)
+    scenario, matched = ledger_rows(rows, profile, columns=columns, file=file, allow_files=allow_files,
+                                    state=state)
     return _assess(scenario, years, regime=regime, extension_first_year=extension_first_year, params=params,
-                   matched=matched, law_settings=law_settings)
+                   matched=matched, law_settings=law_settings, state=state)
 
 
 def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year: str, params: ParamStore | None,

@@ -326,6 +326,10 @@ def state_schema() -> dict[str, Any]:
                 "pools_year": {"anyOf": [year, {"type": "null"}]},
                 "method": {"enum": ["weighted_average", "fifo", "specific_id", None]},
                 "pools": {"type": "array", "items": lot},
+                "empty_pools": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False, "required": ["asset", "quantity"],
+                    "properties": {"asset": {"type": "string"}, "wallet": {"type": ["string", "null"]},
+                                   "quantity": number}}},
                 "losses": {"type": "object", "additionalProperties": False,
                            "properties": {"baseline": losses, "va_extension": losses}},
                 "last_event": event, "event_count": {"type": "integer", "minimum": 0}}}

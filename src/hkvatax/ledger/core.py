@@ -314,7 +314,8 @@ class Core:
                 pool.add(Lot(snap.lot_id, snap.acquired_at, acquired_us, snap.quantity, snap.cost_hkd))
 
     def resume(self, snaps: Sequence[PoolSnapshot], year: YearOfAssessment, method: LotMethod,
-               first_us: int | None, held_from: Sequence[int | None] = ()) -> None:
+               first_us: int | None, held_from: Sequence[int | None] = (),
+               emptied: Sequence[tuple[str, str | None, Decimal]] = ()) -> None:
         """Continue from a closing state (docs/decisions/0160-closing-state.md): the pools exactly as they
         stood at the end of ``year``, in their order, held under ``method`` (``held_from``: each lot's
         instant in µs where it is not its ``acquired_at``). The first event (at ``first_us``) then enters its
@@ -322,6 +323,9 @@ class Core:
         self.opening = tuple(snaps)
         self.year, self.method, self.method_value = year, method, method.value
         with exact_context():
+            for asset, wallet, zero in emptied:
+                self.ever_held.add(asset)
+                self.pool(asset, wallet).quantity = zero
             for n, snap in enumerate(snaps):
                 us = held_from[n] if n < len(held_from) else None
                 self.ever_held.add(snap.asset)
@@ -335,6 +339,13 @@ class Core:
             if first_us is not None:
                 self.enter(first_us)
 
+    def emptied(self) -> list[tuple[str, str | None, Decimal]]:
+        """The pools that hold nothing now: an average-cost pool's zero quantity keeps the exponent of what it
+        held (a later sum, and so a later figure, has it; a lot pool's running total reaches no figure), and
+        the asset was held; a state keeps them."""
+        return [(pool.asset, pool.wallet, pool.quantity if isinstance(pool, AveragePool) else ZERO) for _, pool in sorted(
+            self.pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")) if pool.quantity == 0]
+
     def held(self) -> list[tuple[PoolSnapshot, int | None]]:
         """The pools as :meth:`snapshot` gives them, each lot with its instant in µs where that is not its
         ``acquired_at`` (an opening lot given with a time weight): what a closing state keeps."""
@@ -344,6 +355,8 @@ class Core:
             if isinstance(pool, AveragePool):
                 out.extend((snap, None) for snap in pool.snapshot())
                 continue
+            if not isinstance(pool, LotPool):  # pragma: no cover - the pool kinds are closed
+                raise TypeError(type(pool).__name__)
             for lot in pool.iter_lots():
                 at = epoch_us(lot.acquired_at)
                 out.append((PoolSnapshot(pool.asset, pool.wallet, lot.lot_id, lot.acquired_at, lot.quantity, lot.cost),

@@ -25,7 +25,7 @@ from .exact import STATE_DIGITS, STATE_MIN_EXPONENT, StateNumber, StateQuantity,
 from .taxpayers import LotMethod, MethodElection
 
 __all__ = ["STATE_FORMAT", "STATE_VERSION", "STATE_DIGITS", "STATE_MIN_EXPONENT", "StateNumber", "StateLot",
-           "CarriedLosses", "StateEvent", "YearState"]
+           "CarriedLosses", "EmptyPool", "StateEvent", "YearState"]
 
 STATE_FORMAT = "hkvatax-state"
 STATE_VERSION = 1
@@ -58,6 +58,22 @@ class StateLot(Frozen):
             if not MIN_EPOCH_US <= mean < MAX_EPOCH_US:
                 raise PydanticCustomError(
                     "absurd_magnitude", "time_weight / quantity is not an instant within the years hkvatax accepts")
+        return self
+
+
+class EmptyPool(Frozen):
+    """A pool that holds nothing at the close: its asset was held, and an average-cost pool's zero keeps the
+    exponent of what it held (``0.000000``), which a later sum in that pool, and so a later figure, keeps."""
+
+    asset: Code
+    wallet: str | None = None
+    quantity: StateWeight
+
+    @model_validator(mode="after")
+    def _zero(self) -> EmptyPool:
+        if not self.quantity.is_zero():
+            raise PydanticCustomError("invalid_field", "an empty pool's quantity is zero, got {value}",
+                                      {"value": str(self.quantity)})
         return self
 
 
@@ -109,6 +125,8 @@ class YearState(Frozen):
                     "None: no event yet, the pools are the opening lots as given.")
     method: LotMethod | None = Field(description="The cost formula the pools are held under.")
     pools: tuple[StateLot, ...] = ()
+    empty_pools: tuple[EmptyPool, ...] = Field(
+        default=(), description="Pools emptied before the close (their zero, exponent kept).")
     losses: dict[str, CarriedLosses | None] = Field(
         description="Losses carried forward by regime and branch; None: no year assessed yet (the losses the "
                     "taxpayer states still apply, as stated).")
@@ -156,6 +174,8 @@ class YearState(Frozen):
                          **({} if lot.character is None else {"character": lot.character.value,
                                                               "character_reason": lot.character_reason})}
                         for lot in self.pools]
+        out["empty_pools"] = [{"asset": e.asset, "wallet": e.wallet, "quantity": str(e.quantity)}
+                              for e in self.empty_pools]
         out["losses"] = {k: None if v is None else {"capital": str(v.capital), "revenue": str(v.revenue)}
                          for k, v in self.losses.items()}
         out["last_event"] = None if self.last_event is None else {
