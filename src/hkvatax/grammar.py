@@ -17,7 +17,7 @@ The grammar (:data:`NUMBER_BODY`), after blanks (space, tab, CR, LF, FF, VT) at 
 The bounds (:func:`check_decimal`) are computed from the digits and the exponent, never in a decimal
 context, so the caller's context cannot change them (a 28-digit context used to let 29 places pass, and
 ``1E-9999999999`` underflowed to 0 in the check): a finite value, at most ``limit`` in size, at most
-:data:`MAX_DECIMALS` decimal places once trailing zeros are dropped. A negative zero reads as zero.
+:data:`MAX_DECIMALS` decimal places once trailing zeros are dropped. A negative zero reads as zero (its exponent kept: -0.00 is 0.00).
 
 The timestamp grammar (:data:`TIMESTAMP_PATTERN`, :func:`read_timestamp`) is ISO 8601's extended form:
 ``YYYY-MM-DD``, then optionally ``T`` (or ``t`` or a space) and ``HH:MM``, ``:SS`` and a fraction of one
@@ -106,7 +106,7 @@ def read_decimal(text: str) -> Decimal:
     if e and abs(int(exponent)) > MAX_EXPONENT:
         raise GrammarError("exponent_out_of_range", f"{_show(text)}: the exponent is beyond ±{MAX_EXPONENT}")
     value = Decimal(mantissa + e + exponent)  # exact: construction from a string does not round
-    return _ZERO if value.is_zero() else value
+    return value.copy_abs() if value.is_signed() and value.is_zero() else value  # -0 → 0, exponent kept
 
 
 def decimal_places(value: Decimal) -> int:
