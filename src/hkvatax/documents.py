@@ -42,7 +42,15 @@ MAX_INT_DIGITS = 100
 
 
 class DocumentError(ValueError):
-    """A document is beyond a limit or not readable: ``code`` is a registered error code."""
+    """A document is beyond a limit or not readable: ``code`` is a registered error code.
+
+    Examples:
+        >>> try:
+        ...     read_json('{"a": 1, "a": 2}')
+        ... except DocumentError as exc:
+        ...     print(exc.code, isinstance(exc, ValueError))
+        duplicate_key True
+    """
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -102,7 +110,21 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def read_json(text: str) -> Any:
     """``text`` as JSON within the limits; :class:`DocumentError` (a limit) or :class:`json.JSONDecodeError`
-    (not JSON) otherwise."""
+    (not JSON) otherwise.
+
+    Examples:
+        >>> read_json('{"amount": "1.50", "n": [1, 2]}')
+        {'amount': '1.50', 'n': [1, 2]}
+        >>> isinstance(read_json("0.1"), float)  # a fraction arrives as a float, refused for money later
+        True
+        >>> for text in ('{"a": 1, "a": 2}', "[" * 65 + "]" * 65):
+        ...     try:
+        ...         read_json(text)
+        ...     except DocumentError as exc:
+        ...         print(exc.code)
+        duplicate_key
+        too_deep
+    """
     _size(text)
     _depth(_JSON_STRING.sub("", text))
     return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant, object_pairs_hook=_pairs)
@@ -110,7 +132,19 @@ def read_json(text: str) -> Any:
 
 def read_toml(text: str) -> dict[str, Any]:
     """``text`` as TOML within the limits; :class:`DocumentError` (a limit) or :class:`tomllib.TOMLDecodeError`
-    (not TOML, including a key given twice) otherwise."""
+    (not TOML, including a key given twice) otherwise.
+
+    Examples:
+        >>> read_toml('[rates]\\nstandard = "0.165"\\n')
+        {'rates': {'standard': '0.165'}}
+        >>> for text in ("a." * 64 + "b = 1", "x = " + "9" * 101):
+        ...     try:
+        ...         read_toml(text)
+        ...     except DocumentError as exc:
+        ...         print(exc.code)
+        too_deep
+        number_too_long
+    """
     _size(text)
     skeleton = _TOML_SKIP.sub("s", text)
     _depth(skeleton)

@@ -316,9 +316,9 @@ class ParamsFileError(HkvataxError):
     """A user-supplied parameter file (``--params``) that cannot be used; nothing of it is applied.
 
     Examples:
-        >>> from hkvatax.rules import default_params
+        >>> from hkvatax.io import load_params
         >>> try:
-        ...     default_params().with_overrides("no-such-file.toml")
+        ...     load_params("no-such-file.toml")
         ... except ParamsFileError as exc:
         ...     print(exc.problems[0].code)
         bad_params_file

@@ -72,7 +72,15 @@ _ZERO = Decimal(0)
 
 class GrammarError(ValueError):
     """A text is not a number of the grammar, or a number is out of bounds: ``code`` is a registered error
-    code (docs/errors.md) and ``message`` says why."""
+    code (docs/errors.md) and ``message`` says why.
+
+    Examples:
+        >>> try:
+        ...     read_decimal("1,5")
+        ... except GrammarError as exc:
+        ...     print(exc.code, isinstance(exc, ValueError))
+        not_a_number True
+    """
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -89,7 +97,20 @@ def read_decimal(text: str) -> Decimal:
     """The Decimal ``text`` writes in the grammar (not yet bounded: :func:`check_decimal`).
 
     Raises :class:`GrammarError`: ``number_too_long``, ``not_a_number`` (empty, NaN, Infinity, anything
-    outside the grammar), ``exponent_out_of_range``."""
+    outside the grammar), ``exponent_out_of_range``.
+
+    Examples:
+        >>> read_decimal(" 1,234.50 "), read_decimal("-0"), read_decimal("1e3")
+        (Decimal('1234.50'), Decimal('0'), Decimal('1E+3'))
+        >>> for text in ("1.000,50", "NaN", "1e-999"):
+        ...     try:
+        ...         read_decimal(text)
+        ...     except GrammarError as exc:
+        ...         print(exc.code)
+        not_a_number
+        not_a_number
+        exponent_out_of_range
+    """
     if len(text) > MAX_NUMBER_CHARS:
         raise GrammarError("number_too_long", f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
     match = _WHOLE.fullmatch(text)
@@ -111,7 +132,12 @@ def read_decimal(text: str) -> Decimal:
 
 def decimal_places(value: Decimal) -> int:
     """Decimal places of a finite ``value`` with trailing zeros dropped (``1.50`` → 1, ``1E-20`` → 20,
-    ``1E+3`` → 0), from its digits alone: no decimal context is used."""
+    ``1E+3`` → 0), from its digits alone: no decimal context is used.
+
+    Examples:
+        >>> decimal_places(Decimal("1.50")), decimal_places(Decimal("1E-20")), decimal_places(Decimal("1E+3"))
+        (1, 20, 0)
+    """
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     if exponent >= 0:
@@ -123,7 +149,19 @@ def decimal_places(value: Decimal) -> int:
 def check_decimal(value: Decimal, limit: Decimal | None = None) -> Decimal:
     """``value`` if finite, at most ``limit`` in size (None: no size limit) and at most :data:`MAX_DECIMALS`
     places; else :class:`GrammarError` (``not_a_number``, ``absurd_magnitude``, ``too_many_decimals``).
-    Context-free: compares and reads digits, never rounds."""
+    Context-free: compares and reads digits, never rounds.
+
+    Examples:
+        >>> check_decimal(Decimal("12.50"), limit=Decimal("1000"))
+        Decimal('12.50')
+        >>> for value, limit in ((Decimal("5000"), Decimal("1000")), (Decimal("1E-19"), None)):
+        ...     try:
+        ...         check_decimal(value, limit)
+        ...     except GrammarError as exc:
+        ...         print(exc.code)
+        absurd_magnitude
+        too_many_decimals
+    """
     if not value.is_finite():
         raise GrammarError("not_a_number", f"{value} is not a finite number")
     if limit is not None and value.copy_abs() > limit:  # copy_abs and > use no context (no Overflow)
@@ -134,7 +172,17 @@ def check_decimal(value: Decimal, limit: Decimal | None = None) -> Decimal:
 
 
 def parse_decimal(text: str, limit: Decimal | None = None) -> Decimal:
-    """:func:`read_decimal` then :func:`check_decimal`: a number of the grammar within the bounds."""
+    """:func:`read_decimal` then :func:`check_decimal`: a number of the grammar within the bounds.
+
+    Examples:
+        >>> parse_decimal("0.000000000000000001")
+        Decimal('1E-18')
+        >>> try:
+        ...     parse_decimal("0.0000000000000000001")
+        ... except GrammarError as exc:
+        ...     print(exc.code)
+        too_many_decimals
+    """
     return check_decimal(read_decimal(text), limit)
 
 
@@ -154,7 +202,22 @@ _DATE = re.compile(f"{_BLANK}({_DATE_BODY}){_BLANK}")
 
 def read_timestamp(text: str) -> datetime:
     """The instant ``text`` writes in the timestamp grammar: aware if it names a zone, else naive.
-    Raises :class:`GrammarError` ``bad_timestamp`` for anything else (or an impossible date or time)."""
+    Raises :class:`GrammarError` ``bad_timestamp`` for anything else (or an impossible date or time).
+
+    Examples:
+        >>> read_timestamp("2024-05-01T10:00:00+08:00").isoformat()
+        '2024-05-01T10:00:00+08:00'
+        >>> read_timestamp("2024-05-01 10:00").tzinfo is None  # no zone: naive
+        True
+        >>> for text in ("20240501", "2024-05-01T10:00:00.1234567", "2024-02-30"):
+        ...     try:
+        ...         read_timestamp(text)
+        ...     except GrammarError as exc:
+        ...         print(exc.code)
+        bad_timestamp
+        bad_timestamp
+        bad_timestamp
+    """
     if len(text) > MAX_NUMBER_CHARS:
         raise GrammarError("bad_timestamp", f"a timestamp of {len(text)} characters")
     match = _TIMESTAMP.fullmatch(text)
@@ -174,7 +237,17 @@ def read_timestamp(text: str) -> datetime:
 
 
 def read_date(text: str) -> date:
-    """The date ``text`` writes as ``YYYY-MM-DD``; :class:`GrammarError` ``bad_date`` for anything else."""
+    """The date ``text`` writes as ``YYYY-MM-DD``; :class:`GrammarError` ``bad_date`` for anything else.
+
+    Examples:
+        >>> read_date("2024-05-01")
+        datetime.date(2024, 5, 1)
+        >>> try:
+        ...     read_date("2024/05/01")
+        ... except GrammarError as exc:
+        ...     print(exc.code, exc.message)
+        bad_date '2024/05/01' is not a date: write YYYY-MM-DD
+    """
     match = _DATE.fullmatch(text) if len(text) <= MAX_NUMBER_CHARS else None
     if match is None:
         raise GrammarError("bad_date", f"{_show(text)} is not a date: write YYYY-MM-DD")

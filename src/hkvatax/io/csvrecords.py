@@ -33,7 +33,13 @@ MAX_ROW_CHARS = 1024 * 1024
 
 
 class LineRefused(Exception):
-    """A line that is not read (``line``: its 1-based number; ``code``: the problem's code)."""
+    """A line that is not read (``line``: its 1-based number; ``code``: the problem's code).
+
+    Examples:
+        >>> refused = RowTooLong(7)
+        >>> isinstance(refused, LineRefused), refused.line, refused.code
+        (True, 7, 'row_too_long')
+    """
 
     code = "bad_row"
 
@@ -47,7 +53,20 @@ class LineRefused(Exception):
 
 
 class UnclosedQuote(LineRefused):
-    """A line opens a quoted cell and does not close it."""
+    """A line opens a quoted cell and does not close it.
+
+    Examples:
+        >>> reader = Records('a,b\\n"open,1\\nc,2\\n')
+        >>> next(reader)
+        ['a', 'b']
+        >>> try:
+        ...     next(reader)
+        ... except UnclosedQuote as exc:
+        ...     print(exc.line, exc.code)
+        2 unclosed_quote
+        >>> next(reader)  # the next line is read as the record it is
+        ['c', '2']
+    """
 
     code = UNCLOSED_QUOTE
 
@@ -58,7 +77,20 @@ class UnclosedQuote(LineRefused):
 
 
 class RowTooLong(LineRefused):
-    """A line longer than :data:`MAX_ROW_CHARS`: refused before it is split into cells."""
+    """A line longer than :data:`MAX_ROW_CHARS`: refused before it is split into cells.
+
+    Examples:
+        >>> reader = Records("h\\n" + "a," * MAX_ROW_CHARS + "\\nok\\n")
+        >>> next(reader)
+        ['h']
+        >>> try:
+        ...     next(reader)
+        ... except RowTooLong as exc:
+        ...     print(exc)
+        line 2: the line is longer than 1,048,576 characters; it is not read
+        >>> next(reader)
+        ['ok']
+    """
 
     code = "row_too_long"
 
@@ -81,6 +113,13 @@ class Records:
     ``next()`` returns a line's cells or raises :class:`UnclosedQuote` for a line that opens a quote it does
     not close (reading may continue with the next line), or :class:`csv.Error` as ``csv.reader`` does
     (a cell over the field size limit). ``line_num`` is the number of the line last returned or refused.
+
+    Examples:
+        >>> reader = Records('date,note\\r\\n2024-05-01,"a, b"\\r\\n')
+        >>> next(reader), reader.line_num
+        (['date', 'note'], 1)
+        >>> next(reader), reader.line_num
+        (['2024-05-01', 'a, b'], 2)
     """
 
     def __init__(self, text: str) -> None:
@@ -150,13 +189,27 @@ class Records:
 
 
 def unclosed_problem(file: str | None, line: int) -> Problem:
-    """The problem of a line that opens a quote it does not close."""
+    """The problem of a line that opens a quote it does not close.
+
+    Examples:
+        >>> problem = unclosed_problem("ledger.csv", 2)
+        >>> problem.code, problem.source.file, problem.source.row
+        ('unclosed_quote', 'ledger.csv', 2)
+    """
     return Problem(UNCLOSED_QUOTE, UnclosedQuote(line).message, SourceRef(file=file, row=line))
 
 
 def records(reader: Records, file: str | None) -> Iterator[tuple[int, list[str] | Problem]]:
     """The rest of ``reader``'s lines as (line, cells), or (line, problem): ``unclosed_quote`` for a line that
-    leaves a quote open (the next line is read), ``bad_row`` for a record ``csv`` cannot read (the last)."""
+    leaves a quote open (the next line is read), ``bad_row`` for a record ``csv`` cannot read (the last).
+
+    Examples:
+        >>> for line, item in records(Records('a,b\\n"open,1\\nc,2\\n'), "ledger.csv"):
+        ...     print(line, item if isinstance(item, list) else item.code)
+        1 ['a', 'b']
+        2 unclosed_quote
+        3 ['c', '2']
+    """
     while True:
         try:
             cells = next(reader)

@@ -25,6 +25,20 @@ def load_params(file: str | PathLike[str], base: ParamStore | None = None) -> Pa
     ``status``. Each value replaces the base only for the years it covers, and names the file as its origin.
     A parameter hkvatax does not know, a file beyond a limit, or a file that cannot be read is a
     :class:`ParamsFileError`.
+
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from hkvatax.periods import YearOfAssessment
+        >>> file = Path(tempfile.mkdtemp()) / "rates.toml"
+        >>> _ = file.write_text('[[profits_tax.corporation.standard_rate]]\\nfrom = "2027/28"\\nvalue = "0.17"\\n'
+        ...                     'citation = "a Budget proposal"\\nstatus = "proposed"\\n', encoding="utf-8")
+        >>> store = load_params(file)
+        >>> rate = store.at("profits_tax.corporation.standard_rate", YearOfAssessment.parse("2027/28"))
+        >>> rate.value, rate.status, rate.origin
+        (Decimal('0.17'), 'proposed', 'user file rates.toml')
+        >>> store.at("profits_tax.corporation.standard_rate", YearOfAssessment.parse("2026/27")).value
+        Decimal('0.165')
     """
     path = Path(file)
     try:

@@ -161,7 +161,16 @@ class YearState(Frozen):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """The state as JSON-ready data, every number the exact text of its Decimal (exponent kept)."""
+        """The state as JSON-ready data, every number the exact text of its Decimal (exponent kept).
+
+        Examples:
+            >>> from hkvatax import close_year
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> data = close_year(load_scenario(example_path("corporation")), "2025/26").to_dict()
+            >>> data["year"], data["method"], data["pools"][0]["asset"], data["pools"][0]["quantity"]
+            ('2025/26', 'weighted_average', 'BTC', '1')
+        """
         out: dict[str, Any] = self.model_dump(mode="python")
         out["methods"] = [{"method": e.method.value, "from_year": e.from_year, **({"note": e.note} if e.note else {})}
                           for e in self.methods]
@@ -184,6 +193,21 @@ class YearState(Frozen):
         return out
 
     def to_json(self) -> str:
+        """The state as JSON text (:meth:`to_dict`, indented, ending in a newline): what ``hkvatax close``
+        writes and :func:`hkvatax.load_state` reads.
+
+        Examples:
+            >>> import json
+            >>> from hkvatax import close_year
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> state = close_year(load_scenario(example_path("corporation")), "2025/26")
+            >>> text = state.to_json()
+            >>> json.loads(text)["format"], text.endswith("\\n")
+            ('hkvatax-state', True)
+            >>> YearState.model_validate(json.loads(text)) == state
+            True
+        """
         import json
 
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
