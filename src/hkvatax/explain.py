@@ -285,8 +285,10 @@ class Explanation:
         def refuse(why: str) -> ArgumentError:  # one error hierarchy: never a bare ValueError or KeyError
             return ArgumentError("text", f"not an {SCHEMA} document: {why}", "the text of Explanation.to_json()")
 
+        from .documents import read_json  # the bounded reader: size, depth, integer length, duplicate keys
+
         try:
-            d = json.loads(text)
+            d = read_json(text)
         except (TypeError, ValueError) as exc:
             raise refuse(f"not JSON ({exc})") from None
         if not isinstance(d, dict) or d.get("schema") != SCHEMA:

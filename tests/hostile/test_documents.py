@@ -97,3 +97,26 @@ def test_integers_are_read_up_to_the_limit_and_refused_beyond(digits: int, toml:
         assert digits <= MAX_INT_DIGITS
     except DocumentError as exc:
         assert exc.code == "number_too_long" and digits > MAX_INT_DIGITS
+
+
+def test_a_customers_json_cell_is_read_within_the_document_limits() -> None:
+    from hkvatax.batch.runner import _nest
+
+    assert _nest({"taxpayer.methods": '[{"method": "fifo", "from_year": "2020/21"}]'})["taxpayer"]["methods"] == \
+        [{"method": "fifo", "from_year": "2020/21"}]
+    for cell, code in [("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "too_deep"),
+                       ('{"a": 1, "a": 2}', "duplicate_key"), ("[" + "9" * (MAX_INT_DIGITS + 1) + "]", "number_too_long")]:
+        with pytest.raises(DocumentError) as caught:
+            _nest({"taxpayer.methods": cell})
+        assert caught.value.code == code
+    with pytest.raises(ValueError, match="fraction"):
+        _nest({"taxpayer.methods": '[{"share": 0.5}]'})
+
+
+def test_an_explanation_document_is_read_within_the_document_limits() -> None:
+    from hkvatax.errors import ArgumentError
+    from hkvatax.explain import Explanation
+
+    for text in ['{"schema": "x", "schema": "hkvatax.explanation/1"}', "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)]:
+        with pytest.raises(ArgumentError):
+            Explanation.from_json(text)
