@@ -850,7 +850,8 @@ class Core:
             market = self.market_value(asset, qty, value, t.currency[i], at_us, t, i, "value", convs)
         self.dispose(eid, eid, "loss", asset, t.wallet[i], qty, ZERO, ZERO, t.picks[i], at_us, t, i, convs, offshore,
                      subtype=subtype, market=market)
-        self._add(self.agg.outflows, (self.year, subtype, asset, bool(offshore)), market or ZERO, ZERO, eid, t, i)
+        self._add(self.agg.outflows, (self.year, subtype, asset, bool(offshore)),
+                  market if market is not None else ZERO, ZERO, eid, t, i)  # (a stated 0.0 keeps its exponent)
 
     def _lot_record(self, t: EventTable, i: int, kind: str, asset: str, qty: Decimal, cost: Decimal,
                     fees: Decimal) -> None:
