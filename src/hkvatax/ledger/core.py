@@ -449,10 +449,42 @@ class Core:
         if pool is None:
             pool = self.pool(asset, wallet)
         sink = self.sink
+        dual = self.dual
+        if not picks and method is _FIFO and type(pool) is LotPool and sink is None and not dual:
+            lots = pool.lots
+            if lots:
+                lot = lots[0]
+                lq = lot.quantity
+                if lq > qty > ZERO and lot.alt is None:
+                    # the commonest disposal: part of the oldest lot, no records (LotPool.take_fifo's first
+                    # step and the one-take aggregation below, in line)
+                    share = allocate(lot.cost, qty, lq)
+                    pool.alts = None
+                    lot.quantity = lq - qty
+                    lot.cost -= share
+                    pool.quantity -= qty
+                    stats = self.stats
+                    if stats is None:
+                        stats = self.stats = self.agg.stats[year] = YearStats()
+                    if kind != "fee":
+                        stats.disposals += 1
+                        stats.weighted_us += qty * (at_us - lot.acquired_us)
+                        stats.quantity += qty
+                    net = gross - fees
+                    gkey = (asset, bool(offshore))
+                    g = self.year_disposals.get(gkey)
+                    if g is None:
+                        g = self.year_disposals[gkey] = Group()
+                    g.method = self.method_value
+                    g.total += net - (ZERO + share)
+                    g.receipts += gross
+                    g.count += 1
+                    if len(g.samples) < SAMPLE_SIZE:
+                        g.samples.append((did, t.source(i)))
+                    return
         takes: list[Take]
         short: Decimal
         pool_weight = ZERO
-        dual = self.dual
         alts: list[Decimal | None] | None = None
         if not picks and method is _FIFO and type(pool) is LotPool:  # the common case first
             takes, short = pool.take_fifo(qty, "lot")
