@@ -774,7 +774,12 @@ class Core:
                 if pool is None:
                     pool = self.pool(got, wallet)
                 if type(pool) is LotPool:
-                    pool.add(Lot(eid, stamps[i], at_us, got_qty, worth))
+                    lots = pool.lots
+                    if pool.by_id is None and (not lots or at_us >= lots[-1].acquired_us):  # LotPool.add, in line
+                        lots.append(Lot(eid, stamps[i], at_us, got_qty, worth))
+                        pool.quantity += got_qty
+                    else:
+                        pool.add(Lot(eid, stamps[i], at_us, got_qty, worth))
                 else:
                     assert isinstance(pool, AveragePool)
                     pool.add(got_qty, worth, at_us)
@@ -867,7 +872,8 @@ class Core:
             market = self.market_value(asset, qty, value, t.currency[i], at_us, t, i, "value", convs)
         self.dispose(eid, eid, "loss", asset, t.wallet[i], qty, ZERO, ZERO, t.picks[i], at_us, t, i, convs, offshore,
                      subtype=subtype, market=market)
-        self._add(self.agg.outflows, (self.year, subtype, asset, bool(offshore)), market or ZERO, ZERO, eid, t, i)
+        self._add(self.agg.outflows, (self.year, subtype, asset, bool(offshore)),
+                  ZERO if market is None else market, ZERO, eid, t, i)  # (a market value of 0.00 stays 0.00)
 
     def _lot_record(self, t: EventTable, i: int, kind: str, asset: str, qty: Decimal, cost: Decimal,
                     fees: Decimal) -> None:
