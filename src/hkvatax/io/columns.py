@@ -61,8 +61,12 @@ def decimal_column(cells: list[str], limit: Decimal) -> list[Decimal | None]:
     if not (digits.isascii() and digits.replace(".", "").isdigit()) or _PLACES.search(joined) \
             or _BAD_POINTS.search(joined):
         raise Slow  # signs, exponents, separators, spaces, many places: the models judge them
-    if "" not in cells:
-        values: list[Decimal | None] = list(map(Decimal, cells))
+    distinct = set(cells)
+    if len(distinct) * 2 < len(cells):  # mostly repeated (or empty) cells: each distinct one converted once
+        parsed = {c: Decimal(c) if c else None for c in distinct}
+        values: list[Decimal | None] = list(map(parsed.__getitem__, cells))
+    elif "" not in distinct:
+        values = list(map(Decimal, cells))
     else:
         values = [Decimal(c) if c else None for c in cells]
     if max(filter(None, values), default=_ZERO) > limit:  # (zeros and empties are under any limit)

@@ -504,21 +504,21 @@ def _rates_in_bulk(text: str, name: str) -> list[Rate] | None:
     sources = cols["source"]
     if "" in bases or None in values or any(s != s.strip() or not s for s in set(sources)):
         return None
-    given = frozenset(Rate.model_fields)
+    given = set(Rate.model_fields)
+    unquoted = given - {"quote"}
     new, put = Rate.__new__, object.__setattr__
-
-    def build(values: dict[str, Any], quoted: str) -> Rate:  # what Rate.model_construct does, for checked values
-        rate = new(Rate)
-        put(rate, "__dict__", values)
-        put(rate, "__pydantic_fields_set__", set(given) if quoted else set(given - {"quote"}))
+    out: list[Rate] = []
+    append = out.append
+    for row, b, q, v, at, src, quoted in zip(range(2, len(body) + 2), bases, quotes, values, stamps, sources,
+                                            cols["quote"], strict=True):
+        rate = new(Rate)  # what Rate.model_construct does, for checked values
+        put(rate, "__dict__", {"base": b, "quote": q, "rate": v, "at": at, "source": src,
+                               "provenance": SourceRef(file=name, row=row)})
+        put(rate, "__pydantic_fields_set__", given.copy() if quoted else unquoted.copy())
         put(rate, "__pydantic_extra__", None)
         put(rate, "__pydantic_private__", None)
-        return rate
-
-    return [build({"base": b, "quote": q, "rate": v, "at": at, "source": src,
-                   "provenance": SourceRef(file=name, row=row)}, quoted)
-            for row, b, q, v, at, src, quoted in zip(range(2, len(body) + 2), bases, quotes, values, stamps,
-                                                     sources, cols["quote"], strict=True)]
+        append(rate)
+    return out
 
 
 def load_profile(path: str | Path, *, content: bytes | None = None) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def aggregate(result: LedgerResult) -> LedgerAggregates:
                 stats = agg.stats[d.year] = YearStats()
             if d.kind == "loss":
                 _group(agg.outflows, (d.year, d.subtype or "loss", d.asset, bool(d.offshore))).add(
-                    d.market_value_hkd if d.market_value_hkd is not None else ZERO, ZERO, d.event_id, d.source)
+                    ZERO if d.market_value_hkd is None else d.market_value_hkd, ZERO, d.event_id, d.source)
             if d.kind != "fee":
                 stats.disposals += 1
                 for f in d.fragments:

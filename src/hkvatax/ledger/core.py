@@ -149,6 +149,7 @@ class Core:
         self.tokens = tokens
         self.declared = declared
         self.book = book
+        self.quoted = book._cache  # PriceBook.quote's answers by base, checked in line (a call saved per value)
         self.method_for = method_for
         self.year_end = year_end
         self.per_wallet = per_wallet
@@ -377,7 +378,8 @@ class Core:
                convs: list[Conversion] | None) -> Decimal:
         if code == "HKD":
             return amount
-        found = self.book.quote(code, at_us)
+        hit = self.quoted.get(code)
+        found = hit[2] if hit is not None and hit[0] <= at_us < hit[1] else self.book.quote(code, at_us)
         if found is None:
             token = code in self.tokens
             self._problem(Problem(
@@ -397,7 +399,11 @@ class Core:
                      t: EventTable, i: int, column: str, convs: list[Conversion] | None) -> Decimal:
         if value is not None:
             return value if value_currency == "HKD" else self.to_hkd(value_currency, value, at_us, t, i, column, convs)
-        found = self.book.quote(asset, at_us) if asset != "HKD" else ((Decimal(1),), _NO_RATES)
+        if asset == "HKD":
+            found: tuple[tuple[Decimal, ...], tuple[Any, ...]] | None = ((Decimal(1),), _NO_RATES)
+        else:
+            hit = self.quoted.get(asset)
+            found = hit[2] if hit is not None and hit[0] <= at_us < hit[1] else self.book.quote(asset, at_us)
         if found is None:
             self._problem(Problem(
                 "missing_price", f"{asset} needs a market value here and no price {asset}->HKD was found",
@@ -456,10 +462,42 @@ class Core:
         if pool is None:
             pool = self.pool(asset, wallet)
         sink = self.sink
+        dual = self.dual
+        if not picks and method is _FIFO and type(pool) is LotPool and sink is None and not dual:
+            lots = pool.lots
+            if lots:
+                lot = lots[0]
+                lq = lot.quantity
+                if lq > qty > ZERO and lot.alt is None:
+                    # the commonest disposal: part of the oldest lot, no records (LotPool.take_fifo's first
+                    # step and the one-take aggregation below, in line)
+                    share = allocate(lot.cost, qty, lq)
+                    pool.alts = None
+                    lot.quantity = lq - qty
+                    lot.cost -= share
+                    pool.quantity -= qty
+                    stats = self.stats
+                    if stats is None:
+                        stats = self.stats = self.agg.stats[year] = YearStats()
+                    if kind != "fee":
+                        stats.disposals += 1
+                        stats.weighted_us += qty * (at_us - lot.acquired_us)
+                        stats.quantity += qty
+                    net = gross - fees
+                    gkey = (asset, bool(offshore))
+                    g = self.year_disposals.get(gkey)
+                    if g is None:
+                        g = self.year_disposals[gkey] = Group()
+                    g.method = self.method_value
+                    g.total += net - (ZERO + share)
+                    g.receipts += gross
+                    g.count += 1
+                    if len(g.samples) < SAMPLE_SIZE:
+                        g.samples.append((did, t.source(i)))
+                    return
         takes: list[Take]
         short: Decimal
         pool_weight = ZERO
-        dual = self.dual
         alts: list[Decimal | None] | None = None
         if not picks and method is _FIFO and type(pool) is LotPool:  # the common case first
             takes, short = pool.take_fifo(qty, "lot")
@@ -622,13 +660,6 @@ class Core:
                 suggestion="add the missing acquisition or opening balance, or set allow_unknown_cost",
             ))
 
-    def dispose_fee_tokens(self, eid: str, wallet: str | None,
-                           in_kind: list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]], at_us: int,
-                           t: EventTable, i: int, offshore: bool | None) -> None:
-        for n, asset, qty, value, convs in in_kind:
-            self.dispose(f"{eid}#fee{n}", eid, "fee", asset, wallet, qty, value, ZERO, (), at_us, t, i, convs,
-                         offshore)
-
     def move(self, asset: str, qty: Decimal, from_wallet: str, to_wallet: str, t: EventTable, i: int) -> None:
         """Move tokens between own wallets: not a disposal. Only matters with per-wallet pools."""
         if not self.per_wallet:
@@ -723,6 +754,8 @@ class Core:
         record = sink is not None
         dispose, fee_values, to_hkd = self.dispose, self.fee_values, self.to_hkd
         pools, per_wallet = self.pools, self.per_wallet
+        asset2s, qty2s, stamps, values_of, held = t.asset2, t.qty2, t.stamps, self.market_value, self.ever_held.add
+        by_given = self.swap_valuation == "given"
         lo, hi = (self.lo, self.hi) if self.year is not None else (0, 0)
         for i in positions:
             at_us = us[i]
@@ -736,8 +769,35 @@ class Core:
             offshore = offshores[i]
             fees_in = fee_col[i]
             fees, in_kind = ZERO, None
-            if kind == K_SWAP:  # (the commonest kind of an exchange's history)
-                in_kind = self._swap(t, i, convs)
+            if kind == K_SWAP:  # (the commonest kind of an exchange's history; in line, a call saved)
+                give, qty, got, got_qty, amount = assets[i], qtys[i], asset2s[i], qty2s[i], amounts[i]
+                assert qty is not None and got_qty is not None
+                if amount is not None:
+                    cur = currencies[i]
+                    worth = amount if cur == "HKD" else to_hkd(cur, amount, at_us, t, i, "value", convs)
+                elif by_given:
+                    worth = values_of(give, qty, None, "HKD", at_us, t, i, "value", convs)
+                else:
+                    worth = values_of(got, got_qty, None, "HKD", at_us, t, i, "value", convs)
+                if fees_in:
+                    fees, in_kind = fee_values(fees_in, at_us, t, i, convs)
+                dispose(eid, eid, "swap", give, wallet, qty, worth, fees, picks_col[i], at_us, t, i, convs, offshore)
+                held(got)
+                pool = pools.get((got, wallet if per_wallet else None))
+                if pool is None:
+                    pool = self.pool(got, wallet)
+                if type(pool) is LotPool:
+                    lots = pool.lots
+                    if pool.by_id is None and (not lots or at_us >= lots[-1].acquired_us):  # LotPool.add, in line
+                        lots.append(Lot(eid, stamps[i], at_us, got_qty, worth))
+                        pool.quantity += got_qty
+                    else:
+                        pool.add(Lot(eid, stamps[i], at_us, got_qty, worth))
+                else:
+                    assert isinstance(pool, AveragePool)
+                    pool.add(got_qty, worth, at_us)
+                if record:
+                    self._lot_record(t, i, "swap", got, got_qty, worth, ZERO)
             elif kind == K_ACQ or kind == K_RECEIPT:
                 asset, qty, amount = assets[i], qtys[i], amounts[i]
                 assert qty is not None
@@ -806,34 +866,9 @@ class Core:
             else:  # pragma: no cover - the kinds are closed
                 raise TypeError(f"unknown event kind {kind}")
             if in_kind:
-                self.dispose_fee_tokens(eid, wallet, in_kind, at_us, t, i, offshore)
-
-    def _swap(self, t: EventTable, i: int, convs: list[Conversion] | None
-              ) -> list[tuple[int, str, Decimal, Decimal, list[Conversion] | None]] | None:
-        give, qty, got, got_qty, value = t.asset[i], t.qty[i], t.asset2[i], t.qty2[i], t.amount[i]
-        assert qty is not None and got_qty is not None
-        at_us, eid, wallet = t.us[i], t.ids[i], t.wallet[i]
-        if value is not None:
-            cur = t.currency[i]
-            worth = value if cur == "HKD" else self.to_hkd(cur, value, at_us, t, i, "value", convs)
-        elif self.swap_valuation == "given":
-            worth = self.market_value(give, qty, None, "HKD", at_us, t, i, "value", convs)
-        else:
-            worth = self.market_value(got, got_qty, None, "HKD", at_us, t, i, "value", convs)
-        fees, in_kind = self.fee_values(t.fees[i], at_us, t, i, convs) if t.fees[i] else (ZERO, None)
-        self.dispose(eid, eid, "swap", give, wallet, qty, worth, fees, t.picks[i], at_us, t, i, convs,
-                     t.offshore[i])
-        self.ever_held.add(got)
-        pool = self.pools.get((got, wallet if self.per_wallet else None))
-        if pool is None:
-            pool = self.pool(got, wallet)
-        if isinstance(pool, AveragePool):
-            pool.add(got_qty, worth, at_us)
-        else:
-            pool.add(Lot(eid, t.stamps[i], at_us, got_qty, worth))
-        if self.sink is not None:
-            self._lot_record(t, i, "swap", got, got_qty, worth, ZERO)
-        return in_kind
+                for n, fee_asset, fee_qty, fee_value, fee_convs in in_kind:
+                    dispose(f"{eid}#fee{n}", eid, "fee", fee_asset, wallet, fee_qty, fee_value, ZERO, (), at_us, t,
+                            i, fee_convs, offshore)
 
     def _loss(self, t: EventTable, i: int, convs: list[Conversion] | None) -> None:
         """Tokens that leave without a sale: a disposal with no proceeds of what was not recovered; its market
@@ -851,7 +886,7 @@ class Core:
         self.dispose(eid, eid, "loss", asset, t.wallet[i], qty, ZERO, ZERO, t.picks[i], at_us, t, i, convs, offshore,
                      subtype=subtype, market=market)
         self._add(self.agg.outflows, (self.year, subtype, asset, bool(offshore)),
-                  market if market is not None else ZERO, ZERO, eid, t, i)  # (a stated 0.0 keeps its exponent)
+                  ZERO if market is None else market, ZERO, eid, t, i)  # (a market value of 0.00 stays 0.00)
 
     def _lot_record(self, t: EventTable, i: int, kind: str, asset: str, qty: Decimal, cost: Decimal,
                     fees: Decimal) -> None:
