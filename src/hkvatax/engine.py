@@ -584,6 +584,21 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
     return {"market_value": (agg, result), "nil": (core.nil_aggregates, None)}
 
 
+
+def _matched(scenario: Scenario, tables: Callable[[], Iterable[EventTable]],
+             found: dict[str, tuple[LedgerAggregates, LedgerResult | None]], *, learnt: _Order | None,
+             state: YearState | None) -> Matched:
+    """The one match's aggregates and records, with the way to match again for one basis's full records."""
+
+    def remake(basis: str, records: Records = True) -> LedgerResult:
+        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,), learnt=learnt,
+                        state=state)[basis][1]
+        assert result is not None
+        return result
+
+    return Matched({b: agg for b, (agg, _) in found.items()},
+                   {b: r for b, (_, r) in found.items() if r is not None}, remake)
+
 def _stream(options: dict[str, Any], basis: str, tables: Callable[[], Iterable[EventTable]],
             records: Records, skip: _Skip | None = None) -> Core:
     """A core fed the tables as they come (each after the one before), not yet finished."""
@@ -753,14 +768,7 @@ def ledger_scenario(scenario: Scenario, *, records: bool = False, state: YearSta
     table = EventTable.from_events(scenario.events)
     found = _match(scenario, lambda: [table], possible_nil=_nil_possible(table), records=records, state=state)
 
-    def remake(basis: str, records: Records = True) -> LedgerResult:
-        result = _match(scenario, lambda: [table], possible_nil=False, records=records, bases=(basis,),
-                        state=state)[basis][1]
-        assert result is not None
-        return result
-
-    return Matched({b: agg for b, (agg, _) in found.items()},
-                   {b: r for b, (_, r) in found.items() if r is not None}, remake)
+    return _matched(scenario, lambda: [table], found, learnt=None, state=state)
 
 
 @isolated
@@ -845,14 +853,7 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
         full = load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz, allow_files=allow_files)
         return full, ledger_scenario(full, records=records, state=state)
 
-    def remake(basis: str, records: Records = True) -> LedgerResult:
-        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
-                        learnt=learnt, state=state)[basis][1]
-        assert result is not None
-        return result
-
-    return scenario, Matched({b: agg for b, (agg, _) in found.items()},
-                             {b: r for b, (_, r) in found.items() if r is not None}, remake)
+    return scenario, _matched(scenario, tables, found, learnt=learnt, state=state)
 
 
 @_gc_paused
@@ -884,14 +885,7 @@ def ledger_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str 
         _report_rows(kept, columns, file, profile, allow_files)
         raise AssertionError("the row reader found no problem in rows the table reader refused") from None
 
-    def remake(basis: str, records: Records = True) -> LedgerResult:
-        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
-                        learnt=learnt, state=state)[basis][1]
-        assert result is not None
-        return result
-
-    return scenario, Matched({b: agg for b, (agg, _) in found.items()},
-                             {b: r for b, (_, r) in found.items() if r is not None}, remake)
+    return scenario, _matched(scenario, tables, found, learnt=learnt, state=state)
 
 
 @_gc_paused
@@ -938,14 +932,7 @@ def _ledger_columns(cells: Mapping[str, Sequence[str]], profile: str | Path | Ma
     except RowsInvalid:
         return as_rows()
 
-    def remake(basis: str, records: Records = True) -> LedgerResult:
-        result = _match(scenario, tables, possible_nil=False, records=records, bases=(basis,),
-                        learnt=learnt)[basis][1]
-        assert result is not None
-        return result
-
-    return scenario, Matched({b: agg for b, (agg, _) in found.items()},
-                             {b: r for b, (_, r) in found.items() if r is not None}, remake)
+    return scenario, _matched(scenario, tables, found, learnt=learnt, state=None)
 
 
 def _report_rows(rows: list[Any], columns: Sequence[str] | None, file: str,

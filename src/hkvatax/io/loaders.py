@@ -192,6 +192,24 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
         raise InputError(problems) from None
 
 
+def read_json_file(p: Path, content: bytes | None = None) -> Any:
+    """The JSON document at ``p`` (or ``content``, its bytes), read by the bounded reader
+    (:mod:`hkvatax.documents`: size, depth, integers, duplicate keys); any failure is an :class:`InputError`
+    naming the file (and the line, for JSON that does not parse)."""
+    try:
+        text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
+        return read_json(text)
+    except DocumentError as exc:
+        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
+    except RecursionError:  # pragma: no cover - read_json bounds the depth first
+        raise InputError([Problem("too_deep", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
+            from None
+
+
 @isolated
 def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
                   content: bytes | None = None) -> Scenario:
@@ -207,18 +225,7 @@ def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
         'Ann'
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
-        data = read_json(text)  # the bounded reader (hkvatax.documents): size, depth, integers, duplicate keys
-    except DocumentError as exc:
-        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
-    except RecursionError:  # pragma: no cover - read_json bounds the depth first
-        raise InputError([Problem("too_deep", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
-            from None
+    data = read_json_file(p, content)
     zone = resolve_timezone(default_tz) if isinstance(default_tz, str) else default_tz
     if zone is None and isinstance(data, dict) and isinstance(data.get("default_timezone"), str):
         zone = resolve_timezone(data["default_timezone"])

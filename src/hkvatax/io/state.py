@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..documents import DocumentError, read_json
 from ..errors import InputError, Problem, SourceRef
 from ..models.state import YearState
-from .loaders import _json_path
+from .loaders import _json_path, read_json_file
 from .validation import code_for, suggestion_for
 
 __all__ = ["load_state", "state_from_dict"]
@@ -50,16 +48,5 @@ def load_state(path: str | Path, *, content: bytes | None = None) -> YearState:
         True
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig") if content is None else content.decode("utf-8-sig")
-        data = read_json(text)  # the bounded reader (hkvatax.documents): size, depth, integers, duplicate keys
-    except DocumentError as exc:
-        raise InputError([Problem(exc.code, exc.message, SourceRef(file=str(p)))]) from None
-    except RecursionError:  # pragma: no cover - read_json bounds the depth first
-        raise InputError([Problem("too_deep", "the JSON is nested too deeply", SourceRef(file=str(p)))]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem("bad_file", f"cannot read: {exc}", SourceRef(file=str(p)))]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem("bad_file", f"not valid JSON: {exc.msg}", SourceRef(file=str(p), row=exc.lineno))]) \
-            from None
+    data = read_json_file(p, content)
     return state_from_dict(data, file=str(p))
