@@ -110,6 +110,7 @@ def method_schedule(elections: tuple[MethodElection, ...]) -> Callable[[YearOfAs
                 chosen = method
         return chosen
 
+    method_for.__dict__["methods"] = frozenset(m for _, m in ordered)  # every formula it can give (Core)
     return method_for
 
 

@@ -163,8 +163,11 @@ class Core:
         self.closing_alt: dict[YearOfAssessment, tuple[PoolSnapshot, ...]] = {}
         self.nil_aggregates: LedgerAggregates | None = None
         # lots are looked up by id only for specific identification and lots moved between wallets
-        self.index_lots = per_wallet or any(method_for(YearOfAssessment(y)) == LotMethod.SPECIFIC_ID
-                                            for y in range(1900, 2200))
+        # (a schedule says which formulas it can give: no need to ask it for each of 300 years)
+        methods = getattr(method_for, "methods", None)
+        self.index_lots = per_wallet or (LotMethod.SPECIFIC_ID in methods if isinstance(methods, frozenset) else
+                                         any(method_for(YearOfAssessment(y)) == LotMethod.SPECIFIC_ID
+                                             for y in range(1900, 2200)))
         self.method: LotMethod | None = None
         self.method_value = "-"
         self.year: YearOfAssessment | None = None
@@ -988,6 +991,7 @@ def fixed_method(method: LotMethod | str) -> Callable[[YearOfAssessment], LotMet
     def method_for(_: YearOfAssessment) -> LotMethod:
         return chosen
 
+    method_for.__dict__["methods"] = frozenset({chosen})  # the one formula it gives
     return method_for
 
 
