@@ -397,3 +397,26 @@ def test_a_line_over_the_row_limit_is_refused_and_the_rest_read(lines: list[str]
                 assert cells == (alone[0] if len(alone) == 2 else "unclosed_quote")
         with pytest.raises(StopIteration):
             next(reader)
+
+
+def test_a_cell_over_the_csv_field_limit_is_a_bad_row_and_the_next_lines_are_read(tmp_path: Any) -> None:
+    from hkvatax.errors import InputError
+    from hkvatax.io import load_csv_ledger
+
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("id,timestamp,kind,asset,quantity,amount,note\n"
+                      "b1,2025-05-01T10:00:00+08:00,acquisition,BTC,2,1000000,\n"
+                      "b2,2025-05-02T10:00:00+08:00,acquisition,BTC,1,500000," + "n" * (csv.field_size_limit() + 1)
+                      + "\ns1,2025-09-01T10:00:00+08:00,disposal,BTC,x,650000,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_csv_ledger(ledger, {"taxpayer": {"kind": "corporation", "name": "H"}, "assets": [{"symbol": "BTC"}]})
+    assert [(p.code, p.source.row, p.column) for p in caught.value.problems] == \
+        [("bad_row", 3, None), ("not_a_number", 4, "quantity")]
+
+
+def test_a_quote_left_open_before_an_oversized_line_is_still_an_unclosed_quote() -> None:
+    from hkvatax.io.csvrecords import Records, records
+
+    text = 'a,b\n"open,1\nc,2\nx,' + "y" * (csv.field_size_limit() + 1) + "\nd,3\n"
+    got = [(line, item if isinstance(item, list) else item.code) for line, item in records(Records(text), "f.csv")]
+    assert got == [(1, ["a", "b"]), (2, "unclosed_quote"), (3, ["c", "2"]), (4, "bad_row"), (5, ["d", "3"])]

@@ -174,7 +174,11 @@ class Records:
         try:
             cells = next(self._reader)  # StopIteration passes through
         except csv.Error:
-            self.line_num = self._next_line  # the record that cannot be read starts here
+            if len(self._taken) > 1:  # the C reader ran over several lines (a quote left open): each on its own
+                self._queue = deque(self._taken[1:])
+                return self._hand(self._taken[0])
+            self.line_num = self._next_line  # the line that cannot be read: refused, and reading goes on with
+            self._next_line += 1  # the next line (the C reader starts a new record after an error)
             raise
         taken = self._taken
         if len(taken) == 1:
@@ -201,7 +205,8 @@ def unclosed_problem(file: str | None, line: int) -> Problem:
 
 def records(reader: Records, file: str | None) -> Iterator[tuple[int, list[str] | Problem]]:
     """The rest of ``reader``'s lines as (line, cells), or (line, problem): ``unclosed_quote`` for a line that
-    leaves a quote open (the next line is read), ``bad_row`` for a record ``csv`` cannot read (the last).
+    leaves a quote open, ``bad_row`` for a line ``csv`` cannot read (a cell over its field size limit); in both
+    cases the next line is read.
 
     Examples:
         >>> for line, item in records(Records('a,b\\n"open,1\\nc,2\\n'), "ledger.csv"):
@@ -219,7 +224,7 @@ def records(reader: Records, file: str | None) -> Iterator[tuple[int, list[str] 
             yield exc.line, Problem(exc.code, exc.message, SourceRef(file=file, row=exc.line))
             continue
         except csv.Error as exc:
-            yield reader.line_num, Problem("bad_row", f"not readable as CSV: {exc}; the rest of the file is not "
-                                           "read", SourceRef(file=file, row=reader.line_num))
-            return
+            yield reader.line_num, Problem("bad_row", f"not readable as CSV: {exc}; this line is not read, the "
+                                           "next ones are", SourceRef(file=file, row=reader.line_num))
+            continue
         yield reader.line_num, cells
