@@ -848,10 +848,9 @@ def ledger_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], *, fi
     try:
         found = _match(scenario, tables, possible_nil=possible_nil, records=records, learnt=learnt, state=state)
     except RowsInvalid:
-        # the row reader reports every problem; if it finds none, the table reader only could not read the
-        # file in bulk (a line break inside a quoted cell, e.g. a note): the row reader's events are matched
-        full = load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz, allow_files=allow_files)
-        return full, ledger_scenario(full, records=records, state=state)
+        # the row reader reports every problem (as ledger_rows): no second route for a valid file (issue 15)
+        load_csv_ledger(None, profile, text=text, file=name, default_tz=default_tz, allow_files=allow_files)
+        raise AssertionError("the row reader found no problem in a file the table reader refused") from None
 
     return scenario, _matched(scenario, tables, found, learnt=learnt, state=state)
 

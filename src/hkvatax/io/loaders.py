@@ -181,15 +181,19 @@ def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
     try:
         return Scenario.model_validate(payload, context={"default_tz": default_tz})
     except ValidationError as exc:
-        # One problem per error, built directly: rebuilding a ValidationError from an error dict fails
-        # (KeyError) for hkvatax's own error types such as float_money.
-        problems = []
-        for err in exc.errors(include_url=False):
-            code = code_for(err["type"])
-            problems.append(Problem(code, err.get("msg", "invalid value"),
-                                    SourceRef(file=file, path=_json_path(err.get("loc", ()))), None,
-                                    suggestion_for(code)))
-        raise InputError(problems) from None
+        raise InputError(document_problems(exc, file)) from None
+
+
+def document_problems(exc: ValidationError, file: str | None) -> list[Problem]:
+    """One problem per error of a JSON document's validation, at the error's JSON path. Built directly:
+    rebuilding a ValidationError from an error dict fails (KeyError) for hkvatax's own error types such as
+    float_money."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        code = code_for(err["type"])
+        problems.append(Problem(code, err.get("msg", "invalid value"),
+                                SourceRef(file=file, path=_json_path(err.get("loc", ()))), None, suggestion_for(code)))
+    return problems
 
 
 def read_json_file(p: Path, content: bytes | None = None) -> Any:

@@ -10,8 +10,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError, Problem, SourceRef
 from ..models.state import YearState
-from .loaders import _json_path, read_json_file
-from .validation import code_for, suggestion_for
+from .loaders import document_problems, read_json_file
 
 __all__ = ["load_state", "state_from_dict"]
 
@@ -27,13 +26,7 @@ def state_from_dict(data: Mapping[str, Any], *, file: str | None = None) -> Year
     try:
         return YearState.model_validate(dict(data))
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            code = code_for(err["type"])
-            problems.append(Problem(code, err.get("msg", "invalid value"),
-                                    SourceRef(file=file, path=_json_path(err.get("loc", ()))), None,
-                                    suggestion_for(code)))
-        raise InputError(problems) from None
+        raise InputError(document_problems(exc, file)) from None
 
 
 def load_state(path: str | Path, *, content: bytes | None = None) -> YearState:
