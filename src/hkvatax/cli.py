@@ -31,6 +31,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -464,13 +465,17 @@ MAX_HOURS = 87_600
 def _hours(text: str) -> float:
     """An argparse type: a finite, non-negative number of hours up to :data:`MAX_HOURS` (a NaN, an infinity or
     a negative window would break the pairing's time arithmetic)."""
+    from .grammar import GrammarError, read_decimal  # the one number grammar (no 1_0, no non-ASCII digits)
+
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of hours") from None
-    if not 0 <= value <= MAX_HOURS:  # also false for NaN
+        value = read_decimal(text)
+    except GrammarError as exc:
+        if exc.code == "not_a_number" and "finite" not in exc.message:  # NaN, infinities, huge: out of range
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of hours") from None
+        value = Decimal(-1)
+    if not 0 <= value <= MAX_HOURS:
         raise argparse.ArgumentTypeError(f"{text[:40]!r}: give hours from 0 to {MAX_HOURS}")
-    return value
+    return float(value)  # a duration for timedelta, not money
 
 
 def _common(p: argparse.ArgumentParser, formats: Sequence[str], default: str) -> None:

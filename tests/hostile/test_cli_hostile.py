@@ -139,3 +139,9 @@ def test_import_refuses_hours_that_are_not_finite_non_negative_and_bounded(optio
     """Found by the hostile suite: --window-hours nan was an internal error (exit 3)."""
     assert main(["import", "binance", str(DATA / FILES["binance"]), option, value]) == 2
     assert "give hours from 0 to" in capsys.readouterr().err or value == "x"
+
+
+@pytest.mark.parametrize("value", ["1_0", "\u0663", "1,5"])
+def test_hours_are_read_by_the_one_number_grammar(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "binance", str(DATA / FILES["binance"]), "--window-hours", value]) == 2
+    assert "is not a number of hours" in capsys.readouterr().err
