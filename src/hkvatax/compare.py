@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .engine import Assessment, CsvSource, Matched, Years, assess, ledger_csv, ledger_rows, ledger_scenario
+from .engine import Assessment, CsvSource, Matched, Years, _gc_paused, assess, ledger_csv, ledger_rows, ledger_scenario
 from .escape import escape_markdown as M
 from .escape import escape_text as T
 from .explain import FIGURE_LABELS
@@ -430,6 +430,7 @@ class Comparison:
         return self.to_html()
 
 
+@_gc_paused
 @isolated
 def compare(scenario: Scenario, years: Years = None, *, extension_first_year: str = "2025/26",
             aggregates: LedgerAggregates | None = None, params: ParamStore | None = None,
@@ -476,6 +477,7 @@ def compare(scenario: Scenario, years: Years = None, *, extension_first_year: st
     return Comparison(scenario, base, ext, tuple(diffs))
 
 
+@_gc_paused
 @isolated
 def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                 extension_first_year: str = "2025/26", params: ParamStore | None = None, file: str | None = None,
@@ -499,6 +501,7 @@ def compare_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], year
                    law_settings=law_settings, state=state)
 
 
+@_gc_paused
 @isolated
 def compare_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                  years: Any = None, *, columns: Sequence[str] | None = None, extension_first_year: str = "2025/26",

@@ -1149,6 +1149,7 @@ def _parse_years(years: str | int | YearOfAssessment | Iterable[str | int | Year
     return [YearOfAssessment.parse(y) for y in years]
 
 
+@_gc_paused
 @isolated
 def assess(
     scenario: Scenario,
@@ -1197,6 +1198,7 @@ def assess(
                    ledger=ledger, aggregates=aggregates, matched=matched, law_settings=law_settings, state=state)
 
 
+@_gc_paused
 @isolated
 def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years: Any = None, *,
                regime: str = "baseline", extension_first_year: str = "2025/26", params: ParamStore | None = None,
@@ -1225,6 +1227,7 @@ def assess_csv(source: CsvSource, profile: str | Path | Mapping[str, Any], years
                    matched=matched, law_settings=law_settings, state=state)
 
 
+@_gc_paused
 @isolated
 def assess_rows(rows: Iterable[Mapping[str, Any] | Sequence[Any]], profile: str | Path | Mapping[str, Any],
                 years: Any = None, *, columns: Sequence[str] | None = None, regime: str = "baseline",
