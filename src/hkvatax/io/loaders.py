@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from dateutil import tz as dateutil_tz
-from dateutil.zoneinfo import get_zonefile_instance
 from pydantic import TypeAdapter, ValidationError
 
 from ..documents import MAX_DOCUMENT_CHARS, DocumentError, read_json, read_toml
@@ -111,13 +110,9 @@ MAX_ZONE_NAME = 64
 
 @functools.cache
 def _iana_zones() -> dict[str, str]:
-    """Every IANA zone name the system or dateutil's bundled database knows, keyed by its lower case."""
-    names = set(zoneinfo.available_timezones())
-    try:
-        names |= set(get_zonefile_instance().zones)
-    except Exception:  # pragma: no cover - dateutil without its bundled tarball
-        pass
-    return {n.lower(): n for n in names}
+    """Every IANA zone name the system's database or the ``tzdata`` package knows, keyed by its lower case
+    (``dateutil.zoneinfo``, deprecated in python-dateutil 4.0, is not used)."""
+    return {n.lower(): n for n in zoneinfo.available_timezones()}
 
 
 def resolve_timezone(name: object) -> tzinfo | None:
@@ -137,7 +132,9 @@ def resolve_timezone(name: object) -> tzinfo | None:
     canonical = _iana_zones().get(name.strip().lower()) if len(name) <= MAX_ZONE_NAME else None
     zone: tzinfo | None = None
     if canonical is not None:
-        zone = dateutil_tz.gettz(canonical) or get_zonefile_instance().get(canonical)
+        zone = dateutil_tz.gettz(canonical)
+        if zone is None:  # pragma: no cover - a system without zone files: the tzdata package's
+            zone = zoneinfo.ZoneInfo(canonical)
     if zone is None:
         shown = escape_text(name[:40]) + ("…" if len(name) > 40 else "")
         raise InputError([Problem("invalid_field", f"unknown time zone {shown!r}: give an IANA zone name such as "
