@@ -1260,12 +1260,14 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
     tp = scenario.taxpayer
     year_end = YearEnd(tp.accounting_year_end_month, tp.accounting_year_end_day)
     wanted_years = _parse_years(years)
+    overrides: bool | None = None  # (a walk over every event: asked once)
     if matched is None:
         if ledger is not None or aggregates is not None:
             given = aggregates if aggregates is not None else aggregate(ledger)  # type: ignore[arg-type]
             matched = Matched({"given": given}, {"given": ledger} if ledger is not None else {})
         else:
-            matched = ledger_scenario(scenario, records=_lot_overrides(scenario, state), state=state)
+            overrides = _lot_overrides(scenario, state)
+            matched = ledger_scenario(scenario, records=overrides, state=state)
     after = None
     carry: dict[str, Decimal] = {}
     if state is not None:
@@ -1273,7 +1275,7 @@ def _assess(scenario: Scenario, years: Any, *, regime: str, extension_first_year
     with exact_context():
         basis, agg, decided = _basis(matched, scenario, params, wanted_years, after)
         ledger = matched.results.get(basis)
-        if ledger is None and _lot_overrides(scenario, state):  # lot-level overrides split disposals by matched lot
+        if ledger is None and (_lot_overrides(scenario, state) if overrides is None else overrides):  # lot-level overrides split disposals by matched lot
             ledger = matched.records(basis)
         detail = _with_state_lots(ledger, state)
         span, wanted = _year_range(agg, wanted_years, after)
