@@ -75,8 +75,12 @@ def measure(taxpayers: int, events: int, work: Path, sample: int) -> dict[str, o
     if taxpayers <= 2_000:
         res["pool2_s"] = _run(root, work / "out-pool", workers=2)
     global BASE_RSS
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      host="127.0.0.1", memory_limit="8GiB") as lc, Client(lc) as client:
+    import dask
+
+    # Dask's sampling profiler off, as docs/scale.md advises for a production batch (about 3% of a worker's CPU)
+    with (dask.config.set({"distributed.worker.profile.enabled": False}),
+          LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                       host="127.0.0.1", memory_limit="8GiB") as lc, Client(lc) as client):
         client.run(_warm)  # workers up, hkvatax imported, before the clock starts
         BASE_RSS = sorted(round(v) for v in client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                                                        / 1024).values())

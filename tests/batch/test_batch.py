@@ -167,3 +167,22 @@ def test_the_cli_runs_a_batch_with_customers_as_csv(tmp_path: Path, small: Path)
     with (tmp_path / "o" / "summary.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["regime"] for r in rows} == {"baseline"} and len({r["taxpayer_id"] for r in rows}) > 30
+
+
+def test_a_partition_keeps_each_rows_physical_line_and_skips_blank_rows(tmp_path: Path) -> None:
+    from hkvatax.batch.core import read_partition
+
+    part = tmp_path / "p.csv"
+    part.write_text('\ufefftaxpayer_id,Kind,note\n'
+                    'A,acquisition,"two\nlines"\n'
+                    '\n'
+                    ' , ,\t\n'
+                    'B,disposal\n'
+                    'C,income,x\n', encoding="utf-8")
+    columns, lines = read_partition(part)
+    assert lines == [3, 6, 7]  # a record is numbered by its last line (csv.reader's line_num): the quoted
+    # cell spans lines 2-3; the blank (4) and white-space (5) rows are skipped
+    assert columns == {"taxpayer_id": ["A", "B", "C"], "kind": ["acquisition", "disposal", "income"],
+                       "note": ["two\nlines", "", "x"]}  # a short row's missing cells are empty
+    part.write_text("taxpayer_id,kind\n", encoding="utf-8")
+    assert read_partition(part) == ({"taxpayer_id": [], "kind": []}, [])

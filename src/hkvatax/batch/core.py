@@ -120,16 +120,17 @@ def read_partition(path: Path) -> tuple[dict[str, list[str]], list[int]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         header = [h.strip().lower() for h in next(reader, [])]
-        columns: dict[str, list[str]] = {h: [] for h in header}
+        width = len(header)
+        rows: list[list[str]] = []
         lines: list[int] = []
         for cells in reader:
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():  # a blank row (every cell empty or white space)
                 continue
             lines.append(reader.line_num)
-            padded = (cells + [""] * len(header))[:len(header)]
-            for h, c in zip(header, padded, strict=True):
-                columns[h].append(c)
-    return columns, lines
+            rows.append(cells if len(cells) == width else (cells + [""] * width)[:width])
+    if not rows:
+        return {h: [] for h in header}, lines
+    return dict(zip(header, map(list, zip(*rows, strict=True)), strict=True)), lines
 
 
 def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_column: str) -> int:
@@ -142,15 +143,13 @@ def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_co
         raise ValueError(f"{path}: no {id_column!r} column")
     ids = columns[id_column]
     keep = [c for c in columns if c in CSV_COLUMNS or c == id_column]
-    target = [bucket_of(i.strip(), buckets) for i in ids]
     by_bucket: dict[int, list[int]] = {}
-    for row, b in enumerate(target):
-        by_bucket.setdefault(b, []).append(row)
-    for b, rows in by_bucket.items():
-        data: dict[str, list[Any]] = {c: [columns[c][r] for r in rows] for c in keep}
-        data[_PART] = [index] * len(rows)
-        data[_ROW] = [lines[r] for r in rows]
-        write_table(pa.table(data), Path(shuffle_dir) / f"b{b:05d}" / f"p{index:05d}.parquet")
+    for row, tid in enumerate(ids):
+        by_bucket.setdefault(bucket_of(tid.strip(), buckets), []).append(row)
+    whole = pa.table({**{c: pa.array(columns[c], pa.string()) for c in keep},
+                      _PART: pa.array([index] * len(ids), pa.int64()), _ROW: pa.array(lines, pa.int64())})
+    for b, rows in by_bucket.items():  # each bucket's rows, in input order, taken in one step
+        write_table(whole.take(pa.array(rows, pa.int64())), Path(shuffle_dir) / f"b{b:05d}" / f"p{index:05d}.parquet")
     done.write_text(str(len(ids)), encoding="utf-8")
     return len(ids)
 
