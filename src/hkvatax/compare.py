@@ -16,7 +16,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .engine import Assessment, CsvSource, Matched, Years, _gc_paused, assess, ledger_csv, ledger_rows, ledger_scenario
+from .engine import (
+    Assessment,
+    CsvSource,
+    Matched,
+    Years,
+    _gc_paused,
+    assess,
+    ledger_csv,
+    ledger_rows,
+    ledger_scenario,
+)
 from .escape import escape_markdown as M
 from .escape import escape_text as T
 from .explain import FIGURE_LABELS

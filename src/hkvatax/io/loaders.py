@@ -510,7 +510,9 @@ def _rates_in_bulk(text: str, name: str) -> list[Rate] | None:
     except (Slow, ValueError, ArithmeticError):
         return None
     sources = cols["source"]
-    if "" in bases or None in values or any(s != s.strip() or not s for s in set(sources)):
+    # (an empty rate cell is the one None of values: looked for among the cells, as comparing a Decimal
+    # with None is slow)
+    if "" in bases or "" in cols["rate"] or any(s != s.strip() or not s for s in set(sources)):
         return None
     given = set(Rate.model_fields)
     unquoted = given - {"quote"}
@@ -521,7 +523,7 @@ def _rates_in_bulk(text: str, name: str) -> list[Rate] | None:
                                             cols["quote"], strict=True):
         rate = new(Rate)  # what Rate.model_construct does, for checked values
         put(rate, "__dict__", {"base": b, "quote": q, "rate": v, "at": at, "source": src,
-                               "provenance": SourceRef(file=name, row=row)})
+                               "provenance": SourceRef(name, row)})
         put(rate, "__pydantic_fields_set__", given.copy() if quoted else unquoted.copy())
         put(rate, "__pydantic_extra__", None)
         put(rate, "__pydantic_private__", None)
