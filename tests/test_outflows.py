@@ -72,9 +72,9 @@ def test_a_gift_stated_as_worthless_brings_in_nothing_and_its_cost_is_lost() -> 
 
 def test_the_assets_own_character_decides_a_gift() -> None:
     sc = scenario([outflow("gift")])
-    tp = sc.taxpayer.model_copy(update={"asset_character": {
-        "BTC": {"character": "capital", "reason": "held as an investment"}}})
-    sc = type(sc).model_validate({**sc.model_dump(), "taxpayer": tp.model_dump()})
+    taxpayer = {**sc.taxpayer.model_dump(), "asset_character": {
+        "BTC": {"character": "capital", "reason": "held as an investment"}}}  # validated with the scenario
+    sc = type(sc).model_validate({**sc.model_dump(), "taxpayer": taxpayer})
     assert profits(sc) == 0
     [node] = nodes(sc, "pt.outflow.deemed_proceeds")
     assert node.value == 0 and "capital" in node.explanation

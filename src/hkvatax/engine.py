@@ -24,7 +24,7 @@ from .io.files import AllowFiles
 from .io.loaders import load_csv_ledger, name_csv_columns, profile_scenario
 from .ledger import LedgerResult, scenario_options
 from .ledger.aggregate import LedgerAggregates, aggregate
-from .ledger.core import NIL_BASIS_TYPES, Core, Records, start, year_bounds
+from .ledger.core import NIL_BASIS_TYPES, Core, Records, inferred_note, start, year_bounds
 from .ledger.results import DisposalRecord, PoolSnapshot
 from .models.scenario import Scenario
 from .models.state import YearState
@@ -474,7 +474,8 @@ def _gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 class _Unordered(Exception):
-    """A chunk does not lie wholly after the one before it: match the whole input sorted instead."""
+    """A chunk does not lie wholly after the one before it, or (no assets declared) uses as an asset a code an
+    earlier chunk used as a currency: match the whole input at once instead."""
 
 
 @dataclass
@@ -524,7 +525,8 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
            records: Records = False, bases: tuple[str, ...] | None = None, learnt: _Order | None = None,
            state: YearState | None = None) -> dict[str, tuple[LedgerAggregates, LedgerResult | None]]:
     """Match the tables ``tables()`` yields (chunks of one input, in order) once, for each receipt cost
-    basis needed; a chunk out of order, or assets not declared, make it match the whole input at once.
+    basis needed; a chunk out of order, or (no assets declared) a token first seen after an earlier chunk
+    used its code as a currency, make it match the whole input at once (see :func:`_stream`).
 
     ``learnt`` remembers, across the matches of one input, that its chunks were out of order: a match that
     streams its disposal records (``records`` a function) then goes straight to the whole input, and never
@@ -548,7 +550,7 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
     skip = _Skip(scenario, state) if state is not None else None
     try:
         core: Core | None = None
-        if scenario.assets and not (learnt is not None and learnt.unordered):
+        if not (learnt is not None and learnt.unordered):
             handed = [0]
             fed: Records = records
             if callable(records):
@@ -564,8 +566,9 @@ def _match(scenario: Scenario, tables: Callable[[], Iterable[EventTable]], *, po
                 if learnt is not None:
                     learnt.unordered = True
                 if handed[0]:
-                    raise InvariantError("a streamed match found its input out of order after handing on "
-                                         "disposals; match it once first (ledger_csv, ledger_rows)") from None
+                    raise InvariantError("a streamed match found it must match the whole input at once after "
+                                         "handing on disposals; match it once first (ledger_csv, ledger_rows)"
+                                         ) from None
         if core is None:
             whole = EventTable.concat(list(tables()))
             core = start(whole.symbols() if not options["assets"] else None,
@@ -601,13 +604,28 @@ def _matched(scenario: Scenario, tables: Callable[[], Iterable[EventTable]],
 
 def _stream(options: dict[str, Any], basis: str, tables: Callable[[], Iterable[EventTable]],
             records: Records, skip: _Skip | None = None) -> Core:
-    """A core fed the tables as they come (each after the one before), not yet finished."""
-    core = start(None, **{**options, "receipt_cost_basis": basis, "records": records})
+    """A core fed the tables as they come (each after the one before), not yet finished.
+
+    With no assets declared, every symbol used as an asset anywhere in the input is a token (the ledger's rule):
+    each table's symbols are taken as tokens before it is fed, which gives the same run as knowing them all
+    at the start unless a symbol first used as an asset here was used as a fiat currency (of an amount or a
+    fee) by an earlier table; then ``_Unordered``: the whole input is matched at once (decision 0200)."""
+    infer = not options["assets"]
+    core = start(None, **{**options, "receipt_cost_basis": basis, "records": records}, has_events=not infer)
+    symbols: set[str] = set()  # (infer) the symbols of the tables so far
+    as_fiat: set[str] = set()  # (infer) the codes an earlier table used as a currency while not a token
     last: tuple[int, int, str] | None = None
     opened = False
     for t in tables():
         if not len(t):
             continue
+        if infer:
+            found = t.symbols()
+            new = found - core.tokens
+            if new and not new.isdisjoint(as_fiat):
+                raise _Unordered
+            core.tokens |= new
+            symbols |= found
         order = t.order()
         if last is not None and _key(t, order[0]) <= last:
             raise _Unordered
@@ -618,10 +636,14 @@ def _stream(options: dict[str, Any], basis: str, tables: Callable[[], Iterable[E
             _open(core, skip, t.us[order[0]])
             opened = True
         core.feed(t, order)
+        if infer:
+            as_fiat |= t.currency_codes() - core.tokens
     if not opened:
         _open(core, skip, None)
     if skip is not None:
         skip.check()
+    if infer and last is not None:  # (as start() notes it for a whole input with events)
+        core.notes.insert(0, inferred_note(symbols | {s.asset for s in core.opening}))
     return core
 
 

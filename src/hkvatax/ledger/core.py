@@ -1021,11 +1021,15 @@ def start(table_symbols: set[str] | None, *, assets: Iterable[str] = (), rates: 
                 allow_unknown_cost=allow_unknown_cost, receipt_cost_basis=receipt_cost_basis, records=records,
                 declared=bool(declared))
     if not declared and has_events:
-        core.notes.append(LedgerNote(
-            "inferred_assets", "no assets declared: every symbol used as an asset is taken as a virtual asset "
-            f"({', '.join(sorted(tokens))}); every other code is a fiat currency"))
+        core.notes.append(inferred_note(tokens))
     core.opening = tuple(snaps)
     return core
+
+
+def inferred_note(tokens: Iterable[str]) -> LedgerNote:
+    """The note of a run with no assets declared: the symbols taken as virtual assets."""
+    return LedgerNote("inferred_assets", "no assets declared: every symbol used as an asset is taken as a virtual "
+                      f"asset ({', '.join(sorted(tokens))}); every other code is a fiat currency")
 
 
 def run_table(table: EventTable, **options: object) -> tuple[LedgerAggregates, LedgerResult | None]:

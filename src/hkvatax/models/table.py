@@ -120,6 +120,16 @@ class EventTable:
         out.update(a for a in self.asset2 if a)
         return out
 
+    def currency_codes(self) -> set[str]:
+        """Every code used as a currency (of an amount, a fee or a fee's value): where the ledger asks whether a
+        code is a token."""
+        out = set(self.currency)
+        for fees in self.fees:
+            for fee in fees:
+                out.add(fee[1])
+                out.add(fee[3])
+        return out
+
     def order(self) -> list[int]:
         """Positions in the ledger's processing order: (instant, kind rank, id) — decision 0002."""
         us, kinds, ids = self.us, self.kinds, self.ids
