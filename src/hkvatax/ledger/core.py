@@ -466,14 +466,15 @@ class Core:
             pool = self.pool(asset, wallet)
         sink = self.sink
         dual = self.dual
-        if not picks and method is _FIFO and type(pool) is LotPool and sink is None and not dual:
+        if not picks and method is _FIFO and type(pool) is LotPool and sink is None:
             lots = pool.lots
             if lots:
                 lot = lots[0]
                 lq = lot.quantity
                 if lq > qty > ZERO and lot.alt is None:
                     # the commonest disposal: part of the oldest lot, no records (LotPool.take_fifo's first
-                    # step and the one-take aggregation below, in line)
+                    # step and the one-take aggregation below, in line); with both cost bases carried, a lot
+                    # with no nil-basis cost of its own costs the same on both
                     share = allocate(lot.cost, qty, lq)
                     pool.alts = None
                     lot.quantity = lq - qty
@@ -488,11 +489,22 @@ class Core:
                         stats.quantity += qty
                     net = gross - fees
                     gkey = (asset, bool(offshore))
+                    cost = ZERO + share  # (as the sum below makes it: a -0 becomes 0)
+                    if dual:
+                        h = self.year_disposals_alt.get(gkey)
+                        if h is None:
+                            h = self.year_disposals_alt[gkey] = Group()
+                        h.method = self.method_value
+                        h.total += net - cost
+                        h.receipts += gross
+                        h.count += 1
+                        if len(h.samples) < SAMPLE_SIZE:
+                            h.samples.append((did, t.source(i)))
                     g = self.year_disposals.get(gkey)
                     if g is None:
                         g = self.year_disposals[gkey] = Group()
                     g.method = self.method_value
-                    g.total += net - (ZERO + share)
+                    g.total += net - cost
                     g.receipts += gross
                     g.count += 1
                     if len(g.samples) < SAMPLE_SIZE:
