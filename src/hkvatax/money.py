@@ -306,10 +306,13 @@ def fmt_exact(value: Decimal) -> str:
     return _plain(value)
 
 
+_CENT = Decimal("0.01")
+
+
 def _cents(value: Decimal) -> Decimal:
-    with decimal.localcontext(_CONTEXT):
-        out = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-        return abs(out) if out == 0 else out
+    """``value`` to the cent, half-even, a zero unsigned (no context of the caller's is read)."""
+    out = value.quantize(_CENT, rounding=ROUND_HALF_EVEN, context=_CONTEXT)
+    return out.copy_abs() if out == 0 else out
 
 
 def fmt_hkd(value: Decimal | None) -> str:
