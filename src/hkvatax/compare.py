@@ -21,7 +21,6 @@ from .engine import (
     CsvSource,
     Matched,
     Years,
-    _gc_paused,
     assess,
     ledger_csv,
     ledger_rows,
@@ -38,6 +37,7 @@ from .money import fmt_exact, fmt_hkd, isolated
 from .render.html import comparison_html
 from .rules.params import ParamStore
 from .rules.registry import RULES
+from .runtime import gc_paused as _gc_paused
 from .trace import Trace
 
 __all__ = ["compare", "Comparison", "Difference", "changed_path"]

@@ -126,8 +126,31 @@ def read_json(text: str) -> Any:
         too_deep
     """
     _size(text)
-    _depth(_JSON_STRING.sub("", text))
-    return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant, object_pairs_hook=_pairs)
+    try:
+        data = json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant,
+                          object_pairs_hook=_pairs)
+    except (ValueError, RecursionError):  # (DocumentError and JSONDecodeError are ValueErrors)
+        _depth(_JSON_STRING.sub("", text))  # too deep is the problem named first, as when it was checked first
+        raise
+    if _nesting(data) > MAX_DEPTH:  # the parsed document's depth is its brackets' (walked, not re-scanned)
+        raise DocumentError("too_deep", f"nested more than {MAX_DEPTH} arrays or objects deep")
+    return data
+
+
+def _nesting(data: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON document (a scalar: 0), stopping past MAX_DEPTH."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(data, 1)] if type(data) in (dict, list) else []
+    while todo:
+        node, level = todo.pop()
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                break
+        for child in (node.values() if type(node) is dict else node):
+            if type(child) is dict or type(child) is list:
+                todo.append((child, level + 1))
+    return deepest
 
 
 def read_toml(text: str) -> dict[str, Any]:

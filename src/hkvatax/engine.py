@@ -9,14 +9,12 @@ No I/O, no clock, no global state: the same inputs give the same outcome.
 
 from __future__ import annotations
 
-import functools
-import gc
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .errors import ArgumentError, InputError, InvariantError, Problem
 from .io.csvtable import RowsInvalid, _Reader, read_tables, read_text, rows_table
@@ -55,6 +53,7 @@ from .rules.profits_tax import (
     tax_payable,
 )
 from .rules.registry import Figure, RuleContext
+from .runtime import gc_paused as _gc_paused
 from .trace import Assumption, Node, Trace, Tracer
 
 if TYPE_CHECKING:
@@ -449,28 +448,6 @@ class Assessment:
 
 
 # ------------------------------------------------------------------------------------ the ledger, once
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``fn`` with the cyclic garbage collector paused (decision 0176): a ledger allocates a few
-    objects per row and keeps most of them, and every full collection scans them all again — and the
-    caller's input too (100,000 rows in memory: a third of the run). Reference counting still frees
-    everything the ledger drops (it makes no cycles). Re-enabled on the way out if it was enabled on the
-    way in; a caller that paused it itself finds it paused."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return wrapper
 
 
 class _Unordered(Exception):

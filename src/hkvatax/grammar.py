@@ -113,6 +113,9 @@ def read_decimal(text: str) -> Decimal:
     """
     if len(text) > MAX_NUMBER_CHARS:
         raise GrammarError("number_too_long", f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
+    plain = text.replace(".", "", 1)
+    if plain.isdigit() and plain.isascii():  # the commonest text, ASCII digits and at most one point: the
+        return Decimal(text)  # grammar's own reading of it (no sign, blank, comma or exponent to handle)
     match = _WHOLE.fullmatch(text)
     if match is None:
         stripped = text.strip()
@@ -166,7 +169,12 @@ def check_decimal(value: Decimal, limit: Decimal | None = None) -> Decimal:
         raise GrammarError("not_a_number", f"{value} is not a finite number")
     if limit is not None and value.copy_abs() > limit:  # copy_abs and > use no context (no Overflow)
         raise GrammarError("absurd_magnitude", f"{value:.6E} is beyond any plausible size (limit {limit:E})")
-    if decimal_places(value) > MAX_DECIMALS:
+    # (a value written without an exponent has as many places as digits after its point, trailing zeros
+    # included, so it needs its places counted only beyond MAX_DECIMALS; str() is the cheapest look at them)
+    shown = str(value)
+    point = shown.find(".")
+    if ("E" in shown or (point >= 0 and len(shown) - point - 1 > MAX_DECIMALS)) \
+            and decimal_places(value) > MAX_DECIMALS:
         raise GrammarError("too_many_decimals", f"{value:.6E} has more than {MAX_DECIMALS} decimal places")
     return value
 

@@ -39,6 +39,7 @@ from ..models.events import EVENT_KINDS, Event
 from ..models.prices import Rate
 from ..models.scenario import Scenario
 from ..money import isolated
+from ..runtime import gc_paused
 from .columns import Slow, code_column, decimal_column, require_positive, timestamp_column
 from .csvrecords import LineRefused, Records, records
 from .files import AllowFiles, named_file
@@ -160,6 +161,7 @@ def _json_path(loc: Iterable[Any]) -> str:
     return "".join(parts)
 
 
+@gc_paused
 @isolated
 def scenario_from_dict(data: Mapping[str, Any], *, file: str | None = None,
                        default_tz: tzinfo | None = None) -> Scenario:
@@ -211,6 +213,7 @@ def read_json_file(p: Path, content: bytes | None = None) -> Any:
             from None
 
 
+@gc_paused
 @isolated
 def load_scenario(path: str | Path, *, default_tz: tzinfo | str | None = None,
                   content: bytes | None = None) -> Scenario:
@@ -582,6 +585,7 @@ def profile_scenario(profile: str | Path | Mapping[str, Any], *, default_tz: tzi
     return scenario, zone, problems
 
 
+@gc_paused
 @isolated
 def load_csv_ledger(path: str | Path | None, profile: str | Path | Mapping[str, Any], *,
                     default_tz: tzinfo | str | None = None, text: str | None = None,

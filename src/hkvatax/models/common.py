@@ -181,12 +181,21 @@ Name = Annotated[str, AfterValidator(_printable)]
 """An id, lot id or wallet name: printable characters only (``control_character``)."""
 
 
+_CODES: dict[str, str] = {}  # valid code texts already read → their code (a ledger repeats a few codes)
+
+
 def _code(value: str) -> str:
+    known = _CODES.get(value)
+    if known is not None:
+        return known
     _printable(value)
     text = value.strip()
     if not text or len(text) > 40 or any(ch.isspace() for ch in text):
         raise PydanticCustomError("invalid_field", "{value} is not a valid asset or currency code", {"value": value})
-    return text.upper()
+    code = text.upper()
+    if len(_CODES) < 10_000:  # (bounded: a hostile input of distinct codes cannot grow it without end)
+        _CODES[value] = code
+    return code
 
 
 Code = Annotated[str, AfterValidator(_code)]
