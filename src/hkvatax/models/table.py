@@ -27,6 +27,8 @@ A fee is ``(amount, currency, value or None, value currency)``.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -62,7 +64,8 @@ _US = timedelta(microseconds=1)
 
 def epoch_us(instant: datetime) -> int:
     """Microseconds since the POSIX epoch, exactly (no float)."""
-    return (instant - _EPOCH) // _US
+    t = instant - _EPOCH  # (its fields, not a division of timedeltas: the same integer, a third faster)
+    return (t.days * 86_400 + t.seconds) * 1_000_000 + t.microseconds
 
 
 def from_us(us: int) -> datetime:
@@ -134,7 +137,7 @@ class EventTable:
         """Positions in the ledger's processing order: (instant, kind rank, id) — decision 0002."""
         us, kinds, ids = self.us, self.kinds, self.ids
         n = len(us)
-        if all(us[i] < us[i + 1] for i in range(n - 1)):
+        if all(map(operator.lt, us, itertools.islice(us, 1, None))):  # (strictly increasing, at C speed)
             return list(range(n))
         return sorted(range(n), key=lambda i: (us[i], RANK[kinds[i]], ids[i]))
 
