@@ -17,6 +17,9 @@ any input built in memory); *wall* is the whole process, interpreter start inclu
   (the planned bulk entry; "not available" while the attribute is missing), then the summary explanation;
 * **assess(scenario)** — the realistic ledger as pydantic events in a Scenario: ``hkvatax.assess(scenario)``
   and the summary explanation, timed after the models exist (building them is reported apart);
+* **JSON scenario** — the same scenario written as a JSON file (``model_dump_json``, 100,000 events):
+  ``hkvatax.io.load_scenario(path)`` (the bounded reader and the models' validation), then ``assess`` and
+  the summary explanation; *compute* is all of it, the load reported apart;
 * **detail="full"** — realistic (a) at ``--full-rows`` rows: ``assess_csv`` then the full explanation's JSON
   written to a file with ``Assessment.write_json(fh, detail="full")`` (a stream, decision 0170; else
   ``explain(detail="full").to_json()``); ``--only-full`` runs this measurement alone. Every measurement
@@ -124,6 +127,17 @@ def child(job: str, spec: dict[str, Any]) -> dict[str, Any]:
         else:
             out.update(_summary(outcome))
         out["compute_s"] = out["assess_s"] + out["explain_s"]
+    elif job == "json":
+        from hkvatax.io import load_scenario
+
+        c0 = time.process_time()
+        t = time.perf_counter()
+        scenario = load_scenario(spec["path"])
+        out["load_s"] = time.perf_counter() - t
+        outcome = hkvatax.assess(scenario)
+        out["assess_s"] = time.perf_counter() - t - out["load_s"]
+        out.update(_summary(outcome))
+        out["compute_s"] = out["load_s"] + out["assess_s"] + out["explain_s"]
     elif job in ("rows", "scenario"):
         import realistic_ledger as realistic
 
@@ -303,9 +317,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     spec = {**base, "n": m, "profile": str(realistic.write_all(m, DATA, seed=args.seed, since=since)["profile_a"])}
     by["rows", m] = r.measure("in-memory rows (dicts) → hkvatax.assess_rows, summary", m, "rows", spec)
     by["scenario", m] = r.measure("assess(scenario) on pydantic events, summary", m, "scenario", spec)
+    by["json", m] = r.measure("JSON scenario file → load_scenario, assess, summary", m, "json",
+                              {"path": str(scenario_json(m, args.seed, since))})
     f = args.full_rows or sizes[-1]
     full(r, by, f, realistic.write_all(f, DATA, seed=args.seed, since=since))
     return {"by": by, "results": r.results, "sizes": sizes, "lines": line_count(), "inmem": m, "full": f}
+
+
+def scenario_json(n: int, seed: int, since: date) -> Path:
+    """The realistic scenario (a) of ``n`` events as a JSON file (made once per size, seed and start)."""
+    import realistic_ledger as realistic
+
+    path = realistic.dataset_dir(DATA, n, seed, since) / "scenario.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(realistic.scenario(n, "a", seed=seed, since=since).model_dump_json(exclude_none=True),
+                        encoding="utf-8")
+    return path
 
 
 def full(r: Runner, by: dict[tuple[str, int], dict[str, Any]], f: int, paths: dict[str, Path]) -> None:
@@ -331,6 +359,8 @@ def tables(report: dict[str, Any]) -> str:
             other.append(rec.get("error") or rec["skipped"])
         if "build_s" in rec:
             other.append(f"building the input {rec['build_s']:.2f} s")
+        if "load_s" in rec:
+            other.append(f"load_scenario {rec['load_s']:.2f} s")
         if "explain_s" in rec and "assess_s" in rec:
             other.append(f"assess {rec['assess_s']:.2f} s + explanation {rec['explain_s']:.2f} s")
         if "json_mb" in rec:
