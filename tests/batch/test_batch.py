@@ -9,8 +9,11 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -186,3 +189,39 @@ def test_a_partition_keeps_each_rows_physical_line_and_skips_blank_rows(tmp_path
                        "note": ["two\nlines", "", "x"]}  # a short row's missing cells are empty
     part.write_text("taxpayer_id,kind\n", encoding="utf-8")
     assert read_partition(part) == ({"taxpayer_id": [], "kind": []}, [])
+
+
+_CELLS = st.text(alphabet=st.sampled_from(['a', 'B', '1', ' ', '\t', '\u3000', ',', ',', '"', '\n', '\n', '\r', '\x00', 'é']),
+                 max_size=40)
+
+
+_CLEAN = st.text(alphabet=st.sampled_from(['a', 'B', '1', ' ', '\t', '\u3000', 'é']), max_size=6)
+_DIRTY = st.text(alphabet=st.sampled_from(['a', ' ', '"', '\r', '\x00']), max_size=6)  # the csv module's
+
+
+@settings(max_examples=600, deadline=None)
+@given(header=st.sampled_from(["taxpayer_id,kind,note", " Taxpayer_ID ,KIND", "a", "a,a,b", ""]),
+       data=st.data(), bom=st.booleans(), tail=st.booleans())
+def test_a_partition_cut_at_c_speed_reads_as_the_csv_module_reads_it(tmp_path_factory: pytest.TempPathFactory,
+                                                                     header: str, data: st.DataObject, bom: bool,
+                                                                     tail: bool) -> None:
+    """Most bodies are rows of the header's width (the fast cut), some with a quote, CR, NUL, a blank or short
+    row (the csv module's reading): either way the same columns, lines and errors."""
+    from hkvatax.batch.core import _csv_columns, read_partition
+
+    width = header.count(",") + 1
+    row = st.lists(_CLEAN, min_size=width, max_size=width).map(",".join)
+    odd = st.one_of(st.lists(_DIRTY, min_size=width, max_size=width).map(",".join),
+                    st.lists(_CLEAN, min_size=1, max_size=width + 1).map(",".join), st.just(""), st.just(" , "))
+    body = data.draw(st.one_of(st.lists(row, max_size=8).map("\n".join), _CELLS,
+                               st.lists(st.one_of(row, odd), max_size=8).map("\n".join)))
+    part = tmp_path_factory.mktemp("p") / "p.csv"
+    part.write_bytes((("\ufeff" if bom else "") + header + "\n" + body + ("\n" if tail else "")).encode("utf-8"))
+
+    def outcome(fn: Any) -> Any:
+        try:
+            return fn(part)
+        except Exception as exc:  # noqa: BLE001 - the same error either way
+            return type(exc).__name__, str(exc)
+
+    assert outcome(read_partition) == outcome(_csv_columns)
