@@ -35,7 +35,7 @@ from .render.html import explanation_html
 from .render.labels import FIGURE_LABELS
 from .render.schedules import schedules
 from .rules.registry import DIPN, IRO, Out, RuleContext, rule
-from .trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer
+from .trace import Assumption, Citation, FactUse, Node, ParamUse, Tracer, value_to_json
 
 if TYPE_CHECKING:
     from .engine import Assessment
@@ -708,11 +708,76 @@ def _indented(value: Any, pad: str, step: str) -> str:
 
 def _entry(node: Node, indent: int | None) -> str:
     """A node as it appears in the ``nodes`` object of the whole document (nested two levels deep)."""
-    d = node.to_dict()
     if indent is None:
-        return _dumps(d, None)
+        return _dumps(node.to_dict(), None)
     step = " " * indent
-    return _indented(d, step + step, step)
+    return _node_text(node, step + step, step)
+
+
+def _texts(items: tuple[Any, ...], pad: str, step: str) -> str:
+    """A list (of ids, mostly) as :func:`_indented` writes it at ``pad``."""
+    if not items:
+        return "[]"
+    inner = pad + step
+    return "[\n" + ",\n".join([inner + (_quote(v) if type(v) is str else _indented(v, inner, step))
+                                for v in items]) + "\n" + pad + "]"
+
+
+def _scalar(value: Any, pad: str, step: str) -> str:
+    return _quote(value) if type(value) is str else "null" if value is None else _indented(value, pad, step)
+
+
+def _fact_text(fact: FactUse, pad: str, step: str) -> str:
+    """``_indented(fact.to_dict(), pad, step)``, written directly (keys in sorted order: name, source, value)."""
+    inner = pad + step
+    src = fact.source
+    if src is None:
+        source = "null"
+    else:
+        deep = inner + step
+        source = (f"{{\n{deep}\"file\": {_scalar(src.file, deep, step)},\n{deep}\"path\": "
+                  f"{_scalar(src.path, deep, step)},\n{deep}\"row\": {_scalar(src.row, deep, step)}\n{inner}}}")
+    return (f"{{\n{inner}\"name\": {_scalar(fact.name, inner, step)},\n{inner}\"source\": {source},\n"
+            f"{inner}\"value\": {_scalar(value_to_json(fact.value), inner, step)}\n{pad}}}")
+
+
+#: id of a rule's citations (the tuple every node of the rule shares) → (the tuple, pad, their text there)
+_CITED: dict[int, tuple[tuple[Citation, ...], str, str]] = {}
+
+
+def _node_text(node: Node, pad: str, step: str) -> str:
+    """``_indented(node.to_dict(), pad, step)``, written field by field in sorted key order without the dict:
+    a full explanation writes a million nodes. A rule's citations, the same for every node of the rule, are
+    written once per rule."""
+    inner = pad + step
+    cited = node.citations
+    hit = _CITED.get(id(cited))
+    if hit is None or hit[0] is not cited or hit[1] != pad:
+        hit = (cited, pad, _indented([c.to_dict() for c in cited], inner, step))
+        if len(_CITED) < 4096:
+            _CITED[id(cited)] = hit
+    item = inner + step
+    facts = "[]" if not node.facts else (
+        "[\n" + ",\n".join([item + _fact_text(f, item, step) for f in node.facts]) + "\n" + inner + "]")
+    params = _indented([p.to_dict() for p in node.params], inner, step)
+    rounding = "null" if node.rounding is None else _indented(node.to_dict()["rounding"], inner, step)
+    return "".join((
+        "{\n", inner, '"assumptions": ', _texts(node.assumptions, inner, step),
+        ",\n", inner, '"citations": ', hit[2],
+        ",\n", inner, '"explanation": ', _scalar(node.explanation, inner, step),
+        ",\n", inner, '"facts": ', facts,
+        ",\n", inner, '"id": ', _scalar(node.id, inner, step),
+        ",\n", inner, '"inputs": ', _texts(node.inputs, inner, step),
+        ",\n", inner, '"label": ', _scalar(node.label, inner, step),
+        ",\n", inner, '"params": ', params,
+        ",\n", inner, '"rounding": ', rounding,
+        ",\n", inner, '"rule_id": ', _scalar(node.rule_id, inner, step),
+        ",\n", inner, '"status": ', _scalar(node.status, inner, step),
+        ",\n", inner, '"title": ', _scalar(node.title, inner, step),
+        ",\n", inner, '"unit": ', _scalar(node.unit, inner, step),
+        ",\n", inner, '"value": ', _scalar(value_to_json(node.value), inner, step),
+        ",\n", inner, '"year": ', _scalar(node.year, inner, step),
+        "\n", pad, "}"))
 
 
 @isolated
