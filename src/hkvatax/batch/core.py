@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from ..errors import ArgumentError, HkvataxError, InputError, LedgerError
 from ..io.loaders import CSV_COLUMNS
 from ..periods import YearOfAssessment, parse_year_range
+from ..runtime import gc_paused
 
 __all__ = ["BatchOptions", "SUMMARY_COLUMNS", "ERROR_COLUMNS", "bucket_of", "split_partition", "assess_bucket",
            "read_partition", "write_table", "customer_label"]
@@ -166,6 +167,7 @@ def _csv_columns(path: Path) -> tuple[dict[str, list[str]], list[int]]:
     return dict(zip(header, map(list, zip(*rows, strict=True)), strict=True)), lines
 
 
+@gc_paused
 def split_partition(path: str, index: int, buckets: int, shuffle_dir: str, id_column: str) -> int:
     """Stage 1 for one partition: its rows into ``buckets`` pieces. Returns the number of rows."""
     done = Path(shuffle_dir) / f"p{index:05d}.done"
@@ -310,6 +312,7 @@ def _problem(code: str, message: str) -> Any:
     return Problem(code, message)
 
 
+@gc_paused  # (a bucket's 600 customers: a few thousand cyclic objects in all, collected after it; decision 0176)
 def assess_bucket(bucket: int, shuffle_dir: str, out_dir: str, inputs: Sequence[str],
                   customers: Mapping[str, Mapping[str, Any] | str], options: BatchOptions) -> dict[str, int]:
     """Stage 2 for one bucket; ``customers``: each taxpayer of the bucket's profile (or the text of its
