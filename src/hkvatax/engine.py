@@ -448,8 +448,6 @@ class Assessment:
 
 
 # ------------------------------------------------------------------------------------ the ledger, once
-
-
 class _Unordered(Exception):
     """A chunk does not lie wholly after the one before it, or (no assets declared) uses as an asset a code an
     earlier chunk used as a currency: match the whole input at once instead."""
