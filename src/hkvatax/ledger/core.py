@@ -491,24 +491,8 @@ class Core:
                     gkey = (asset, bool(offshore))
                     cost = ZERO + share  # (as the sum below makes it: a -0 becomes 0)
                     if dual:
-                        h = self.year_disposals_alt.get(gkey)
-                        if h is None:
-                            h = self.year_disposals_alt[gkey] = Group()
-                        h.method = self.method_value
-                        h.total += net - cost
-                        h.receipts += gross
-                        h.count += 1
-                        if len(h.samples) < SAMPLE_SIZE:
-                            h.samples.append((did, t.source(i)))
-                    g = self.year_disposals.get(gkey)
-                    if g is None:
-                        g = self.year_disposals[gkey] = Group()
-                    g.method = self.method_value
-                    g.total += net - cost
-                    g.receipts += gross
-                    g.count += 1
-                    if len(g.samples) < SAMPLE_SIZE:
-                        g.samples.append((did, t.source(i)))
+                        self._add(self.year_disposals_alt, gkey, net - cost, gross, did, t, i, self.method_value)
+                    self._add(self.year_disposals, gkey, net - cost, gross, did, t, i, self.method_value)
                     return
         takes: list[Take]
         short: Decimal
@@ -628,24 +612,8 @@ class Core:
                 for n, (_l, _a, _u, _q, tcost, _b) in enumerate(takes):
                     a = alts[n] if n < len(alts) else None
                     alt_total += tcost if a is None else a
-            h = self.year_disposals_alt.get(gkey)
-            if h is None:
-                h = self.year_disposals_alt[gkey] = Group()
-            h.method = self.method_value
-            h.total += net - alt_total
-            h.receipts += gross
-            h.count += 1
-            if len(h.samples) < SAMPLE_SIZE:
-                h.samples.append((did, t.source(i)))
-        g = self.year_disposals.get(gkey)
-        if g is None:
-            g = self.year_disposals[gkey] = Group()
-        g.method = self.method_value
-        g.total += net - cost_total
-        g.receipts += gross
-        g.count += 1
-        if len(g.samples) < SAMPLE_SIZE:
-            g.samples.append((did, t.source(i)))
+            self._add(self.year_disposals_alt, gkey, net - alt_total, gross, did, t, i, self.method_value)
+        self._add(self.year_disposals, gkey, net - cost_total, gross, did, t, i, self.method_value)
 
     def _short(self, did: str, eid: str, asset: str, wallet: str | None, qty: Decimal, short: Decimal,
                takes: list[Take], t: EventTable, i: int) -> None:
@@ -934,10 +902,13 @@ class Core:
                                                   t.source(i), tuple(convs or ()), offshore))
 
     def _add(self, groups: dict[Any, Group], key: object, total: Decimal, receipts: Decimal, record_id: str,
-             t: EventTable, i: int) -> None:
+             t: EventTable, i: int, method: str | None = None) -> None:
+        """Count one record in its group (``method``: a disposal's cost formula, for its group)."""
         g = groups.get(key)
         if g is None:
             g = groups[key] = Group()
+        if method is not None:
+            g.method = method
         g.total += total
         g.receipts += receipts
         g.count += 1
