@@ -760,7 +760,7 @@ def _node_text(node: Node, pad: str, step: str) -> str:
     facts = "[]" if not node.facts else (
         "[\n" + ",\n".join([item + _fact_text(f, item, step) for f in node.facts]) + "\n" + inner + "]")
     params = _indented([p.to_dict() for p in node.params], inner, step)
-    rounding = "null" if node.rounding is None else _indented(node.to_dict()["rounding"], inner, step)
+    rounding = "null" if node.rounding is None else _indented(node.rounding_dict(), inner, step)
     return "".join((
         "{\n", inner, '"assumptions": ', _texts(node.assumptions, inner, step),
         ",\n", inner, '"citations": ', hit[2],

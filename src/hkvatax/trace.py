@@ -205,12 +205,25 @@ class Node:
     rounding: RoundingStep | None = None
     year: str | None = None
 
+    def rounding_dict(self) -> dict[str, Any] | None:
+        """The node's rounding step as JSON carries it (None: no rounding).
+
+        Examples:
+            >>> from hkvatax import assess
+            >>> from hkvatax.examples import example_path
+            >>> from hkvatax.io import load_scenario
+            >>> outcome = assess(load_scenario(example_path("corporation")), "2025/26")
+            >>> outcome.trace["baseline/2025/26/tax_payable"].rounding_dict()["after"]
+            '150045'
+        """
+        r = self.rounding
+        if r is None:
+            return None
+        return {"policy": r.policy, "before": fmt_exact(r.before), "after": fmt_exact(r.after), "mode": r.mode,
+                "exponent": r.exponent, "authority": r.authority, "status": r.status}
+
     def to_dict(self) -> dict[str, Any]:
-        rounding = None
-        if self.rounding is not None:
-            r = self.rounding
-            rounding = {"policy": r.policy, "before": fmt_exact(r.before), "after": fmt_exact(r.after), "mode": r.mode,
-                        "exponent": r.exponent, "authority": r.authority, "status": r.status}
+        rounding = self.rounding_dict()
         return {
             "id": self.id,
             "rule_id": self.rule_id,

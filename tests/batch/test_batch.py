@@ -191,10 +191,8 @@ def test_a_partition_keeps_each_rows_physical_line_and_skips_blank_rows(tmp_path
     assert read_partition(part) == ({"taxpayer_id": [], "kind": []}, [])
 
 
-_CELLS = st.text(alphabet=st.sampled_from(['a', 'B', '1', ' ', '\t', '\u3000', ',', ',', '"', '\n', '\n', '\r', '\x00', 'é']),
-                 max_size=40)
-
-
+_CELLS = st.text(alphabet=st.sampled_from(['a', 'B', '1', ' ', '\t', '\u3000', ',', '"', '\n', '\r', '\x00', 'é']),
+                 max_size=40)  # any text: commas, quotes and line ends anywhere
 _CLEAN = st.text(alphabet=st.sampled_from(['a', 'B', '1', ' ', '\t', '\u3000', 'é']), max_size=6)
 _DIRTY = st.text(alphabet=st.sampled_from(['a', ' ', '"', '\r', '\x00']), max_size=6)  # the csv module's
 
