@@ -613,6 +613,7 @@ class _Expansion:
 # ---------------------------------------------------------------------------------------- streamed JSON
 _RUN_BYTES = 32 << 20  # text held in memory before a sorted run of nodes is written to a temporary file
 _HEAD = struct.Struct("<II")
+_WRITE_CHARS = 1 << 20  # text gathered before one write to the caller's file
 
 
 class _Spool:
@@ -826,12 +827,21 @@ def write_json(assessment: Assessment, fp: IO[str], *, year: str | YearOfAssessm
             pad = " " * (2 * indent)
             sep, first, last = ",\n" + pad, "{\n" + pad, "\n" + " " * indent + "}"
         wrote = False
+        parts: list[str] = []  # written about a megabyte at a time, not four writes a node
+        size = 0
         for key, text in heapq.merge(own, spool.sorted()):
-            fp.write(sep if wrote else first)
-            fp.write(_dumps(key, None))
-            fp.write(": ")
-            fp.write(text)
+            parts.append(sep if wrote else first)
+            parts.append(_quote(key))  # (what json.dumps writes for a str with ensure_ascii=False)
+            parts.append(": ")
+            parts.append(text)
             wrote = True
+            size += len(text)
+            if size >= _WRITE_CHARS:
+                fp.write("".join(parts))
+                parts.clear()
+                size = 0
+        if parts:
+            fp.write("".join(parts))
         fp.write(last if wrote else "{}")
         fp.write(tail)
         if indent is not None:

@@ -250,7 +250,10 @@ def value_to_json(value: Any) -> Any:
         >>> value_to_json(Decimal("1855100.0000000000")), value_to_json([Decimal("0E-40"), 3, None])
         ('1855100', ['0', 3, None])
     """
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is str or value is None:  # the commonest values first (a full explanation converts millions)
+        return value
+    if kind is Decimal or isinstance(value, Decimal):
         return fmt_exact(value)
     if isinstance(value, (list, tuple)):
         return [value_to_json(v) for v in value]
