@@ -578,27 +578,27 @@ class _Expansion:
 
         made: list[Node] = []
         nodes = self.tracer.nodes
+        asset = d.asset
+        pieces: list[tuple[Decimal, str, tuple[FactUse, ...]]] = []  # (gain, sentence, facts) of each fragment: the same under every line the disposal is in
+        for f in d.fragments:
+            acquired = to_hk(f.acquired_at).isoformat() if f.acquired_at else "unknown"
+            pieces.append((f.gain_hkd,
+                           f"{fmt_qty(f.quantity)} {asset} from lot {f.lot_id} (acquired {acquired}): cost HKD "
+                           f"{fmt_amount(f.cost_hkd)}, proceeds share HKD {fmt_amount(f.proceeds_hkd)}, held "
+                           f"{'an unknown number of' if f.holding_days is None else fmt_fixed(f.holding_days, 1)}"
+                           " days.",
+                           (FactUse("lot_id", f.lot_id), FactUse("basis", f.basis))))
+        facts = (FactUse("event", d.event_id, d.source),) + tuple(
+            FactUse(f"rate {c.base}->{c.quote}", f"{fmt_exact(c.rate)} at {c.at.isoformat()} ({c.source})")
+            for c in d.conversions)
+        sentence = (f"{d.kind} {d.disposal_id} on {to_hk(d.timestamp).isoformat()}: {fmt_qty(d.quantity)} {asset}, "
+                    f"proceeds HKD {fmt_amount(d.proceeds_hkd)} (gross {fmt_amount(d.gross_proceeds_hkd)} less fees "
+                    f"{fmt_amount(d.fees_hkd)}), cost HKD {fmt_amount(d.cost_hkd)} ({d.method}).")
+        gain = d.gain_hkd
         for line_id, ctx in found:
-            frag_ids = []
-            for i, f in enumerate(d.fragments):
-                acquired = to_hk(f.acquired_at).isoformat() if f.acquired_at else "unknown"
-                frag_ids.append(_fragment_node(
-                    ctx, f.gain_hkd,
-                    f"{fmt_qty(f.quantity)} {d.asset} from lot {f.lot_id} (acquired {acquired}): cost HKD "
-                    f"{fmt_amount(f.cost_hkd)}, proceeds share HKD {fmt_amount(f.proceeds_hkd)}, held "
-                    f"{'an unknown number of' if f.holding_days is None else fmt_fixed(f.holding_days, 1)}"
-                    " days.",
-                    (FactUse("lot_id", f.lot_id), FactUse("basis", f.basis)),
-                    key=f"{line_id}/{d.disposal_id}/{i}"))
-            facts = (FactUse("event", d.event_id, d.source),) + tuple(
-                FactUse(f"rate {c.base}->{c.quote}", f"{fmt_exact(c.rate)} at {c.at.isoformat()} ({c.source})")
-                for c in d.conversions)
-            fig = _disposal_node(
-                ctx, d.gain_hkd,
-                f"{d.kind} {d.disposal_id} on {to_hk(d.timestamp).isoformat()}: {fmt_qty(d.quantity)} {d.asset}, "
-                f"proceeds HKD {fmt_amount(d.proceeds_hkd)} (gross {fmt_amount(d.gross_proceeds_hkd)} less fees "
-                f"{fmt_amount(d.fees_hkd)}), cost HKD {fmt_amount(d.cost_hkd)}"
-                f" ({d.method}).", facts, tuple(frag_ids), key=f"{line_id}/{d.disposal_id}")
+            frag_ids = [_fragment_node(ctx, g, text, fs, key=f"{line_id}/{d.disposal_id}/{i}")
+                        for i, (g, text, fs) in enumerate(pieces)]
+            fig = _disposal_node(ctx, gain, sentence, facts, tuple(frag_ids), key=f"{line_id}/{d.disposal_id}")
             self.children[line_id].append(fig.id)
             made.extend(nodes.pop(f.id) for f in frag_ids)
             made.append(nodes.pop(fig.id))  # made and handed on: the tracer keeps only the explanation's own

@@ -312,6 +312,7 @@ def fmt_exact(value: Decimal) -> str:
 
 
 _CENT = Decimal("0.01")
+_PLACES = tuple(Decimal(1).scaleb(-n, _CONTEXT) for n in range(8))  # 1, 0.1, … 1E-7: fmt_fixed's grids
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -330,8 +331,7 @@ def fmt_hkd(value: Decimal | None) -> str:
     """
     if value is None:
         return "—"
-    with decimal.localcontext(_CONTEXT):
-        return f"{_cents(value):,.2f}"
+    return f"{_cents(value):,.2f}"  # (formatting a value already to the cent reads no context)
 
 
 def fmt_cents(value: Decimal) -> str:
@@ -340,8 +340,7 @@ def fmt_cents(value: Decimal) -> str:
     >>> fmt_cents(Decimal("1234.5678")), fmt_cents(Decimal("-0.001")), fmt_cents(Decimal("0E-40"))
     ('1234.57', '0.00', '0.00')
     """
-    with decimal.localcontext(_CONTEXT):
-        return f"{_cents(value):.2f}"
+    return f"{_cents(value):.2f}"
 
 
 def fmt_fixed(value: Decimal, places: int) -> str:
@@ -350,9 +349,9 @@ def fmt_fixed(value: Decimal, places: int) -> str:
     >>> fmt_fixed(Decimal("24.66666"), 2), fmt_fixed(Decimal("12"), 1), fmt_fixed(Decimal("-0.01"), 1)
     ('24.67', '12.0', '0.0')
     """
-    with decimal.localcontext(_CONTEXT):
-        shown = value.quantize(Decimal(1).scaleb(-places, _CONTEXT), rounding=ROUND_HALF_EVEN)
-        return f"{abs(shown) if shown == 0 else shown:f}"
+    shown = value.quantize(_PLACES[places] if 0 <= places < len(_PLACES) else Decimal(1).scaleb(-places, _CONTEXT),
+                           rounding=ROUND_HALF_EVEN, context=_CONTEXT)
+    return f"{shown.copy_abs() if shown == 0 else shown:f}"
 
 
 def fmt_amount(value: Decimal | int) -> str:
@@ -365,12 +364,11 @@ def fmt_amount(value: Decimal | int) -> str:
     """
     if not isinstance(value, Decimal):
         value = Decimal(value)
-    with decimal.localcontext(_CONTEXT):
-        cents = _cents(value)
-        text = f"{cents:,.2f}"
-        if text.endswith(".00") and cents == value:
-            text = text[:-3]
-        return text if cents == value else text + "…"
+    cents = _cents(value)
+    text = f"{cents:,.2f}"  # (formatting a value already to the cent reads no context, see fmt_hkd)
+    if cents == value:
+        return text[:-3] if text.endswith(".00") else text
+    return text + "…"
 
 
 def fmt_pct(rate: Decimal) -> str:
