@@ -124,3 +124,19 @@ def test_allocate_complement_is_exact(total: Decimal, whole: Decimal, data: st.D
         with exact_context(trap_inexact=True):
             rest = total - share  # exact: raises Inexact otherwise
             assert rest + share == total
+
+
+_HOSTILE = decimal.Context(prec=3, rounding=decimal.ROUND_FLOOR, Emin=-9, Emax=9,
+                           traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation, decimal.Overflow])
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda v: abs(v) < Decimal("1E40")),
+       st.integers(min_value=0, max_value=9))
+def test_shown_figures_do_not_depend_on_the_callers_context(value: Decimal, places: int) -> None:
+    plain = (money.fmt_amount(value), money.fmt_hkd(value), money.fmt_cents(value), money.fmt_fixed(value, places))
+    with decimal.localcontext(_HOSTILE) as ctx:
+        hostile = (money.fmt_amount(value), money.fmt_hkd(value), money.fmt_cents(value),
+                   money.fmt_fixed(value, places))
+        flags = [s for s, on in ctx.flags.items() if on]
+    assert hostile == plain
+    assert flags == []  # nothing signalled in the caller's context either
